@@ -1,0 +1,130 @@
+-- scim-seat schema, version 1 (PRAGMA user_version = 1).
+--
+-- This file is the whole current schema. store/migrate.rs applies it to a new database and sets
+-- user_version; later changes are numbered migrations in store/migrate.rs that bring an older file
+-- up to date. Times are RFC 3339 UTC text ("2026-11-23T10:00:00.123Z"), which sorts correctly.
+
+-- Users provisioned by SCIM, and guests added by an administrator.
+-- `doc` is the canonical SCIM document (core attributes at top level, the enterprise extension under
+-- its URN); the columns beside it are what indexes, seats and the admin view need.
+CREATE TABLE users (
+    id                   TEXT PRIMARY KEY,             -- the SCIM id (random, case-sensitive)
+    seq                  INTEGER NOT NULL UNIQUE,      -- creation order (MAX+1): stable paging order
+    user_name            TEXT NOT NULL,
+    external_id          TEXT,
+    display_name         TEXT,
+    primary_email        TEXT,                         -- lowercased; the admin view and reports
+    doc                  TEXT NOT NULL,                -- canonical SCIM JSON
+    version              INTEGER NOT NULL DEFAULT 1,   -- meta.version (weak ETag W/"n")
+    status               TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'deactivated')),
+    seat                 TEXT CHECK (seat IN ('viewer', 'provisional_member', 'member', 'no_access', 'guest')),
+    licensed             INTEGER NOT NULL DEFAULT 0,   -- legacy plans: licensed / unlicensed
+    is_guest             INTEGER NOT NULL DEFAULT 0,
+    managed_by_directory INTEGER NOT NULL DEFAULT 1,
+    manual_seat          INTEGER NOT NULL DEFAULT 0,   -- an admin set the seat since the last update call
+    scim_deleted         INTEGER NOT NULL DEFAULT 0,   -- SCIM DELETE with deprovision=deactivate: 404 to SCIM
+    provisional_until    INTEGER,                      -- unix seconds
+    first_sign_in        INTEGER,                      -- unix seconds
+    created              TEXT NOT NULL,
+    last_modified        TEXT NOT NULL
+);
+CREATE UNIQUE INDEX users_user_name ON users (user_name COLLATE NOCASE);
+CREATE INDEX users_external_id ON users (external_id);
+CREATE INDEX users_display_name ON users (display_name COLLATE NOCASE);
+CREATE INDEX users_seat ON users (seat, status);
+
+-- Every email value of a user, lowercased: `emails.value eq` is answered from here.
+CREATE TABLE user_emails (
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (value, user_id)
+) WITHOUT ROWID;
+CREATE INDEX user_emails_user ON user_emails (user_id);
+
+-- Role values a user holds through the SCIM `roles` attribute (group-carried roles are derived from
+-- memberships). `value` is as sent; the role it resolves to is computed from role_mappings.
+CREATE TABLE user_roles (
+    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    value   TEXT NOT NULL,
+    PRIMARY KEY (user_id, value)
+) WITHOUT ROWID;
+
+-- SCIM groups. Members live in memberships so a change costs O(changed members).
+CREATE TABLE groups (
+    id            TEXT PRIMARY KEY,
+    seq           INTEGER NOT NULL UNIQUE,
+    display_name  TEXT NOT NULL,
+    external_id   TEXT,
+    version       INTEGER NOT NULL DEFAULT 1,
+    created       TEXT NOT NULL,
+    last_modified TEXT NOT NULL
+);
+CREATE UNIQUE INDEX groups_display_name ON groups (display_name COLLATE NOCASE);
+CREATE INDEX groups_external_id ON groups (external_id);
+
+CREATE TABLE memberships (
+    group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    user_id  TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX memberships_user ON memberships (user_id, group_id);
+
+-- The editable role table (SPEC section 3). `mapping_values` and `admin_rights` are JSON arrays.
+CREATE TABLE role_mappings (
+    name           TEXT PRIMARY KEY,
+    mapping_values TEXT NOT NULL,
+    variable_name  TEXT NOT NULL,
+    seat           TEXT NOT NULL CHECK (seat IN ('viewer', 'member')),
+    admin_rights   TEXT NOT NULL,
+    position       INTEGER NOT NULL
+);
+
+-- Plan settings, one row per key, values as text (domain::seats::Settings parses them).
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- Validated domains: a SCIM create must use one (unless enforce_domains is off).
+CREATE TABLE domains (
+    name     TEXT PRIMARY KEY COLLATE NOCASE,
+    verified INTEGER NOT NULL DEFAULT 0,
+    created  TEXT NOT NULL
+);
+
+-- Bearer tokens. Only the SHA-256 of the secret is kept; the secret is shown once at creation.
+CREATE TABLE tokens (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    scope      TEXT NOT NULL CHECK (scope IN ('scim', 'admin')),
+    hash       BLOB NOT NULL,
+    created    TEXT NOT NULL,
+    last_used  TEXT,
+    revoked    TEXT
+);
+
+-- One row per change of a user's seat or status (and other administrative acts), written in the
+-- same transaction as the change.
+CREATE TABLE audit (
+    id            INTEGER PRIMARY KEY,
+    at            TEXT NOT NULL,
+    actor         TEXT NOT NULL,                       -- token name, 'cli' or 'system'
+    source        TEXT NOT NULL CHECK (source IN ('scim', 'admin', 'cli', 'system')),
+    action        TEXT NOT NULL,
+    user_id       TEXT,
+    before_seat   TEXT,
+    before_status TEXT,
+    after_seat    TEXT,
+    after_status  TEXT,
+    reason        TEXT,
+    request_id    TEXT
+);
+CREATE INDEX audit_user ON audit (user_id, id);
+
+-- SCIM deprovisioning (deactivations and deletes) for the deprovision guard's sliding window.
+CREATE TABLE deprovisions (
+    id      INTEGER PRIMARY KEY,
+    at_unix INTEGER NOT NULL,
+    user_id TEXT NOT NULL
+);
+CREATE INDEX deprovisions_at ON deprovisions (at_unix);

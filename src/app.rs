@@ -1,0 +1,380 @@
+//! Wiring: what each command does with the store, the listeners, the workers, signals, systemd and
+//! shutdown. `run` returns the process exit code: 0 ok, 1 failure (2, usage, is clap's).
+
+use crate::cli::{BackupArgs, Cli, Command, InitArgs, JsonArgs, ServeArgs, TokenCommand};
+use crate::error::{Error, Result};
+use crate::http::edge::{Edge, EdgeStats, Limits, Surface};
+use crate::http::server;
+use crate::http::tls::TlsState;
+use crate::service::{App, ServiceConfig};
+use crate::store::tokens::{self, NewToken, Scope};
+use crate::store::{self, Store, plan};
+use serde_json::json;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+/// How long shutdown waits for requests in flight.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
+/// Admin API workers (the admin surface is light; SCIM workers are a flag).
+const ADMIN_WORKERS: usize = 2;
+
+pub fn run(cli: Cli) -> i32 {
+    let result = match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::Init(args) => init(args),
+        Command::Token(cmd) => token(cmd),
+        Command::Check(args) => check(args),
+        Command::Backup(args) => backup(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", e.detail);
+            1
+        }
+    }
+}
+
+/// Creates the first tokens (and, for a lab, validates the domain and turns DI on) in one transaction.
+fn initialise(store: &Store, lab: Option<&str>) -> Result<(NewToken, NewToken)> {
+    store.write(|tx| {
+        if plan::is_initialised(tx)? {
+            return Err(Error::conflict(
+                "already_initialised",
+                format!("{} is already initialised; tokens are managed with `scim-seat token`", store.path().display()),
+            ));
+        }
+        let admin = tokens::create(tx, "initial admin", Scope::Admin)?;
+        let scim = tokens::create(tx, "initial scim", Scope::Scim)?;
+        if let Some(domain) = lab {
+            plan::add_domain(tx, domain, true)?;
+            plan::set_setting(tx, "di_enabled", "true")?;
+        }
+        plan::set_setting(tx, "initialised_at", &crate::util::now_rfc3339())?;
+        Ok((admin, scim))
+    })
+}
+
+fn print_tokens(admin: &NewToken, scim: &NewToken, as_json: bool) {
+    if as_json {
+        println!("{}", json!({ "admin_token": admin.token, "scim_token": scim.token }));
+    } else {
+        println!("admin token (shown once): {}", admin.token);
+        println!("scim token (shown once): {}", scim.token);
+    }
+}
+
+fn init(args: InitArgs) -> Result<i32> {
+    if let Some(domain) = &args.lab {
+        plan::normalize_domain(domain)?;
+    }
+    let store = Store::open(&args.db.db)?;
+    let (admin, scim) = initialise(&store, args.lab.as_deref())?;
+    if let (Some(host), Some(dir)) = (&args.self_signed, &args.tls_dir) {
+        let (cert, key) = crate::http::tls::self_signed(host, dir)?;
+        if !args.json {
+            println!("self-signed certificate: {} (key {})", cert.display(), key.display());
+        }
+    }
+    print_tokens(&admin, &scim, args.json);
+    Ok(0)
+}
+
+fn token(cmd: TokenCommand) -> Result<i32> {
+    match cmd {
+        TokenCommand::Create { db, scope, name, json } => {
+            let store = Store::open_existing(&db.db)?;
+            let scope = Scope::parse(&scope)?;
+            let t = store.write(|tx| tokens::create(tx, &name, scope))?;
+            if json {
+                println!(
+                    "{}",
+                    json!({"id": t.info.id, "name": t.info.name, "scope": scope.as_str(), "token": t.token})
+                );
+            } else {
+                println!("token {} ({}, scope {}) created; shown once:", t.info.id, t.info.name, scope.as_str());
+                println!("{}", t.token);
+            }
+        }
+        TokenCommand::List(args) => {
+            let store = Store::open_existing(&args.db.db)?;
+            let list = tokens::list(&store.reader()?)?;
+            if args.json {
+                let items: Vec<_> = list.iter().map(token_json).collect();
+                println!("{}", json!({ "items": items, "next_cursor": null }));
+            } else {
+                println!("{:<18} {:<6} {:<9} {:<26} NAME", "ID", "SCOPE", "STATE", "LAST USED");
+                for t in &list {
+                    println!(
+                        "{:<18} {:<6} {:<9} {:<26} {}",
+                        t.id,
+                        t.scope.as_str(),
+                        if t.revoked.is_some() { "revoked" } else { "active" },
+                        t.last_used.as_deref().unwrap_or("never"),
+                        t.name
+                    );
+                }
+            }
+        }
+        TokenCommand::Revoke { db, id, json } => {
+            let store = Store::open_existing(&db.db)?;
+            let t = store.write(|tx| tokens::revoke(tx, &id))?;
+            if json {
+                println!("{}", token_json(&t));
+            } else {
+                println!("token {} ({}) revoked", t.id, t.name);
+            }
+        }
+    }
+    Ok(0)
+}
+
+pub fn token_json(t: &tokens::TokenInfo) -> serde_json::Value {
+    json!({
+        "id": t.id, "name": t.name, "scope": t.scope.as_str(), "created": t.created,
+        "last_used": t.last_used, "revoked": t.revoked,
+    })
+}
+
+fn check(args: JsonArgs) -> Result<i32> {
+    let store = Store::open_existing(&args.db.db)?;
+    let (ok, problems, version) = store.with_writer(|c| store::check(c))?;
+    if args.json {
+        println!("{}", json!({ "ok": ok, "schema_version": version, "problems": problems }));
+    } else if ok {
+        println!("ok: integrity check passed, schema version {version}");
+    } else {
+        println!("NOT OK (schema version {version}):");
+        for p in &problems {
+            println!("  {p}");
+        }
+    }
+    Ok(if ok { 0 } else { 1 })
+}
+
+fn backup(args: BackupArgs) -> Result<i32> {
+    if args.file.exists() {
+        return Err(Error::invalid_value(format!("{} exists; choose a new file", args.file.display())));
+    }
+    let store = Store::open_existing(&args.db.db)?;
+    store.with_writer(|c| {
+        c.backup(rusqlite::MAIN_DB, &args.file, None::<fn(rusqlite::backup::Progress)>)
+            .map_err(|e| Error::internal(format!("backup to {} failed: {e}", args.file.display())))
+    })?;
+    println!("backup written to {}", args.file.display());
+    Ok(0)
+}
+
+/// Everything a serving process owns, so shutdown can take it apart in order.
+struct Listening {
+    surface: Surface,
+    addr: SocketAddr,
+    edge: Arc<Edge>,
+    accept: std::thread::JoinHandle<()>,
+    server: Arc<tiny_http::Server>,
+    workers: Vec<std::thread::JoinHandle<()>>,
+}
+
+fn serve(args: ServeArgs) -> Result<i32> {
+    // Signals are taken by sigwait on this thread: block them before any thread starts.
+    let signals = block_signals();
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(TlsState::load(cert, key)?)),
+        _ => None,
+    };
+    if tls.is_none() {
+        for addr in [args.listen, args.admin_listen] {
+            if !addr.ip().is_loopback() && !args.insecure_http {
+                return Err(Error::invalid_value(format!(
+                    "plain HTTP on {addr} would expose tokens: give --tls-cert and --tls-key, listen on a \
+                     loopback address, or pass --insecure-http"
+                )));
+            }
+        }
+        if args.insecure_http {
+            log::warn!("--insecure-http: bearer tokens travel in clear text on the network");
+        }
+    }
+    if let Some(domain) = &args.lab {
+        plan::normalize_domain(domain)?;
+    }
+    let store = Store::open(&args.db.db)?;
+    if !plan::is_initialised(&store.reader()?)? {
+        let (admin, scim) = initialise(&store, args.lab.as_deref())?;
+        print_tokens(&admin, &scim, false);
+    }
+
+    let scim_listener = bind(args.listen)?;
+    let admin_listener = bind(args.admin_listen)?;
+    let scim_addr = scim_listener.local_addr()?;
+    let admin_addr = admin_listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_path = args.normalized_base_path();
+    let base_url = args
+        .public_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| format!("{scheme}://{scim_addr}{base_path}"));
+
+    let app = Arc::new(App::new(store, ServiceConfig { base_path: base_path.clone(), base_url })?);
+    let socket_dir = private_socket_dir()?;
+    let shutdown = Arc::new(AtomicBool::new(false));
+    let limits = Limits {
+        max_connections: args.max_connections as usize,
+        idle_timeout: Duration::from_millis(args.idle_timeout_ms),
+        head_timeout: Duration::from_millis(args.head_timeout_ms),
+        handshake_timeout: Duration::from_millis(args.handshake_timeout_ms),
+        io_timeout: Duration::from_millis(args.io_timeout_ms),
+        ..Limits::default()
+    };
+    let mut listening = Vec::new();
+    for (surface, listener, workers) in [
+        (Surface::Scim, scim_listener, args.workers as usize),
+        (Surface::Admin, admin_listener, ADMIN_WORKERS),
+    ] {
+        let socket = socket_dir.join(format!("{surface:?}.sock").to_lowercase());
+        let handler_app = Arc::clone(&app);
+        let init_app = Arc::clone(&app);
+        let (server, worker_handles) = server::start(
+            &socket,
+            workers,
+            &format!("{surface:?}").to_lowercase(),
+            move || init_app.worker(),
+            move |w: &mut Result<crate::service::Worker>, req| match w {
+                Ok(w) => match surface {
+                    Surface::Scim => handler_app.handle_scim(w, req),
+                    Surface::Admin => handler_app.handle_admin(w, req),
+                },
+                Err(e) => crate::service::error_response(req, e),
+            },
+        )?;
+        let addr = listener.local_addr()?;
+        let edge = Arc::new(Edge {
+            surface,
+            limits: limits.clone(),
+            tls: tls.clone(),
+            backend: socket,
+            stats: Arc::new(EdgeStats::default()),
+            shutdown: Arc::clone(&shutdown),
+        });
+        let accept = Arc::clone(&edge).spawn(listener)?;
+        listening.push(Listening { surface, addr, edge, accept, server, workers: worker_handles });
+    }
+
+    println!("scim-seat ready scim={scheme}://{scim_addr}{base_path} admin={scheme}://{admin_addr}");
+    let _ = std::io::stdout().flush();
+    log::info!("serving SCIM on {scim_addr} and admin on {admin_addr}");
+    notify_systemd("READY=1");
+
+    loop {
+        match wait_signal(&signals) {
+            libc::SIGHUP => match &tls {
+                Some(t) => match t.reload() {
+                    Ok(()) => log::info!("TLS certificate and key reloaded"),
+                    Err(e) => log::error!("TLS reload failed, keeping the previous pair: {}", e.detail),
+                },
+                None => log::info!("SIGHUP: nothing to reload (no TLS)"),
+            },
+            sig => {
+                log::info!("signal {sig}: shutting down");
+                break;
+            }
+        }
+    }
+    notify_systemd("STOPPING=1");
+    shutdown.store(true, Ordering::SeqCst);
+    for l in &listening {
+        // Wake the accept loop so it sees the flag.
+        let _ = TcpStream::connect_timeout(&wake_addr(l.addr), Duration::from_millis(200));
+    }
+    let deadline = Instant::now() + DRAIN_TIMEOUT;
+    for l in listening {
+        let _ = l.accept.join();
+        while l.edge.stats.busy.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // tiny_http wakes one blocked recv() per unblock().
+        for _ in &l.workers {
+            l.server.unblock();
+        }
+        for w in l.workers {
+            let _ = w.join();
+        }
+        log::debug!("{:?} listener stopped", l.surface);
+    }
+    let _ = std::fs::remove_dir_all(&socket_dir);
+    drop(app);
+    log::info!("stopped");
+    Ok(0)
+}
+
+fn bind(addr: SocketAddr) -> Result<TcpListener> {
+    TcpListener::bind(addr).map_err(|e| Error::invalid_value(format!("cannot listen on {addr}: {e}")))
+}
+
+/// A loopback address that reaches a listener bound to `addr` (0.0.0.0 and :: included).
+fn wake_addr(addr: SocketAddr) -> SocketAddr {
+    let mut a = addr;
+    if a.ip().is_unspecified() {
+        a.set_ip(if a.is_ipv4() { [127, 0, 0, 1].into() } else { std::net::Ipv6Addr::LOCALHOST.into() });
+    }
+    a
+}
+
+/// A fresh directory only this user can enter, for the edge-to-worker Unix sockets.
+fn private_socket_dir() -> Result<PathBuf> {
+    let mut rnd = [0u8; 6];
+    crate::util::random_bytes(&mut rnd)?;
+    let base = std::env::var_os("RUNTIME_DIRECTORY").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("scim-seat-{}-{}", std::process::id(), crate::util::hex(&rnd)));
+    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    Ok(dir)
+}
+
+fn block_signals() -> libc::sigset_t {
+    // SAFETY: sigset_t is plain data that sigemptyset initialises; the calls only read and write
+    // the set we own and this thread's signal mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGHUP);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+        set
+    }
+}
+
+fn wait_signal(set: &libc::sigset_t) -> i32 {
+    let mut sig: libc::c_int = 0;
+    // SAFETY: `set` is an initialised signal set and `sig` a valid place for the answer.
+    let rc = unsafe { libc::sigwait(set, &mut sig) };
+    if rc != 0 { libc::SIGTERM } else { sig }
+}
+
+/// Sends a message to systemd's notify socket when there is one (Type=notify).
+pub fn notify_systemd(msg: &str) {
+    let Some(path) = std::env::var_os("NOTIFY_SOCKET") else { return };
+    let sock = match std::os::unix::net::UnixDatagram::unbound() {
+        Ok(s) => s,
+        Err(e) => {
+            log::warn!("cannot notify systemd: {e}");
+            return;
+        }
+    };
+    let bytes = path.as_encoded_bytes();
+    let sent = if let Some(name) = bytes.strip_prefix(b"@") {
+        use std::os::linux::net::SocketAddrExt;
+        std::os::unix::net::SocketAddr::from_abstract_name(name).and_then(|a| sock.send_to_addr(msg.as_bytes(), &a))
+    } else {
+        sock.send_to(msg.as_bytes(), Path::new(&path))
+    };
+    if let Err(e) = sent {
+        log::warn!("cannot notify systemd ({msg}): {e}");
+    }
+}

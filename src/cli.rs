@@ -1,0 +1,175 @@
+//! The command line: clap definitions of every command and flag, each serve flag with its
+//! environment-variable twin so a systemd `EnvironmentFile=` configures the service. What the user
+//! typed is validated into typed values here; app.rs acts on them.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "scim-seat", version, about = "SCIM 2.0 provisioning appliance with Directory Integration seat rules")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DbArg {
+    /// The SQLite database file.
+    #[arg(long, env = "SCIM_SEAT_DB", default_value = "./scim-seat.db", global = true)]
+    pub db: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the SCIM and admin listeners (initialises a missing database first).
+    Serve(ServeArgs),
+    /// Create and initialise the database; prints a first admin token and SCIM token once.
+    Init(InitArgs),
+    /// Create, list and revoke bearer tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Integrity check and schema version; exit 1 if not ok.
+    Check(JsonArgs),
+    /// Online backup of the database to FILE, safe while serving.
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Print JSON instead of text for people.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Where to write the copy (must not exist).
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Print the tokens as JSON: {"admin_token": …, "scim_token": …}.
+    #[arg(long)]
+    pub json: bool,
+    /// Lab mode: validate DOMAIN and turn Directory Integration on, so provisioning works at once.
+    #[arg(long, value_name = "DOMAIN")]
+    pub lab: Option<String>,
+    /// Also write a self-signed certificate for HOST (labs only) into --tls-dir.
+    #[arg(long, value_name = "HOST", requires = "tls_dir")]
+    pub self_signed: Option<String>,
+    /// Directory for the self-signed certificate and key.
+    #[arg(long, value_name = "DIR")]
+    pub tls_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; its secret is printed once.
+    Create {
+        #[command(flatten)]
+        db: DbArg,
+        /// scim (for the IdP) or admin (for the admin API).
+        #[arg(long, value_parser = ["scim", "admin"])]
+        scope: String,
+        /// A name that tells people what the token is for.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tokens (never their secrets).
+    List(JsonArgs),
+    /// Revoke a token by id.
+    Revoke {
+        #[command(flatten)]
+        db: DbArg,
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// SCIM listener address (an IP literal and port; port 0 picks a free one).
+    #[arg(long, env = "SCIM_SEAT_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Admin listener address.
+    #[arg(long, env = "SCIM_SEAT_ADMIN_LISTEN", default_value = "127.0.0.1:8081")]
+    pub admin_listen: SocketAddr,
+    /// PEM certificate chain; with --tls-key both listeners speak HTTPS.
+    #[arg(long, env = "SCIM_SEAT_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key.
+    #[arg(long, env = "SCIM_SEAT_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on a non-loopback address (logs a warning).
+    #[arg(long, env = "SCIM_SEAT_INSECURE_HTTP")]
+    pub insecure_http: bool,
+    /// Base path of the SCIM surface, e.g. /v2, /scim/v2, /ftp/scim.
+    #[arg(long, env = "SCIM_SEAT_BASE_PATH", default_value = "/v2")]
+    pub base_path: String,
+    /// Externally visible SCIM base URL for `meta.location` (default: from the listener).
+    #[arg(long, env = "SCIM_SEAT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Worker threads answering SCIM requests.
+    #[arg(long, env = "SCIM_SEAT_WORKERS", default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub workers: u16,
+    /// Open connections allowed per listener.
+    #[arg(long, env = "SCIM_SEAT_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_connections: u32,
+    /// Milliseconds a kept-alive connection may wait for its next request.
+    #[arg(long, env = "SCIM_SEAT_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
+    pub idle_timeout_ms: u64,
+    /// Milliseconds from the first byte of a request head to its end.
+    #[arg(long, env = "SCIM_SEAT_HEAD_TIMEOUT_MS", default_value_t = 10_000)]
+    pub head_timeout_ms: u64,
+    /// Milliseconds for a TLS handshake.
+    #[arg(long, env = "SCIM_SEAT_HANDSHAKE_TIMEOUT_MS", default_value_t = 10_000)]
+    pub handshake_timeout_ms: u64,
+    /// Milliseconds for a request body and for each response write.
+    #[arg(long, env = "SCIM_SEAT_IO_TIMEOUT_MS", default_value_t = 30_000)]
+    pub io_timeout_ms: u64,
+    /// On a database that does not exist yet: validate DOMAIN and turn DI on (see `init --lab`).
+    #[arg(long, value_name = "DOMAIN")]
+    pub lab: Option<String>,
+}
+
+impl ServeArgs {
+    /// The base path normalised to "" or "/a/b" (leading slash, no trailing slash, no doubles).
+    pub fn normalized_base_path(&self) -> String {
+        let parts: Vec<&str> = self.base_path.split('/').filter(|s| !s.is_empty()).collect();
+        if parts.is_empty() { String::new() } else { format!("/{}", parts.join("/")) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn base_path_is_normalised() {
+        let cli = Cli::parse_from(["scim-seat", "serve", "--base-path", "scim//v2/"]);
+        let Command::Serve(s) = cli.command else { panic!("not serve") };
+        assert_eq!(s.normalized_base_path(), "/scim/v2");
+        let cli = Cli::parse_from(["scim-seat", "serve", "--base-path", "/"]);
+        let Command::Serve(s) = cli.command else { panic!("not serve") };
+        assert_eq!(s.normalized_base_path(), "");
+    }
+}

@@ -1,0 +1,740 @@
+//! The front door: scim-seat's own sockets between the network and tiny_http.
+//!
+//! tiny_http must not face the network (its accept loop dies on the first error, it has no timeouts,
+//! header lines are unbounded, a second Content-Length is ignored). So each listener here owns its
+//! TCP socket: an accept loop that survives every error, a cap on open connections, TLS with rustls
+//! and a handshake deadline, deadlines for idle keep-alive, for the request head and for the body,
+//! and a check of every request head. A checked request is rewritten (client `X-Forwarded-For`
+//! removed, the real peer address added) and relayed over a private Unix socket to tiny_http, whose
+//! answer is relayed back. One thread per connection does both directions in turn (HTTP/1.1 is
+//! request/response), reusing one buffer; the connection cap bounds the threads.
+
+use crate::error::Error;
+use crate::http::tls::TlsState;
+use rustls::{ServerConnection, StreamOwned};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Which surface a listener serves: decides the shape of the errors the edge itself answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Scim,
+    Admin,
+}
+
+/// Every limit of the edge, each a named value with a flag or default (SPEC section 1 and 6).
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Open connections per listener; more are closed at once (plain HTTP gets a 503 first).
+    pub max_connections: usize,
+    /// Request line plus header fields, bytes.
+    pub max_head_bytes: usize,
+    /// Header fields per request.
+    pub max_head_fields: usize,
+    /// Request body, bytes.
+    pub max_body_bytes: usize,
+    /// From TCP accept to the end of the TLS handshake.
+    pub handshake_timeout: Duration,
+    /// From the first byte of a request head to its end.
+    pub head_timeout: Duration,
+    /// How long a kept-alive connection may wait for its next request.
+    pub idle_timeout: Duration,
+    /// Body upload and each response write.
+    pub io_timeout: Duration,
+    /// How long the edge waits for the application's answer.
+    pub backend_timeout: Duration,
+}
+
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+pub const MAX_HEAD_FIELDS: usize = 100;
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 512,
+            max_head_bytes: MAX_HEAD_BYTES,
+            max_head_fields: MAX_HEAD_FIELDS,
+            max_body_bytes: MAX_BODY_BYTES,
+            handshake_timeout: Duration::from_secs(10),
+            head_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            io_timeout: Duration::from_secs(30),
+            backend_timeout: Duration::from_secs(55),
+        }
+    }
+}
+
+/// Counters the edge keeps for /metrics.
+#[derive(Debug, Default)]
+pub struct EdgeStats {
+    pub open: AtomicUsize,
+    /// Connections between reading a request head and relaying its answer.
+    pub busy: AtomicUsize,
+    pub accepted: AtomicU64,
+    pub accept_errors: AtomicU64,
+    pub refused_over_cap: AtomicU64,
+    pub tls_failures: AtomicU64,
+    pub rejected_heads: AtomicU64,
+    pub timeouts: AtomicU64,
+}
+
+pub struct Edge {
+    pub surface: Surface,
+    pub limits: Limits,
+    pub tls: Option<Arc<TlsState>>,
+    pub backend: PathBuf,
+    pub stats: Arc<EdgeStats>,
+    pub shutdown: Arc<AtomicBool>,
+}
+
+impl Edge {
+    /// Runs the accept loop on its own thread until `shutdown` is set and the loop is woken (the
+    /// caller wakes it by connecting once after setting the flag).
+    pub fn spawn(self: Arc<Self>, listener: TcpListener) -> io::Result<thread::JoinHandle<()>> {
+        thread::Builder::new()
+            .name(format!("edge-{:?}", self.surface).to_lowercase())
+            .spawn(move || self.accept_loop(listener))
+    }
+
+    fn accept_loop(self: Arc<Self>, listener: TcpListener) {
+        let mut last_error_log: Option<Instant> = None;
+        loop {
+            let accepted = listener.accept();
+            if self.shutdown.load(Ordering::SeqCst) {
+                return;
+            }
+            match accepted {
+                Ok((stream, peer)) => {
+                    self.stats.accepted.fetch_add(1, Ordering::Relaxed);
+                    self.admit(stream, peer);
+                }
+                Err(e) => {
+                    // Never give up: EMFILE, ENFILE, ENOBUFS, ECONNABORTED… back off and go on.
+                    self.stats.accept_errors.fetch_add(1, Ordering::Relaxed);
+                    if last_error_log.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
+                        log::warn!("accept failed on the {:?} listener: {e}; retrying", self.surface);
+                        last_error_log = Some(Instant::now());
+                    }
+                    let pause = match e.raw_os_error() {
+                        Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOBUFS)
+                        | Some(libc::ENOMEM) => 100,
+                        _ => 5,
+                    };
+                    thread::sleep(Duration::from_millis(pause));
+                }
+            }
+        }
+    }
+
+    fn admit(self: &Arc<Self>, stream: TcpStream, peer: SocketAddr) {
+        let open = self.stats.open.fetch_add(1, Ordering::SeqCst) + 1;
+        if open > self.limits.max_connections {
+            self.stats.open.fetch_sub(1, Ordering::SeqCst);
+            self.stats.refused_over_cap.fetch_add(1, Ordering::Relaxed);
+            if self.tls.is_none() {
+                let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
+                let body = error_response(
+                    self.surface,
+                    &Error::new(crate::error::Kind::Unavailable, "too many open connections; retry shortly"),
+                    Some(1),
+                );
+                let _ = (&stream).write_all(&body);
+            }
+            let _ = stream.shutdown(Shutdown::Both);
+            return;
+        }
+        let edge = Arc::clone(self);
+        let spawned = thread::Builder::new().name("conn".into()).stack_size(256 * 1024).spawn(move || {
+            let guard = OpenGuard(Arc::clone(&edge.stats));
+            edge.serve(stream, peer);
+            drop(guard);
+        });
+        if let Err(e) = spawned {
+            // The closure (and its guard) was dropped, so the count is already right.
+            log::warn!("cannot start a connection thread: {e}");
+        }
+    }
+
+    fn serve(&self, stream: TcpStream, peer: SocketAddr) {
+        let _ = stream.set_nodelay(true);
+        let _ = stream.set_write_timeout(Some(self.limits.io_timeout));
+        let mut conn = match &self.tls {
+            None => Conn::Plain(stream),
+            Some(tls) => match self.handshake(tls, stream) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.stats.tls_failures.fetch_add(1, Ordering::Relaxed);
+                    log::debug!("TLS handshake with {peer} failed: {e}");
+                    return;
+                }
+            },
+        };
+        let mut relay = Relay { edge: self, peer, buf: Vec::with_capacity(8192), backend: None };
+        relay.run(&mut conn);
+        conn.close();
+    }
+
+    fn handshake(&self, tls: &TlsState, stream: TcpStream) -> io::Result<Conn> {
+        let deadline = Instant::now() + self.limits.handshake_timeout;
+        let mut sc = ServerConnection::new(tls.current())
+            .map_err(|e| io::Error::other(format!("TLS setup: {e}")))?;
+        let mut sock = stream;
+        while sc.is_handshaking() {
+            let left = remaining(deadline)?;
+            sock.set_read_timeout(Some(left))?;
+            sc.complete_io(&mut sock)?;
+        }
+        Ok(Conn::Tls(Box::new(StreamOwned::new(sc, sock))))
+    }
+}
+
+struct BusyGuard<'a>(&'a EdgeStats);
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        self.0.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+struct OpenGuard(Arc<EdgeStats>);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn remaining(deadline: Instant) -> io::Result<Duration> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(io::Error::new(io::ErrorKind::TimedOut, "deadline passed"));
+    }
+    Ok(left)
+}
+
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ServerConnection, TcpStream>>),
+}
+
+impl Conn {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Conn::Plain(s) => s,
+            Conn::Tls(s) => &s.sock,
+        }
+    }
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf),
+            Conn::Tls(s) => match s.read(buf) {
+                // A peer that closes without close_notify has simply gone away.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+                other => other,
+            },
+        }
+    }
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.write_all(data),
+            Conn::Tls(s) => {
+                s.write_all(data)?;
+                s.flush()
+            }
+        }
+    }
+    fn close(mut self) {
+        if let Conn::Tls(s) = &mut self {
+            s.conn.send_close_notify();
+            let _ = s.conn.complete_io(&mut s.sock);
+        }
+        let _ = self.tcp().shutdown(Shutdown::Both);
+    }
+}
+
+/// What a checked request head says.
+struct Head {
+    /// Bytes of the head in the buffer, including the blank line.
+    len: usize,
+    method: String,
+    content_length: usize,
+    keep_alive: bool,
+    expect_continue: bool,
+    /// The head as forwarded: request line, the client's fields minus the ones we own, our
+    /// `X-Forwarded-For`, blank line.
+    forward: Vec<u8>,
+}
+
+/// Why the edge refuses a request itself.
+struct Reject {
+    error: Error,
+}
+
+impl Reject {
+    fn new(kind: crate::error::Kind, detail: impl Into<String>) -> Reject {
+        Reject { error: Error::new(kind, detail) }
+    }
+    fn bad(detail: impl Into<String>) -> Reject {
+        Reject::new(crate::error::Kind::BadRequest, detail)
+    }
+}
+
+enum Step {
+    /// The client closed or went idle between requests: close quietly.
+    Done,
+    /// Answer this error and close.
+    Refuse(Error),
+}
+
+struct Relay<'a> {
+    edge: &'a Edge,
+    peer: SocketAddr,
+    /// Bytes read from the client and not yet forwarded; then the backend's answer.
+    buf: Vec<u8>,
+    backend: Option<UnixStream>,
+}
+
+impl Relay<'_> {
+    fn run(&mut self, conn: &mut Conn) {
+        loop {
+            match self.one_exchange(conn) {
+                Ok(true) => {
+                    if self.edge.shutdown.load(Ordering::SeqCst) {
+                        return;
+                    }
+                }
+                Ok(false) | Err(Step::Done) => return,
+                Err(Step::Refuse(error)) => {
+                    self.edge.stats.rejected_heads.fetch_add(1, Ordering::Relaxed);
+                    log::debug!("edge refused a request from {}: {}", self.peer, error.detail);
+                    let _ = conn.write_all(&error_response(self.edge.surface, &error, error.retry_after));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Reads one request, relays it and its answer. `Ok(true)`: the connection may carry another.
+    fn one_exchange(&mut self, conn: &mut Conn) -> Result<bool, Step> {
+        let limits = &self.edge.limits;
+        let head_end = self.read_head(conn)?;
+        self.edge.stats.busy.fetch_add(1, Ordering::SeqCst);
+        let _busy = BusyGuard(&self.edge.stats);
+        let head = check_head(&self.buf[..head_end], limits, self.peer).map_err(|r| Step::Refuse(r.error))?;
+        let total = head.len + head.content_length;
+        if head.expect_continue && self.buf.len() < total {
+            conn.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").map_err(|_| Step::Done)?;
+        }
+        let deadline = Instant::now() + limits.io_timeout;
+        while self.buf.len() < total {
+            self.fill(conn, deadline).map_err(|e| self.io_step(e, "the request body"))?;
+        }
+        // Forward: our head, then the body straight from the buffer.
+        self.backend()?;
+        let forwarded = match self.backend.as_mut() {
+            Some(backend) => {
+                backend.write_all(&head.forward).and_then(|()| backend.write_all(&self.buf[head.len..total]))
+            }
+            None => Err(io::Error::other("no backend")),
+        };
+        if forwarded.is_err() {
+            self.backend = None;
+            return Err(Step::Refuse(Error::new(
+                crate::error::Kind::Unavailable,
+                "the service is not answering; retry shortly",
+            )));
+        }
+        self.buf.drain(..total);
+        let pipelined = std::mem::take(&mut self.buf);
+        let relayed = self.relay_answer(conn, &head.method);
+        self.buf = pipelined;
+        let backend_keeps = relayed?;
+        Ok(head.keep_alive && backend_keeps)
+    }
+
+    fn backend(&mut self) -> Result<&mut UnixStream, Step> {
+        if self.backend.is_none() {
+            let s = UnixStream::connect(&self.edge.backend).map_err(|e| {
+                log::error!("cannot reach the request workers at {}: {e}", self.edge.backend.display());
+                Step::Refuse(Error::new(crate::error::Kind::Unavailable, "the service is starting or stopping"))
+            })?;
+            let _ = s.set_read_timeout(Some(self.edge.limits.backend_timeout));
+            let _ = s.set_write_timeout(Some(self.edge.limits.backend_timeout));
+            self.backend = Some(s);
+        }
+        self.backend.as_mut().ok_or(Step::Done)
+    }
+
+    /// Reads from the client until the buffer holds a whole head; returns its length.
+    fn read_head(&mut self, conn: &mut Conn) -> Result<usize, Step> {
+        let limits = &self.edge.limits;
+        let idle_deadline = Instant::now() + limits.idle_timeout;
+        let mut head_deadline = if self.buf.is_empty() { None } else { Some(Instant::now() + limits.head_timeout) };
+        let mut scanned = 0;
+        loop {
+            if let Some(end) = find_head_end(&self.buf, scanned) {
+                if end > limits.max_head_bytes {
+                    return Err(Step::Refuse(too_large_head(limits)));
+                }
+                return Ok(end);
+            }
+            scanned = self.buf.len().saturating_sub(3);
+            if self.buf.len() > limits.max_head_bytes {
+                return Err(Step::Refuse(too_large_head(limits)));
+            }
+            let deadline = head_deadline.unwrap_or(idle_deadline);
+            match self.fill(conn, deadline) {
+                Ok(()) => {
+                    if head_deadline.is_none() {
+                        head_deadline = Some(Instant::now() + limits.head_timeout);
+                    }
+                }
+                Err(e) if self.buf.is_empty() && e.kind() != io::ErrorKind::UnexpectedEof => {
+                    // Idle keep-alive connection timed out or closed: nothing to answer.
+                    if e.kind() == io::ErrorKind::TimedOut {
+                        self.edge.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+                    }
+                    return Err(Step::Done);
+                }
+                Err(e) if self.buf.is_empty() => {
+                    let _ = e;
+                    return Err(Step::Done);
+                }
+                Err(e) => return Err(self.io_step(e, "the request head")),
+            }
+        }
+    }
+
+    fn io_step(&self, e: io::Error, what: &str) -> Step {
+        if e.kind() == io::ErrorKind::TimedOut {
+            self.edge.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+            Step::Refuse(Error::new(crate::error::Kind::RequestTimeout, format!("{what} arrived too slowly")))
+        } else {
+            Step::Done
+        }
+    }
+
+    /// One read from the client into the buffer, bounded by `deadline`. EOF is `UnexpectedEof`.
+    fn fill(&mut self, conn: &mut Conn, deadline: Instant) -> io::Result<()> {
+        let left = remaining(deadline)?;
+        conn.tcp().set_read_timeout(Some(left))?;
+        let mut chunk = [0u8; 8192];
+        let n = match conn.read(&mut chunk) {
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock) => {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, "read timed out"));
+            }
+            other => other?,
+        };
+        if n == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "closed"));
+        }
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(())
+    }
+
+    /// Reads the backend's answer into the buffer and writes it to the client. `Ok(false)` when the
+    /// backend closes the connection after it.
+    fn relay_answer(&mut self, conn: &mut Conn, method: &str) -> Result<bool, Step> {
+        let Some(backend) = self.backend.as_mut() else { return Err(Step::Done) };
+        self.buf.clear();
+        let mut chunk = [0u8; 16384];
+        let mut scanned = 0;
+        let head_end = loop {
+            if let Some(end) = find_head_end(&self.buf, scanned) {
+                break end;
+            }
+            scanned = self.buf.len().saturating_sub(3);
+            match backend.read(&mut chunk) {
+                Ok(0) | Err(_) => {
+                    self.backend = None;
+                    return Err(Step::Refuse(Error::new(
+                        crate::error::Kind::Unavailable,
+                        "the service did not answer in time; retry the request",
+                    )));
+                }
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let info = response_info(&self.buf[..head_end]);
+        let body_len = if method.eq_ignore_ascii_case("HEAD") || info.no_body { 0 } else { info.content_length };
+        while self.buf.len() < head_end + body_len {
+            match backend.read(&mut chunk) {
+                Ok(0) | Err(_) => {
+                    self.backend = None;
+                    return Err(Step::Done);
+                }
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        conn.write_all(&self.buf[..head_end + body_len]).map_err(|_| Step::Done)?;
+        self.buf.clear();
+        if info.close {
+            self.backend = None;
+        }
+        Ok(!info.close)
+    }
+}
+
+fn too_large_head(limits: &Limits) -> Error {
+    Error::new(
+        crate::error::Kind::HeadTooLarge,
+        format!("the request head is larger than {} bytes", limits.max_head_bytes),
+    )
+}
+
+/// Index just past the blank line ending a head (CRLF CRLF, or bare LF LF), searching from `from`.
+fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
+    let start = from.min(buf.len());
+    let mut i = start;
+    while i < buf.len() {
+        if buf[i] == b'\n' {
+            if buf.get(i + 1) == Some(&b'\n') {
+                return Some(i + 2);
+            }
+            if buf.get(i + 1) == Some(&b'\r') && buf.get(i + 2) == Some(&b'\n') {
+                return Some(i + 3);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Checks a request head (SPEC section 1) and builds the head to forward.
+fn check_head(raw: &[u8], limits: &Limits, peer: SocketAddr) -> Result<Head, Reject> {
+    if let Some(b) = raw.iter().find(|b| !b.is_ascii()) {
+        return Err(Reject::bad(format!("the request head contains the non-ASCII byte 0x{b:02x}")));
+    }
+    let text = std::str::from_utf8(raw).map_err(|_| Reject::bad("the request head is not ASCII"))?;
+    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
+    let request_line = lines.next().unwrap_or("");
+    let mut parts = request_line.split(' ');
+    let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(m), Some(t), Some(v), None) => (m, t, v),
+        _ => return Err(Reject::bad("the request line must be METHOD SP TARGET SP HTTP-VERSION")),
+    };
+    if method.is_empty() || !method.bytes().all(is_tchar) {
+        return Err(Reject::bad("the request method is not a token"));
+    }
+    if !target.starts_with('/') || target.bytes().any(|b| b.is_ascii_control() || b == b' ') {
+        return Err(Reject::bad("the request target must be an absolute path such as /v2/Users"));
+    }
+    let http10 = match version {
+        "HTTP/1.1" => false,
+        "HTTP/1.0" => true,
+        _ => return Err(Reject::bad(format!("unsupported HTTP version \"{version}\""))),
+    };
+    let mut forward = Vec::with_capacity(raw.len() + 40);
+    forward.extend_from_slice(request_line.as_bytes());
+    forward.extend_from_slice(b"\r\n");
+    let mut fields = 0;
+    let mut content_length: Option<usize> = None;
+    let mut transfer_encoding = false;
+    let mut connection_close = http10;
+    let mut expect_continue = false;
+    for line in lines {
+        if line.is_empty() {
+            continue;
+        }
+        if line.starts_with(' ') || line.starts_with('\t') {
+            return Err(Reject::bad("obsolete line folding (obs-fold) is not accepted in request heads"));
+        }
+        fields += 1;
+        if fields > limits.max_head_fields {
+            return Err(Reject::new(
+                crate::error::Kind::HeadTooLarge,
+                format!("the request has more than {} header fields", limits.max_head_fields),
+            ));
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(Reject::bad(format!("the header line \"{}\" has no colon", truncate(line))));
+        };
+        if name.is_empty() || !name.bytes().all(is_tchar) {
+            return Err(Reject::bad(format!("\"{}\" is not a valid header name", truncate(name))));
+        }
+        let value = value.trim_matches(|c| c == ' ' || c == '\t');
+        if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+            return Err(Reject::bad(format!("the {name} header contains a control character")));
+        }
+        let lname = name.to_ascii_lowercase();
+        match lname.as_str() {
+            "content-length" => {
+                if content_length.is_some() {
+                    return Err(Reject::bad("the request has more than one Content-Length"));
+                }
+                if value.is_empty() || value.len() > 19 || !value.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(Reject::bad(format!("Content-Length \"{}\" is not a number", truncate(value))));
+                }
+                let n: u64 = value.parse().map_err(|_| Reject::bad("Content-Length is not a number"))?;
+                if n > limits.max_body_bytes as u64 {
+                    return Err(Reject::new(
+                        crate::error::Kind::PayloadTooLarge,
+                        format!("the body is larger than the limit of {} bytes", limits.max_body_bytes),
+                    ));
+                }
+                content_length = Some(n as usize);
+            }
+            "transfer-encoding" => transfer_encoding = true,
+            "connection" => {
+                let v = value.to_ascii_lowercase();
+                if v.split(',').any(|t| t.trim() == "close") {
+                    connection_close = true;
+                } else if v.split(',').any(|t| t.trim() == "keep-alive") {
+                    connection_close = false;
+                }
+            }
+            "expect" => {
+                if value.eq_ignore_ascii_case("100-continue") {
+                    expect_continue = true;
+                    continue;
+                }
+                return Err(Reject::new(
+                    crate::error::Kind::BadRequest,
+                    format!("the expectation \"{}\" is not supported", truncate(value)),
+                ));
+            }
+            // Ours to set, or hop-by-hop fields the backend must not see from the client.
+            "x-forwarded-for" | "forwarded" | "x-real-ip" | "te" | "keep-alive" | "upgrade" => continue,
+            _ => {}
+        }
+        forward.extend_from_slice(name.as_bytes());
+        forward.extend_from_slice(b": ");
+        forward.extend_from_slice(value.as_bytes());
+        forward.extend_from_slice(b"\r\n");
+    }
+    if transfer_encoding {
+        if content_length.is_some() {
+            return Err(Reject::bad("a request must not carry both Content-Length and Transfer-Encoding"));
+        }
+        return Err(Reject::new(
+            crate::error::Kind::LengthRequired,
+            "chunked request bodies are not accepted: send Content-Length",
+        ));
+    }
+    forward.extend_from_slice(b"X-Forwarded-For: ");
+    forward.extend_from_slice(peer.ip().to_string().as_bytes());
+    forward.extend_from_slice(b"\r\n\r\n");
+    Ok(Head {
+        len: raw.len(),
+        method: method.to_string(),
+        content_length: content_length.unwrap_or(0),
+        keep_alive: !connection_close,
+        expect_continue,
+        forward,
+    })
+}
+
+fn truncate(s: &str) -> &str {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+struct ResponseInfo {
+    content_length: usize,
+    close: bool,
+    no_body: bool,
+}
+
+fn response_info(head: &[u8]) -> ResponseInfo {
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.split("\r\n");
+    let status: u16 = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut info =
+        ResponseInfo { content_length: 0, close: false, no_body: status == 204 || status == 304 || status < 200 };
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            let value = value.trim();
+            if name.eq_ignore_ascii_case("content-length") {
+                info.content_length = value.parse().unwrap_or(0);
+            } else if name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close") {
+                info.close = true;
+            } else if name.eq_ignore_ascii_case("transfer-encoding") {
+                // Responses are always sent with a length; anything else ends the connection.
+                info.close = true;
+            }
+        }
+    }
+    info
+}
+
+/// A complete HTTP response carrying an error, in the surface's error shape; the connection closes.
+fn error_response(surface: Surface, error: &Error, retry_after: Option<u64>) -> Vec<u8> {
+    let (body, ctype) = match surface {
+        Surface::Scim => (error.scim_body(), "application/scim+json"),
+        Surface::Admin => (error.admin_body(), "application/json"),
+    };
+    let body = body.to_string();
+    let mut out = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        error.status(),
+        error.reason_phrase(),
+        body.len()
+    );
+    if let Some(secs) = retry_after {
+        out.push_str(&format!("Retry-After: {secs}\r\n"));
+    }
+    out.push_str("\r\n");
+    out.push_str(&body);
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn peer() -> SocketAddr {
+        "192.0.2.7:5000".parse().unwrap()
+    }
+
+    fn check(raw: &str) -> Result<Head, String> {
+        check_head(raw.as_bytes(), &Limits::default(), peer()).map_err(|r| r.error.detail)
+    }
+
+    #[test]
+    fn forwards_with_peer_address_and_drops_client_forwarding() {
+        let h = check("GET /v2/Users HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n").unwrap();
+        let f = String::from_utf8(h.forward).unwrap();
+        assert!(f.contains("X-Forwarded-For: 192.0.2.7\r\n"));
+        assert!(!f.contains("10.0.0.1"));
+        assert!(h.keep_alive);
+    }
+
+    #[test]
+    fn refuses_smuggling_shapes() {
+        assert!(check("POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n").is_err());
+        assert!(check("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n").is_err());
+        assert!(check("POST / HTTP/1.1\r\nContent-Length: +1\r\n\r\n").is_err());
+        assert!(check("GET / HTTP/1.1\r\nX-A: b\r\n c\r\n\r\n").is_err());
+        assert!(check("GET / HTTP/1.1\r\nX-A: \u{e9}\r\n\r\n").is_err());
+        assert!(check("GET http://x/ HTTP/1.1\r\n\r\n").is_err());
+        assert!(check("GET / HTTP/2.0\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn counts_fields() {
+        let many: String = (0..101).map(|i| format!("X-{i}: v\r\n")).collect();
+        assert!(check(&format!("GET / HTTP/1.1\r\n{many}\r\n")).is_err());
+        let ok: String = (0..100).map(|i| format!("X-{i}: v\r\n")).collect();
+        assert!(check(&format!("GET / HTTP/1.1\r\n{ok}\r\n")).is_ok());
+    }
+
+    #[test]
+    fn finds_head_end_with_crlf_or_lf() {
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\n\r\nBODY", 0), Some(18));
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\n\nBODY", 0), Some(16));
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\nA: b\r\n", 0), None);
+    }
+}

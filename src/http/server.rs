@@ -1,0 +1,143 @@
+//! The application side of the relay: tiny_http on a private Unix socket and a fixed pool of
+//! workers. A worker turns each tiny_http request into a plain [`Request`], calls the handler with
+//! its own per-worker state, and answers. A panicking handler is caught: the client gets a 500, the
+//! panic is logged, and the worker goes on.
+
+use crate::error::Error;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::Arc;
+use std::thread;
+
+/// A request as the handlers see it.
+#[derive(Debug)]
+pub struct Request {
+    pub method: String,
+    /// Percent-encoded path, without the query.
+    pub path: String,
+    /// Raw query string, without '?'.
+    pub query: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// The client's address as the edge saw it.
+    pub client: String,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn new(status: u16, content_type: &'static str, body: Vec<u8>) -> Response {
+        Response { status, headers: vec![("Content-Type", content_type.to_string())], body }
+    }
+    pub fn empty(status: u16) -> Response {
+        Response { status, headers: Vec::new(), body: Vec::new() }
+    }
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Response {
+        self.headers.push((name, value.into()));
+        self
+    }
+}
+
+/// Starts tiny_http on `socket` and `workers` threads serving it with `handle`. Each worker builds
+/// its state once with `init`. Returns the server (to unblock it at shutdown) and the workers.
+pub fn start<S, I, H>(
+    socket: &Path,
+    workers: usize,
+    name: &str,
+    init: I,
+    handle: H,
+) -> std::io::Result<(Arc<tiny_http::Server>, Vec<thread::JoinHandle<()>>)>
+where
+    I: Fn() -> S + Send + Sync + 'static,
+    H: Fn(&mut S, &Request) -> Response + Send + Sync + 'static,
+{
+    let server = Arc::new(
+        tiny_http::Server::http_unix(socket)
+            .map_err(|e| std::io::Error::other(format!("cannot listen on {}: {e}", socket.display())))?,
+    );
+    let init = Arc::new(init);
+    let handle = Arc::new(handle);
+    let mut handles = Vec::with_capacity(workers);
+    for i in 0..workers {
+        let server = Arc::clone(&server);
+        let init = Arc::clone(&init);
+        let handle = Arc::clone(&handle);
+        handles.push(thread::Builder::new().name(format!("{name}-worker-{i}")).spawn(move || {
+            let mut state = init();
+            while let Ok(req) = server.recv() {
+                serve_one(&mut state, req, handle.as_ref());
+            }
+        })?);
+    }
+    Ok((server, handles))
+}
+
+fn serve_one<S, H>(state: &mut S, mut raw: tiny_http::Request, handle: &H)
+where
+    H: Fn(&mut S, &Request) -> Response,
+{
+    let url = raw.url().to_string();
+    let (path, query) = match url.split_once('?') {
+        Some((p, q)) => (p.to_string(), q.to_string()),
+        None => (url, String::new()),
+    };
+    let headers: Vec<(String, String)> =
+        raw.headers().iter().map(|h| (h.field.to_string(), h.value.to_string())).collect();
+    let client = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("x-forwarded-for"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    // The edge has already bounded the body.
+    let mut body = Vec::new();
+    let read = raw.as_reader().read_to_end(&mut body);
+    let req = Request { method: raw.method().to_string(), path, query, headers, body, client };
+    let response = if let Err(e) = read {
+        crate::service::error_response(&req, &Error::invalid_syntax(format!("the body could not be read: {e}")))
+    } else {
+        match catch_unwind(AssertUnwindSafe(|| handle(state, &req))) {
+            Ok(r) => r,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                log::error!("handler panicked on {} {}: {what}", req.method, req.path);
+                crate::service::error_response(
+                    &req,
+                    &Error::internal("an internal error occurred; the change was not saved"),
+                )
+            }
+        }
+    };
+    respond(raw, response);
+}
+
+fn respond(raw: tiny_http::Request, r: Response) {
+    let len = r.body.len();
+    let mut headers = Vec::with_capacity(r.headers.len());
+    for (name, value) in &r.headers {
+        if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            headers.push(h);
+        }
+    }
+    let response =
+        tiny_http::Response::new(tiny_http::StatusCode(r.status), headers, r.body.as_slice(), Some(len), None)
+            // Always a Content-Length: the edge relays by length.
+            .with_chunked_threshold(usize::MAX);
+    if let Err(e) = raw.respond(response) {
+        log::debug!("could not send a response: {e}");
+    }
+}

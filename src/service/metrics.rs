@@ -1,0 +1,88 @@
+//! Prometheus text exposition for /metrics: requests by surface, route and status, a latency
+//! histogram per surface, and gauges read from the database at scrape time (users by seat and
+//! status, DI state).
+
+use crate::error::Result;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, seconds.
+const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    total: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(&'static str, &'static str, u16), u64>>,
+    latency: Mutex<BTreeMap<&'static str, Histogram>>,
+}
+
+impl Metrics {
+    pub fn observe(&self, surface: &'static str, route: &'static str, status: u16, elapsed: Duration) {
+        *self.requests.lock().unwrap_or_else(|p| p.into_inner()).entry((surface, route, status)).or_default() += 1;
+        let secs = elapsed.as_secs_f64();
+        let mut lat = self.latency.lock().unwrap_or_else(|p| p.into_inner());
+        let h = lat.entry(surface).or_default();
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if secs <= *bound {
+                h.counts[i] += 1;
+            }
+        }
+        h.total += 1;
+        h.sum += secs;
+    }
+
+    pub fn render(&self, read: &rusqlite::Connection) -> Result<String> {
+        let mut out = String::new();
+        out.push_str("# HELP scim_seat_requests_total Requests answered, by surface, route and status.\n");
+        out.push_str("# TYPE scim_seat_requests_total counter\n");
+        for ((surface, route, status), n) in self.requests.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = writeln!(
+                out,
+                "scim_seat_requests_total{{surface=\"{surface}\",route=\"{route}\",status=\"{status}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP scim_seat_request_duration_seconds Time to answer a request.\n");
+        out.push_str("# TYPE scim_seat_request_duration_seconds histogram\n");
+        for (surface, h) in self.latency.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "scim_seat_request_duration_seconds_bucket{{surface=\"{surface}\",le=\"{bound}\"}} {}",
+                    h.counts[i]
+                );
+            }
+            let _ = writeln!(
+                out,
+                "scim_seat_request_duration_seconds_bucket{{surface=\"{surface}\",le=\"+Inf\"}} {}",
+                h.total
+            );
+            let _ = writeln!(out, "scim_seat_request_duration_seconds_sum{{surface=\"{surface}\"}} {}", h.sum);
+            let _ = writeln!(out, "scim_seat_request_duration_seconds_count{{surface=\"{surface}\"}} {}", h.total);
+        }
+        out.push_str("# HELP scim_seat_users Users by status and seat type.\n");
+        out.push_str("# TYPE scim_seat_users gauge\n");
+        let mut stmt = read.prepare_cached(
+            "SELECT status, COALESCE(seat, 'none'), count(*) FROM users GROUP BY status, seat ORDER BY 1, 2",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+        for row in rows {
+            let (status, seat, n) = row?;
+            let _ = writeln!(out, "scim_seat_users{{status=\"{status}\",seat=\"{seat}\"}} {n}");
+        }
+        let di: Option<String> = read
+            .query_row("SELECT value FROM settings WHERE key = 'di_enabled'", [], |r| r.get(0))
+            .ok();
+        out.push_str("# HELP scim_seat_di_enabled Whether Directory Integration is on.\n");
+        out.push_str("# TYPE scim_seat_di_enabled gauge\n");
+        let _ = writeln!(out, "scim_seat_di_enabled {}", u8::from(di.as_deref() == Some("true")));
+        Ok(out)
+    }
+}

@@ -1,0 +1,77 @@
+//! Plan state: settings (key/value text rows) and validated domains.
+
+use crate::error::{Error, Result};
+use crate::util;
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub fn setting(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn set_setting(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+pub fn all_settings(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached("SELECT key, value FROM settings ORDER BY key")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Whether `init` has run on this database.
+pub fn is_initialised(conn: &Connection) -> Result<bool> {
+    Ok(setting(conn, "initialised_at")?.is_some())
+}
+
+#[derive(Debug, Clone)]
+pub struct Domain {
+    pub name: String,
+    pub verified: bool,
+    pub created: String,
+}
+
+/// Lowercases and checks a DNS domain name such as `example.com`.
+pub fn normalize_domain(name: &str) -> Result<String> {
+    let d = name.trim().trim_end_matches('.').to_ascii_lowercase();
+    let valid = !d.is_empty()
+        && d.len() <= 253
+        && d.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+    if !valid {
+        return Err(Error::invalid_value(format!(
+            "\"{name}\" is not a domain name (expected something like example.com)"
+        )));
+    }
+    Ok(d)
+}
+
+pub fn add_domain(conn: &Connection, name: &str, verified: bool) -> Result<Domain> {
+    let name = normalize_domain(name)?;
+    let created = util::now_rfc3339();
+    let inserted = conn.execute(
+        "INSERT INTO domains (name, verified, created) VALUES (?1, ?2, ?3) ON CONFLICT (name) DO NOTHING",
+        params![name, verified, created],
+    )?;
+    if inserted == 0 {
+        return Err(Error::conflict("domain_exists", format!("the domain {name} is already on the plan")));
+    }
+    Ok(Domain { name, verified, created })
+}
+
+pub fn domains(conn: &Connection) -> Result<Vec<Domain>> {
+    let mut stmt = conn.prepare_cached("SELECT name, verified, created FROM domains ORDER BY name")?;
+    let rows = stmt.query_map([], |r| Ok(Domain { name: r.get(0)?, verified: r.get(1)?, created: r.get(2)? }))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

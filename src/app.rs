@@ -46,7 +46,10 @@ fn initialise(store: &Store, lab: Option<&str>) -> Result<(NewToken, NewToken)> 
         if plan::is_initialised(tx)? {
             return Err(Error::conflict(
                 "already_initialised",
-                format!("{} is already initialised; tokens are managed with `scim-seat token`", store.path().display()),
+                format!(
+                    "{} is already initialised; tokens are managed with `scim-seat token`",
+                    store.path().display()
+                ),
             ));
         }
         let admin = tokens::create(tx, "initial admin", Scope::Admin)?;
@@ -97,7 +100,12 @@ fn token(cmd: TokenCommand) -> Result<i32> {
                     json!({"id": t.info.id, "name": t.info.name, "scope": scope.as_str(), "token": t.token})
                 );
             } else {
-                println!("token {} ({}, scope {}) created; shown once:", t.info.id, t.info.name, scope.as_str());
+                println!(
+                    "token {} ({}, scope {}) created; shown once:",
+                    t.info.id,
+                    t.info.name,
+                    scope.as_str()
+                );
                 println!("{}", t.token);
             }
         }
@@ -370,7 +378,8 @@ pub fn notify_systemd(msg: &str) {
     let bytes = path.as_encoded_bytes();
     let sent = if let Some(name) = bytes.strip_prefix(b"@") {
         use std::os::linux::net::SocketAddrExt;
-        std::os::unix::net::SocketAddr::from_abstract_name(name).and_then(|a| sock.send_to_addr(msg.as_bytes(), &a))
+        std::os::unix::net::SocketAddr::from_abstract_name(name)
+            .and_then(|a| sock.send_to_addr(msg.as_bytes(), &a))
     } else {
         sock.send_to(msg.as_bytes(), Path::new(&path))
     };

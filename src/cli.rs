@@ -7,7 +7,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "scim-seat", version, about = "SCIM 2.0 provisioning appliance with Directory Integration seat rules")]
+#[command(
+    name = "scim-seat",
+    version,
+    about = "SCIM 2.0 provisioning appliance with Directory Integration seat rules"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -118,7 +118,11 @@ impl Error {
         Error::new(Kind::Unauthorized, detail)
     }
     pub fn too_many_requests(code: &'static str, retry_after: u64, detail: impl Into<String>) -> Error {
-        Error { code: Some(code), retry_after: Some(retry_after), ..Error::new(Kind::TooManyRequests, detail) }
+        Error {
+            code: Some(code),
+            retry_after: Some(retry_after),
+            ..Error::new(Kind::TooManyRequests, detail)
+        }
     }
     pub fn internal(detail: impl Into<String>) -> Error {
         Error::new(Kind::Internal, detail)

@@ -22,12 +22,7 @@ pub fn rfc3339_ms(ms: i64) -> String {
     let days = secs.div_euclid(86_400);
     let rem = secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
 }
 
 /// `2026-11-23T10:00:00Z` for unix seconds.
@@ -173,12 +168,12 @@ mod tests {
     fn formats_and_parses_rfc3339() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339_ms(1_795_435_200_123), "2026-11-22T08:00:00.123Z");
+        assert_eq!(rfc3339_ms(1_795_435_200_123), "2026-11-23T12:00:00.123Z");
         for t in [0, 951_782_400, 1_795_435_200, 4_102_444_799] {
             assert_eq!(parse_rfc3339(&rfc3339(t)), Some(t));
         }
-        assert_eq!(parse_rfc3339("2026-11-22"), Some(1_795_392_000));
-        assert_eq!(parse_rfc3339("2026-11-22T08:00:00.5+01:00"), Some(1_795_435_200 - 3600));
+        assert_eq!(parse_rfc3339("2026-11-23"), Some(1_795_392_000));
+        assert_eq!(parse_rfc3339("2026-11-23T12:00:00.5+01:00"), Some(1_795_435_200 - 3600));
         assert_eq!(parse_rfc3339("2026-13-01"), None);
         assert_eq!(parse_rfc3339("yesterday"), None);
         assert_eq!(parse_rfc3339("2026-11-22T08:00"), None);

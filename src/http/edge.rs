@@ -183,8 +183,8 @@ impl Edge {
 
     fn handshake(&self, tls: &TlsState, stream: TcpStream) -> io::Result<Conn> {
         let deadline = Instant::now() + self.limits.handshake_timeout;
-        let mut sc = ServerConnection::new(tls.current())
-            .map_err(|e| io::Error::other(format!("TLS setup: {e}")))?;
+        let mut sc =
+            ServerConnection::new(tls.current()).map_err(|e| io::Error::other(format!("TLS setup: {e}")))?;
         let mut sock = stream;
         while sc.is_handshaking() {
             let left = remaining(deadline)?;
@@ -363,7 +363,10 @@ impl Relay<'_> {
         if self.backend.is_none() {
             let s = UnixStream::connect(&self.edge.backend).map_err(|e| {
                 log::error!("cannot reach the request workers at {}: {e}", self.edge.backend.display());
-                Step::Refuse(Error::new(crate::error::Kind::Unavailable, "the service is starting or stopping"))
+                Step::Refuse(Error::new(
+                    crate::error::Kind::Unavailable,
+                    "the service is starting or stopping",
+                ))
             })?;
             let _ = s.set_read_timeout(Some(self.edge.limits.backend_timeout));
             let _ = s.set_write_timeout(Some(self.edge.limits.backend_timeout));
@@ -376,7 +379,8 @@ impl Relay<'_> {
     fn read_head(&mut self, conn: &mut Conn) -> Result<usize, Step> {
         let limits = &self.edge.limits;
         let idle_deadline = Instant::now() + limits.idle_timeout;
-        let mut head_deadline = if self.buf.is_empty() { None } else { Some(Instant::now() + limits.head_timeout) };
+        let mut head_deadline =
+            if self.buf.is_empty() { None } else { Some(Instant::now() + limits.head_timeout) };
         let mut scanned = 0;
         loop {
             if let Some(end) = find_head_end(&self.buf, scanned) {
@@ -463,7 +467,8 @@ impl Relay<'_> {
             }
         };
         let info = response_info(&self.buf[..head_end]);
-        let body_len = if method.eq_ignore_ascii_case("HEAD") || info.no_body { 0 } else { info.content_length };
+        let body_len =
+            if method.eq_ignore_ascii_case("HEAD") || info.no_body { 0 } else { info.content_length };
         while self.buf.len() < head_end + body_len {
             match backend.read(&mut chunk) {
                 Ok(0) | Err(_) => {
@@ -574,7 +579,10 @@ fn check_head(raw: &[u8], limits: &Limits, peer: SocketAddr) -> Result<Head, Rej
                     return Err(Reject::bad("the request has more than one Content-Length"));
                 }
                 if value.is_empty() || value.len() > 19 || !value.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(Reject::bad(format!("Content-Length \"{}\" is not a number", truncate(value))));
+                    return Err(Reject::bad(format!(
+                        "Content-Length \"{}\" is not a number",
+                        truncate(value)
+                    )));
                 }
                 let n: u64 = value.parse().map_err(|_| Reject::bad("Content-Length is not a number"))?;
                 if n > limits.max_body_bytes as u64 {
@@ -651,9 +659,13 @@ struct ResponseInfo {
 fn response_info(head: &[u8]) -> ResponseInfo {
     let text = String::from_utf8_lossy(head);
     let mut lines = text.split("\r\n");
-    let status: u16 = lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let mut info =
-        ResponseInfo { content_length: 0, close: false, no_body: status == 204 || status == 304 || status < 200 };
+    let status: u16 =
+        lines.next().and_then(|l| l.split(' ').nth(1)).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let mut info = ResponseInfo {
+        content_length: 0,
+        close: false,
+        no_body: status == 204 || status == 304 || status < 200,
+    };
     for line in lines {
         if let Some((name, value)) = line.split_once(':') {
             let value = value.trim();

@@ -104,7 +104,10 @@ where
     let read = raw.as_reader().read_to_end(&mut body);
     let req = Request { method: raw.method().to_string(), path, query, headers, body, client };
     let response = if let Err(e) = read {
-        crate::service::error_response(&req, &Error::invalid_syntax(format!("the body could not be read: {e}")))
+        crate::service::error_response(
+            &req,
+            &Error::invalid_syntax(format!("the body could not be read: {e}")),
+        )
     } else {
         match catch_unwind(AssertUnwindSafe(|| handle(state, &req))) {
             Ok(r) => r,
@@ -133,10 +136,15 @@ fn respond(raw: tiny_http::Request, r: Response) {
             headers.push(h);
         }
     }
-    let response =
-        tiny_http::Response::new(tiny_http::StatusCode(r.status), headers, r.body.as_slice(), Some(len), None)
-            // Always a Content-Length: the edge relays by length.
-            .with_chunked_threshold(usize::MAX);
+    let response = tiny_http::Response::new(
+        tiny_http::StatusCode(r.status),
+        headers,
+        r.body.as_slice(),
+        Some(len),
+        None,
+    )
+    // Always a Content-Length: the edge relays by length.
+    .with_chunked_threshold(usize::MAX);
     if let Err(e) = raw.respond(response) {
         log::debug!("could not send a response: {e}");
     }

@@ -37,10 +37,15 @@ impl TlsState {
 
 fn build(cert_path: &Path, key_path: &Path) -> Result<Arc<ServerConfig>> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_path)
-        .map_err(|e| Error::invalid_value(format!("cannot read the certificate {}: {e}", cert_path.display())))?
+        .map_err(|e| {
+            Error::invalid_value(format!("cannot read the certificate {}: {e}", cert_path.display()))
+        })?
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| {
-            Error::invalid_value(format!("the certificate file {} is not valid PEM: {e}", cert_path.display()))
+            Error::invalid_value(format!(
+                "the certificate file {} is not valid PEM: {e}",
+                cert_path.display()
+            ))
         })?;
     if certs.is_empty() {
         return Err(Error::invalid_value(format!(

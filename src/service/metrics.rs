@@ -26,7 +26,12 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn observe(&self, surface: &'static str, route: &'static str, status: u16, elapsed: Duration) {
-        *self.requests.lock().unwrap_or_else(|p| p.into_inner()).entry((surface, route, status)).or_default() += 1;
+        *self
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry((surface, route, status))
+            .or_default() += 1;
         let secs = elapsed.as_secs_f64();
         let mut lat = self.latency.lock().unwrap_or_else(|p| p.into_inner());
         let h = lat.entry(surface).or_default();
@@ -64,22 +69,27 @@ impl Metrics {
                 "scim_seat_request_duration_seconds_bucket{{surface=\"{surface}\",le=\"+Inf\"}} {}",
                 h.total
             );
-            let _ = writeln!(out, "scim_seat_request_duration_seconds_sum{{surface=\"{surface}\"}} {}", h.sum);
-            let _ = writeln!(out, "scim_seat_request_duration_seconds_count{{surface=\"{surface}\"}} {}", h.total);
+            let _ =
+                writeln!(out, "scim_seat_request_duration_seconds_sum{{surface=\"{surface}\"}} {}", h.sum);
+            let _ = writeln!(
+                out,
+                "scim_seat_request_duration_seconds_count{{surface=\"{surface}\"}} {}",
+                h.total
+            );
         }
         out.push_str("# HELP scim_seat_users Users by status and seat type.\n");
         out.push_str("# TYPE scim_seat_users gauge\n");
         let mut stmt = read.prepare_cached(
             "SELECT status, COALESCE(seat, 'none'), count(*) FROM users GROUP BY status, seat ORDER BY 1, 2",
         )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
         for row in rows {
             let (status, seat, n) = row?;
             let _ = writeln!(out, "scim_seat_users{{status=\"{status}\",seat=\"{seat}\"}} {n}");
         }
-        let di: Option<String> = read
-            .query_row("SELECT value FROM settings WHERE key = 'di_enabled'", [], |r| r.get(0))
-            .ok();
+        let di: Option<String> =
+            read.query_row("SELECT value FROM settings WHERE key = 'di_enabled'", [], |r| r.get(0)).ok();
         out.push_str("# HELP scim_seat_di_enabled Whether Directory Integration is on.\n");
         out.push_str("# TYPE scim_seat_di_enabled gauge\n");
         let _ = writeln!(out, "scim_seat_di_enabled {}", u8::from(di.as_deref() == Some("true")));

@@ -5,6 +5,7 @@
 //! authenticate, route, run the operation (one transaction per changing request), render the
 //! answer or the error, log one line and count the request for /metrics.
 
+pub mod admin_api;
 pub mod auth;
 pub mod metrics;
 pub mod scim_api;
@@ -130,7 +131,7 @@ fn admin_route(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, R
     match segs.first().map(String::as_str) {
         Some("healthz") if segs.len() == 1 => ("/healthz", healthz(w, Surface::Admin)),
         Some("metrics") if segs.len() == 1 => ("/metrics", app.metrics_response(w)),
-        Some("admin") => ("/admin", Err(Error::not_found("the admin API is not available in this build yet"))),
+        Some("admin") => admin_api::route(app, w, ctx, &segs),
         _ => ("other", Err(Error::not_found(format!("no admin route {}", ctx.req.path)))),
     }
 }
@@ -234,7 +235,9 @@ pub fn json_body(req: &Request) -> Result<serde_json::Value> {
         if !(media == "application/json" || media == "application/scim+json" || media.is_empty()) {
             return Err(Error::new(
                 Kind::UnsupportedMediaType,
-                format!("Content-Type \"{ct}\" is not accepted: send application/scim+json or application/json"),
+                format!(
+                    "Content-Type \"{ct}\" is not accepted: send application/scim+json or application/json"
+                ),
             ));
         }
     }

@@ -13,7 +13,13 @@ pub fn route(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, Res
     let base = segments(&app.config.base_path);
     let in_base = segs.len() >= base.len() && segs.iter().zip(&base).all(|(a, b)| a.eq_ignore_ascii_case(b));
     if !in_base {
-        return ("other", Err(Error::not_found(format!("{} is outside the SCIM base path {}", ctx.req.path, app.config.base_path))));
+        return (
+            "other",
+            Err(Error::not_found(format!(
+                "{} is outside the SCIM base path {}",
+                ctx.req.path, app.config.base_path
+            ))),
+        );
     }
     let rest = &segs[base.len()..];
     let _ = rest;

@@ -72,6 +72,7 @@ pub fn add_domain(conn: &Connection, name: &str, verified: bool) -> Result<Domai
 
 pub fn domains(conn: &Connection) -> Result<Vec<Domain>> {
     let mut stmt = conn.prepare_cached("SELECT name, verified, created FROM domains ORDER BY name")?;
-    let rows = stmt.query_map([], |r| Ok(Domain { name: r.get(0)?, verified: r.get(1)?, created: r.get(2)? }))?;
+    let rows =
+        stmt.query_map([], |r| Ok(Domain { name: r.get(0)?, verified: r.get(1)?, created: r.get(2)? }))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -1,0 +1,229 @@
+//! The front door: request-head checks, limits and timeouts, TLS, keep-alive, shutdown. Each limit
+//! of SPEC section 1 has a test here, and each test ends by showing the server still serves.
+
+use crate::harness::{Client, Opts, Server, TempDir, cli};
+use std::time::{Duration, Instant};
+
+fn healthy(s: &Server) {
+    let r = s.client(s.admin_addr).send("GET", "/healthz", &[], None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["status"], "ok");
+}
+
+fn raw(s: &Server, bytes: &[u8]) -> crate::harness::Resp {
+    let mut c = s.client(s.scim_addr);
+    c.write_raw(bytes).unwrap();
+    c.read_response(false).unwrap()
+}
+
+#[test]
+fn ready_line_has_real_ports_and_both_listeners_answer() {
+    let s = Server::start();
+    assert_ne!(s.scim_addr.port(), 0);
+    assert_ne!(s.admin_addr.port(), 0);
+    assert!(s.scim_url.ends_with("/v2"), "{}", s.scim_url);
+    assert!(s.admin_token.starts_with("sst_") && s.scim_token.starts_with("sst_"));
+    let r = s.client(s.scim_addr).send("GET", "/healthz", &[], None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/scim+json"));
+    healthy(&s);
+    // Each listener answers 404 for the other's routes.
+    assert_eq!(s.client(s.scim_addr).send("GET", "/metrics", &[], None).status, 404);
+    assert_eq!(s.client(s.scim_addr).send("GET", "/admin/tokens", &[], None).status, 404);
+    assert_eq!(s.admin("GET", "/v2/Users", None).status, 404);
+}
+
+#[test]
+fn oversized_head_is_rejected_and_server_goes_on() {
+    let s = Server::start();
+    let big = format!("GET /healthz HTTP/1.1\r\nX-Big: {}\r\n\r\n", "a".repeat(17 * 1024));
+    assert_eq!(raw(&s, big.as_bytes()).status, 431);
+    let fields: String = (0..101).map(|i| format!("X-F{i}: v\r\n")).collect();
+    assert_eq!(raw(&s, format!("GET /healthz HTTP/1.1\r\n{fields}\r\n").as_bytes()).status, 431);
+    let fields: String = (0..100).map(|i| format!("X-F{i}: v\r\n")).collect();
+    assert_eq!(raw(&s, format!("GET /healthz HTTP/1.1\r\n{fields}\r\n").as_bytes()).status, 200);
+    healthy(&s);
+}
+
+#[test]
+fn smuggling_shapes_get_400_and_chunked_gets_411() {
+    let s = Server::start();
+    let cases: [(&[u8], u16); 7] = [
+        (b"POST /v2/Users HTTP/1.1\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}", 400),
+        (b"POST /v2/Users HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}", 400),
+        (b"POST /v2/Users HTTP/1.1\r\nContent-Length: 0x2\r\n\r\n{}", 400),
+        (b"GET /healthz HTTP/1.1\r\nX-A: b\r\n folded\r\n\r\n", 400),
+        (b"GET /healthz HTTP/1.1\r\nX-A: caf\xc3\xa9\r\n\r\n", 400),
+        (b"GET /healthz HTTP/9.9\r\n\r\n", 400),
+        (b"POST /v2/Users HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 411),
+    ];
+    for (bytes, status) in cases {
+        let r = raw(&s, bytes);
+        assert_eq!(r.status, status, "{}", String::from_utf8_lossy(bytes));
+        assert_eq!(r.json()["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
+        assert!(!r.json()["detail"].as_str().unwrap().is_empty());
+    }
+    healthy(&s);
+}
+
+#[test]
+fn body_over_one_mebibyte_is_413() {
+    let s = Server::start();
+    let head = format!("POST /v2/Users HTTP/1.1\r\nContent-Length: {}\r\n\r\n", 1024 * 1024 + 1);
+    let r = raw(&s, head.as_bytes());
+    assert_eq!(r.status, 413);
+    assert_eq!(r.json()["status"], "413");
+    healthy(&s);
+}
+
+#[test]
+fn slow_head_is_closed_with_408() {
+    let s = Server::start_with(Opts {
+        lab: Some("example.com"),
+        extra: vec!["--head-timeout-ms".into(), "400".into()],
+        ..Opts::default()
+    });
+    let mut c = s.client(s.scim_addr);
+    let started = Instant::now();
+    c.write_raw(b"GET /healthz HTTP/1.1\r\nX-Slow: ").unwrap();
+    // Keep trickling bytes: a per-read timeout alone would never fire.
+    for _ in 0..3 {
+        std::thread::sleep(Duration::from_millis(150));
+        let _ = c.write_raw(b"a");
+    }
+    let r = c.read_response(false).unwrap();
+    assert_eq!(r.status, 408);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(c.closed_within(Duration::from_secs(2)));
+    healthy(&s);
+}
+
+#[test]
+fn idle_connections_are_bounded_then_released() {
+    let s = Server::start_with(Opts {
+        lab: Some("example.com"),
+        extra: vec!["--max-connections".into(), "8".into(), "--idle-timeout-ms".into(), "700".into()],
+        ..Opts::default()
+    });
+    // Eight idle connections fill the SCIM listener…
+    let mut idle: Vec<Client> = (0..8).map(|_| s.client(s.scim_addr)).collect();
+    std::thread::sleep(Duration::from_millis(100));
+    // …so a ninth is turned away at once with 503, not queued.
+    let mut extra = s.client(s.scim_addr);
+    let r = extra.read_response(false).unwrap();
+    assert_eq!(r.status, 503);
+    assert!(r.header("retry-after").is_some());
+    // The idle ones are closed by the idle timeout, and the listener serves again.
+    for c in &mut idle {
+        assert!(c.closed_within(Duration::from_secs(3)));
+    }
+    let r = s.client(s.scim_addr).send("GET", "/healthz", &[], None);
+    assert_eq!(r.status, 200);
+    // The admin listener has its own budget and was never affected.
+    healthy(&s);
+}
+
+#[test]
+fn keep_alive_and_pipelining_on_one_connection() {
+    let s = Server::start();
+    let mut c = s.client(s.scim_addr);
+    for _ in 0..5 {
+        assert_eq!(c.send("GET", "/healthz", &[], None).status, 200);
+    }
+    c.write_raw(b"GET /healthz HTTP/1.1\r\n\r\nGET /v2/nothing HTTP/1.1\r\n\r\n").unwrap();
+    assert_eq!(c.read_response(false).unwrap().status, 200);
+    assert_eq!(c.read_response(false).unwrap().status, 404);
+    // Connection: close is honoured.
+    c.write_raw(b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+    assert_eq!(c.read_response(false).unwrap().status, 200);
+    assert!(c.closed_within(Duration::from_secs(2)));
+}
+
+#[test]
+fn https_serves_and_survives_garbage_and_slow_handshakes() {
+    let s = Server::start_with(Opts {
+        tls: true,
+        lab: Some("example.com"),
+        extra: vec!["--handshake-timeout-ms".into(), "500".into()],
+    });
+    assert!(s.scim_url.starts_with("https://") && s.admin_url.starts_with("https://"));
+    healthy(&s);
+    // Garbage on the TLS port: the connection is dropped, nothing else happens.
+    let mut plain = Client::connect(s.scim_addr, None);
+    plain.write_raw(&[0x16, 0x03, 0x01, 0xff, 0xff, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).unwrap();
+    assert!(plain.closed_within(Duration::from_secs(3)));
+    let mut plain = Client::connect(s.scim_addr, None);
+    plain.write_raw(b"GET /healthz HTTP/1.1\r\n\r\n").unwrap();
+    assert!(plain.closed_within(Duration::from_secs(3)));
+    // A client that never finishes its handshake is cut off at the deadline.
+    let mut silent = Client::connect(s.scim_addr, None);
+    let started = Instant::now();
+    assert!(silent.closed_within(Duration::from_secs(5)));
+    assert!(started.elapsed() < Duration::from_secs(4));
+    let r = s.client(s.scim_addr).send("GET", "/healthz", &[], None);
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn plain_http_off_loopback_needs_insecure_flag() {
+    let dir = TempDir::new();
+    let db = dir.path().join("x.db");
+    let out = std::process::Command::new(crate::harness::BIN)
+        .args([
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "0.0.0.0:0",
+            "--admin-listen",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--insecure-http"), "{err}");
+}
+
+#[test]
+fn tls_errors_are_clear() {
+    let dir = TempDir::new();
+    let (code, _, _) = cli(
+        &dir.path().join("a.db"),
+        &["init", "--self-signed", "127.0.0.1", "--tls-dir", dir.path().join("a").to_str().unwrap()],
+    );
+    assert_eq!(code, 0);
+    cli(
+        &dir.path().join("b.db"),
+        &["init", "--self-signed", "127.0.0.1", "--tls-dir", dir.path().join("b").to_str().unwrap()],
+    );
+    let serve = |cert: &str, key: &str| {
+        std::process::Command::new(crate::harness::BIN)
+            .args(["serve", "--db", dir.path().join("c.db").to_str().unwrap(), "--listen", "127.0.0.1:0"])
+            .args(["--admin-listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key])
+            .output()
+            .unwrap()
+    };
+    let a = |f: &str| dir.path().join("a").join(f).display().to_string();
+    let b = |f: &str| dir.path().join("b").join(f).display().to_string();
+    let out = serve(&a("cert.pem"), &b("key.pem"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("does not fit"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = serve(&a("missing.pem"), &a("key.pem"));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the certificate"));
+}
+
+#[test]
+fn sigterm_exits_zero_and_database_checks_ok() {
+    let mut s = Server::start();
+    healthy(&s);
+    assert_eq!(s.stop(), Some(0));
+    let (code, out, _) = cli(&s.db, &["check"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("schema version 1"));
+}

@@ -1,0 +1,9 @@
+//! scim-seat's integration tests: one test binary whose modules each cover a capability, all
+//! against the real binary over real HTTP(S) with a real SQLite file (see harness.rs).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod auth;
+mod edge;
+// The harness serves every module; not each uses every helper.
+#[allow(dead_code)]
+mod harness;

@@ -8,8 +8,11 @@
 //! same function serves a read connection and a write transaction.
 
 pub mod migrate;
+pub mod audit;
+pub mod groups;
 pub mod plan;
 pub mod tokens;
+pub mod users;
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};

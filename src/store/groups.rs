@@ -1,0 +1,169 @@
+//! Groups and memberships. A membership is one row, so adding or removing members costs
+//! O(changed members) whatever the group's size, and reading a group without members never touches
+//! the memberships table.
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRow {
+    pub id: String,
+    pub seq: i64,
+    pub display_name: String,
+    pub external_id: Option<String>,
+    pub version: i64,
+    pub created: String,
+    pub last_modified: String,
+}
+
+const COLUMNS: &str = "id, seq, display_name, external_id, version, created, last_modified";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<GroupRow> {
+    Ok(GroupRow {
+        id: r.get(0)?,
+        seq: r.get(1)?,
+        display_name: r.get(2)?,
+        external_id: r.get(3)?,
+        version: r.get(4)?,
+        created: r.get(5)?,
+        last_modified: r.get(6)?,
+    })
+}
+
+fn query(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<GroupRow>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(p, from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get(conn: &Connection, id: &str) -> Result<Option<GroupRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM groups WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+pub fn by_display_name(conn: &Connection, name: &str) -> Result<Vec<GroupRow>> {
+    query(conn, &format!("SELECT {COLUMNS} FROM groups WHERE display_name = ?1 COLLATE NOCASE"), [name])
+}
+
+pub fn by_external_id(conn: &Connection, v: &str) -> Result<Vec<GroupRow>> {
+    query(conn, &format!("SELECT {COLUMNS} FROM groups WHERE external_id = ?1 ORDER BY seq"), [v])
+}
+
+pub fn page(conn: &Connection, offset: usize, limit: usize) -> Result<(Vec<GroupRow>, usize)> {
+    let total: i64 = conn.prepare_cached("SELECT count(*) FROM groups")?.query_row([], |r| r.get(0))?;
+    let rows = if limit == 0 {
+        Vec::new()
+    } else {
+        query(
+            conn,
+            &format!("SELECT {COLUMNS} FROM groups ORDER BY seq LIMIT ?1 OFFSET ?2"),
+            params![limit as i64, offset as i64],
+        )?
+    };
+    Ok((rows, total as usize))
+}
+
+pub fn all(conn: &Connection) -> Result<Vec<GroupRow>> {
+    query(conn, &format!("SELECT {COLUMNS} FROM groups ORDER BY seq"), [])
+}
+
+fn map_unique(e: rusqlite::Error, name: &str) -> Error {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Error::uniqueness(format!("a group with displayName \"{name}\" already exists"))
+        }
+        e => e.into(),
+    }
+}
+
+pub fn insert(conn: &Connection, g: &GroupRow) -> Result<i64> {
+    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM groups", [], |r| r.get(0))?;
+    conn.execute(
+        &format!("INSERT INTO groups ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
+        params![g.id, seq, g.display_name, g.external_id, g.version, g.created, g.last_modified],
+    )
+    .map_err(|e| map_unique(e, &g.display_name))?;
+    Ok(seq)
+}
+
+pub fn update(conn: &Connection, g: &GroupRow) -> Result<()> {
+    conn.execute(
+        "UPDATE groups SET display_name = ?2, external_id = ?3, version = ?4, last_modified = ?5 WHERE id = ?1",
+        params![g.id, g.display_name, g.external_id, g.version, g.last_modified],
+    )
+    .map_err(|e| map_unique(e, &g.display_name))?;
+    Ok(())
+}
+
+pub fn delete(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute("DELETE FROM groups WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Adds members; returns the user ids that were not members before.
+pub fn add_members(conn: &Connection, group_id: &str, users: &[String]) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)")?;
+    let mut added = Vec::new();
+    for u in users {
+        if stmt.execute(params![group_id, u])? > 0 {
+            added.push(u.clone());
+        }
+    }
+    Ok(added)
+}
+
+/// Removes members; returns the user ids that were members.
+pub fn remove_members(conn: &Connection, group_id: &str, users: &[String]) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("DELETE FROM memberships WHERE group_id = ?1 AND user_id = ?2")?;
+    let mut removed = Vec::new();
+    for u in users {
+        if stmt.execute(params![group_id, u])? > 0 {
+            removed.push(u.clone());
+        }
+    }
+    Ok(removed)
+}
+
+/// The member ids of a group (O(group size): only for full reads, PUT and delete).
+pub fn member_ids(conn: &Connection, group_id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.group_id = ?1 ORDER BY u.seq",
+    )?;
+    let rows = stmt.query_map([group_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Members with their userName, for rendering (`members[].display`).
+pub fn members(conn: &Connection, group_id: &str) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, COALESCE(u.display_name, u.user_name) FROM memberships m JOIN users u ON u.id = m.user_id \
+         WHERE m.group_id = ?1 ORDER BY u.seq",
+    )?;
+    let rows = stmt.query_map([group_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The groups a user is in: (id, displayName), O(the user's groups).
+pub fn of_user(conn: &Connection, user_id: &str) -> Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT g.id, g.display_name FROM memberships m JOIN groups g ON g.id = m.group_id \
+         WHERE m.user_id = ?1 ORDER BY g.seq",
+    )?;
+    let rows = stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Which of these ids are SCIM-visible users (members must be existing users).
+pub fn missing_users(conn: &Connection, ids: &[String]) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1 AND is_guest = 0 AND scim_deleted = 0")?;
+    let mut missing = Vec::new();
+    for id in ids {
+        if !stmt.exists([id])? {
+            missing.push(id.clone());
+        }
+    }
+    Ok(missing)
+}

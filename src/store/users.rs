@@ -1,0 +1,226 @@
+//! Users: the SCIM document and the columns beside it (indexes, seat, status), their emails and the
+//! role values of their `roles` attribute.
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRow {
+    pub id: String,
+    pub seq: i64,
+    pub user_name: String,
+    pub external_id: Option<String>,
+    pub display_name: Option<String>,
+    pub primary_email: Option<String>,
+    pub doc: serde_json::Value,
+    pub version: i64,
+    pub status: String,
+    pub seat: Option<String>,
+    pub licensed: bool,
+    pub is_guest: bool,
+    pub managed_by_directory: bool,
+    pub manual_seat: bool,
+    pub scim_deleted: bool,
+    pub provisional_until: Option<i64>,
+    pub first_sign_in: Option<i64>,
+    pub created: String,
+    pub last_modified: String,
+}
+
+const COLUMNS: &str = "id, seq, user_name, external_id, display_name, primary_email, doc, version, status, \
+    seat, licensed, is_guest, managed_by_directory, manual_seat, scim_deleted, provisional_until, \
+    first_sign_in, created, last_modified";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+    let doc: String = r.get(6)?;
+    Ok(UserRow {
+        id: r.get(0)?,
+        seq: r.get(1)?,
+        user_name: r.get(2)?,
+        external_id: r.get(3)?,
+        display_name: r.get(4)?,
+        primary_email: r.get(5)?,
+        doc: serde_json::from_str(&doc).unwrap_or(serde_json::Value::Null),
+        version: r.get(7)?,
+        status: r.get(8)?,
+        seat: r.get(9)?,
+        licensed: r.get(10)?,
+        is_guest: r.get(11)?,
+        managed_by_directory: r.get(12)?,
+        manual_seat: r.get(13)?,
+        scim_deleted: r.get(14)?,
+        provisional_until: r.get(15)?,
+        first_sign_in: r.get(16)?,
+        created: r.get(17)?,
+        last_modified: r.get(18)?,
+    })
+}
+
+fn query_users(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<UserRow>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params, from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn get(conn: &Connection, id: &str) -> Result<Option<UserRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// The user with this userName, compared case-insensitively (the uniqueness rule).
+pub fn by_user_name(conn: &Connection, user_name: &str) -> Result<Option<UserRow>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE user_name = ?1 COLLATE NOCASE"))?
+        .query_row([user_name], from_row)
+        .optional()?)
+}
+
+/// SCIM-visible users (not guests, not SCIM-deleted) matching an indexed equality.
+pub fn scim_by_external_id(conn: &Connection, v: &str) -> Result<Vec<UserRow>> {
+    query_users(
+        conn,
+        &format!("SELECT {COLUMNS} FROM users WHERE external_id = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"),
+        [v],
+    )
+}
+
+pub fn scim_by_display_name(conn: &Connection, v: &str) -> Result<Vec<UserRow>> {
+    query_users(
+        conn,
+        &format!(
+            "SELECT {COLUMNS} FROM users WHERE display_name = ?1 COLLATE NOCASE AND is_guest = 0 \
+             AND scim_deleted = 0 ORDER BY seq"
+        ),
+        [v],
+    )
+}
+
+pub fn scim_by_email(conn: &Connection, v: &str) -> Result<Vec<UserRow>> {
+    query_users(
+        conn,
+        &format!(
+            "SELECT {COLUMNS} FROM users WHERE id IN (SELECT user_id FROM user_emails WHERE value = ?1) \
+             AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
+        ),
+        [v.to_lowercase()],
+    )
+}
+
+/// A page of SCIM-visible users in creation order, and the total.
+pub fn scim_page(conn: &Connection, offset: usize, limit: usize) -> Result<(Vec<UserRow>, usize)> {
+    let total: i64 = conn
+        .prepare_cached("SELECT count(*) FROM users WHERE is_guest = 0 AND scim_deleted = 0")?
+        .query_row([], |r| r.get(0))?;
+    let rows = if limit == 0 {
+        Vec::new()
+    } else {
+        query_users(
+            conn,
+            &format!(
+                "SELECT {COLUMNS} FROM users WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq LIMIT ?1 OFFSET ?2"
+            ),
+            params![limit as i64, offset as i64],
+        )?
+    };
+    Ok((rows, total as usize))
+}
+
+/// Calls `f` on every SCIM-visible user in creation order (filter scans), without holding them all.
+pub fn scim_each(conn: &Connection, mut f: impl FnMut(UserRow) -> Result<()>) -> Result<()> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM users WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        f(from_row(r)?)?;
+    }
+    Ok(())
+}
+
+/// All users, for the admin view, the preview and reconcile.
+pub fn all(conn: &Connection) -> Result<Vec<UserRow>> {
+    query_users(conn, &format!("SELECT {COLUMNS} FROM users ORDER BY seq"), [])
+}
+
+pub fn insert(conn: &Connection, u: &UserRow) -> Result<i64> {
+    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM users", [], |r| r.get(0))?;
+    let inserted = conn.execute(
+        &format!("INSERT INTO users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"),
+        params![
+            u.id, seq, u.user_name, u.external_id, u.display_name, u.primary_email, u.doc.to_string(), u.version,
+            u.status, u.seat, u.licensed, u.is_guest, u.managed_by_directory, u.manual_seat, u.scim_deleted,
+            u.provisional_until, u.first_sign_in, u.created, u.last_modified
+        ],
+    );
+    match inserted {
+        Ok(_) => Ok(seq),
+        Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(Error::uniqueness(format!("a user with userName \"{}\" already exists", u.user_name)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Writes every column of an existing user.
+pub fn update(conn: &Connection, u: &UserRow) -> Result<()> {
+    let changed = conn.execute(
+        "UPDATE users SET user_name = ?2, external_id = ?3, display_name = ?4, primary_email = ?5, doc = ?6, \
+         version = ?7, status = ?8, seat = ?9, licensed = ?10, is_guest = ?11, managed_by_directory = ?12, \
+         manual_seat = ?13, scim_deleted = ?14, provisional_until = ?15, first_sign_in = ?16, last_modified = ?17 \
+         WHERE id = ?1",
+        params![
+            u.id, u.user_name, u.external_id, u.display_name, u.primary_email, u.doc.to_string(), u.version,
+            u.status, u.seat, u.licensed, u.is_guest, u.managed_by_directory, u.manual_seat, u.scim_deleted,
+            u.provisional_until, u.first_sign_in, u.last_modified
+        ],
+    );
+    match changed {
+        Ok(0) => Err(Error::not_found(format!("no user with id \"{}\"", u.id))),
+        Ok(_) => Ok(()),
+        Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+            Err(Error::uniqueness(format!("another user already has userName \"{}\"", u.user_name)))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub fn delete(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute("DELETE FROM users WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Replaces the user's email index entries.
+pub fn set_emails(conn: &Connection, id: &str, emails: &[String]) -> Result<()> {
+    conn.execute("DELETE FROM user_emails WHERE user_id = ?1", [id])?;
+    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO user_emails (user_id, value) VALUES (?1, ?2)")?;
+    for e in emails {
+        stmt.execute(params![id, e.to_lowercase()])?;
+    }
+    Ok(())
+}
+
+/// Replaces the role values held through the `roles` attribute.
+pub fn set_roles(conn: &Connection, id: &str, values: &[String]) -> Result<()> {
+    conn.execute("DELETE FROM user_roles WHERE user_id = ?1", [id])?;
+    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO user_roles (user_id, value) VALUES (?1, ?2)")?;
+    for v in values {
+        stmt.execute(params![id, v])?;
+    }
+    Ok(())
+}
+
+pub fn roles(conn: &Connection, id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT value FROM user_roles WHERE user_id = ?1 ORDER BY value")?;
+    let rows = stmt.query_map([id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Number of active users holding a member seat (for member_seat_limit).
+pub fn members_in_use(conn: &Connection) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM users WHERE seat = 'member' AND status = 'active'")?
+        .query_row([], |r| r.get(0))?;
+    Ok(n as u64)
+}

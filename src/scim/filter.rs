@@ -40,6 +40,7 @@
 
 use crate::error::{Error, Result};
 use serde_json::{Map, Number, Value};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 
@@ -172,8 +173,11 @@ pub fn case_exact(path: &AttrPath) -> bool {
 
 /// The case folding behind every comparison of a value that is not caseExact. A store index that
 /// answers [`IndexHint`]s of such attributes must fold with this same function.
+///
+/// Each character is lowercased on its own (no context rule like `str::to_lowercase`'s final sigma),
+/// so that equality and ordering can fold lazily, character by character, and agree with this.
 pub fn fold_case(s: &str) -> String {
-    s.to_lowercase()
+    folded(s).collect()
 }
 
 impl Filter {
@@ -563,12 +567,15 @@ fn compare_scalar(have: &Value, op: CompareOp, want: &Value, exact: bool) -> boo
             let (Value::String(have), Value::String(want)) = (have, want) else {
                 return false;
             };
-            let (have, want) =
-                if exact { (have.clone(), want.clone()) } else { (fold_case(have), fold_case(want)) };
+            let (have, want): (Cow<'_, str>, Cow<'_, str>) = if exact {
+                (Cow::Borrowed(have), Cow::Borrowed(want))
+            } else {
+                (Cow::Owned(fold_case(have)), Cow::Owned(fold_case(want)))
+            };
             match op {
-                CompareOp::Co => have.contains(&want),
-                CompareOp::Sw => have.starts_with(&want),
-                _ => have.ends_with(&want),
+                CompareOp::Co => have.contains(&*want),
+                CompareOp::Sw => have.starts_with(&*want),
+                _ => have.ends_with(&*want),
             }
         }
         CompareOp::Gt | CompareOp::Ge | CompareOp::Lt | CompareOp::Le => {
@@ -1085,7 +1092,8 @@ impl<'a> Parser<'a> {
         if let Some((name, sub_at)) = self.peek_sub() {
             self.bump();
             let sub = self.src.sub_name(name, sub_at)?;
-            let leaf = self.operation(AttrPath { urn: None, attr: sub, sub: None }, word)?;
+            let written = format!("{word}[…].{sub}");
+            let leaf = self.operation(AttrPath { urn: None, attr: sub, sub: None }, &written)?;
             let filter = Filter::And(Box::new(inner), Box::new(leaf));
             // One level for the added `and`, one for the parentheses an `or` inside would need written
             // out, one for the brackets.
@@ -1126,7 +1134,7 @@ impl<'a> Parser<'a> {
     /// The comparison value after `op`.
     fn value(&mut self, op: CompareOp) -> Result<Value> {
         let expected =
-            format!("expected a value after '{op}': a \"quoted string\", a number, true, false or null");
+            || format!("expected a value after '{op}': a \"quoted string\", a number, true, false or null");
         let at = self.peek().1;
         let token = self.tokens.get_mut(self.next);
         let value = match token.map(|t| &mut t.tok) {
@@ -1134,13 +1142,14 @@ impl<'a> Parser<'a> {
             Some(Tok::Word(word)) => {
                 let word = *word;
                 if ["and", "or", "not"].iter().any(|k| word.eq_ignore_ascii_case(k)) {
-                    return Err(self
-                        .src
-                        .fail_at(at, format!("{expected}; to compare with the text '{word}', quote it")));
+                    return Err(self.src.fail_at(
+                        at,
+                        format!("{}; to compare with the text '{word}', quote it", expected()),
+                    ));
                 }
                 bare_value(word, op)
             }
-            _ => return Err(self.src.fail_at(at, expected)),
+            _ => return Err(self.src.fail_at(at, expected())),
         };
         self.bump();
         Ok(value)
@@ -1682,7 +1691,9 @@ mod tests {
     fn value_filters_do_not_nest_or_follow_sub_attributes() {
         assert!(err("emails[type[value eq 1]]").contains("cannot hold another"));
         assert!(err("name.givenName[value eq 1]").contains("names a sub-attribute"));
-        assert!(err("emails[type eq \"work\"].value").contains("expected an operator"));
+        assert!(err("emails[type eq \"work\"].value").contains(
+            "expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le or pr) after 'emails[…].value'"
+        ));
         assert!(err("emails[type eq \"work\"].value and a pr").contains("'and' is not an operator"));
     }
 
@@ -1780,6 +1791,16 @@ mod tests {
         assert!(on_user("name.FamilyName eq \"jensen\""));
         assert!(on_user("meta.Created gt \"2020-01-01T00:00:00Z\""));
         assert!(on_user("Emails[Type eq \"WORK\"]"));
+    }
+
+    #[test]
+    fn case_folding_is_the_same_everywhere() {
+        let r = json!({"userName": "ΟΔΟΣ Straße"});
+        assert_eq!(fold_case("ΟΔΟΣ Straße"), "οδοσ straße");
+        assert!(p("userName eq \"οδοσ STRAßE\"").matches(&r));
+        assert!(p("userName sw \"οδοσ\"").matches(&r));
+        assert!(p("userName ge \"οδοσ straße\" and userName le \"ΟΔΟΣ STRAßE\"").matches(&r));
+        assert!(p("userName eq \"ÉMILE\"").matches(&json!({"userName": "émile"})));
     }
 
     #[test]

@@ -11,8 +11,10 @@ CREATE TABLE users (
     id                   TEXT PRIMARY KEY,             -- the SCIM id (random, case-sensitive)
     seq                  INTEGER NOT NULL UNIQUE,      -- creation order (MAX+1): stable paging order
     user_name            TEXT NOT NULL,
+    user_name_key        TEXT NOT NULL,                -- user_name case-folded (the SCIM filter's fold)
     external_id          TEXT,
     display_name         TEXT,
+    display_key          TEXT,                         -- display_name case-folded
     primary_email        TEXT,                         -- lowercased; the admin view and reports
     doc                  TEXT NOT NULL,                -- canonical SCIM JSON
     version              INTEGER NOT NULL DEFAULT 1,   -- meta.version (weak ETag W/"n")
@@ -28,9 +30,9 @@ CREATE TABLE users (
     created              TEXT NOT NULL,
     last_modified        TEXT NOT NULL
 );
-CREATE UNIQUE INDEX users_user_name ON users (user_name COLLATE NOCASE);
+CREATE UNIQUE INDEX users_user_name ON users (user_name_key);
 CREATE INDEX users_external_id ON users (external_id);
-CREATE INDEX users_display_name ON users (display_name COLLATE NOCASE);
+CREATE INDEX users_display_name ON users (display_key);
 CREATE INDEX users_seat ON users (seat, status);
 
 -- Every email value of a user, lowercased: `emails.value eq` is answered from here.
@@ -54,12 +56,13 @@ CREATE TABLE groups (
     id            TEXT PRIMARY KEY,
     seq           INTEGER NOT NULL UNIQUE,
     display_name  TEXT NOT NULL,
+    display_key   TEXT NOT NULL,                       -- display_name case-folded
     external_id   TEXT,
     version       INTEGER NOT NULL DEFAULT 1,
     created       TEXT NOT NULL,
     last_modified TEXT NOT NULL
 );
-CREATE UNIQUE INDEX groups_display_name ON groups (display_name COLLATE NOCASE);
+CREATE UNIQUE INDEX groups_display_name ON groups (display_key);
 CREATE INDEX groups_external_id ON groups (external_id);
 
 CREATE TABLE memberships (

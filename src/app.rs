@@ -58,7 +58,7 @@ fn initialise(store: &Store, lab: Option<&str>) -> Result<(NewToken, NewToken)> 
             plan::add_domain(tx, domain, true)?;
             plan::set_setting(tx, "di_enabled", "true")?;
         }
-        plan::set_setting(tx, "initialised_at", &crate::util::now_rfc3339())?;
+        plan::set_setting(tx, "state.initialised_at", &crate::util::now_rfc3339())?;
         Ok((admin, scim))
     })
 }

@@ -7,8 +7,10 @@
 
 pub mod app;
 pub mod cli;
+pub mod domain;
 pub mod error;
 pub mod http;
+pub mod scim;
 pub mod service;
 pub mod store;
 pub mod util;

@@ -38,6 +38,11 @@ pub fn now_rfc3339() -> String {
     rfc3339_ms(now_ms())
 }
 
+/// The current time as RFC 3339 at whole seconds (resource `meta` times).
+pub fn now_rfc3339_secs() -> String {
+    rfc3339(now_unix())
+}
+
 /// Parses `YYYY-MM-DD[THH:MM:SS[.fff][Z|+HH:MM]]` into unix seconds (for `since=` filters).
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
     let b = s.as_bytes();

@@ -58,7 +58,9 @@
 //! docs/seat-rules.md.
 
 use super::roles::{HeldRole, RoleTable, target_seat};
-use super::seats::{Deprovision, OnExpiry, PlanModel, ScimReactivation, Seat, SeatMapping, Settings, Status, TargetSeat};
+use super::seats::{
+    Deprovision, OnExpiry, PlanModel, ScimReactivation, Seat, SeatMapping, Settings, Status, TargetSeat,
+};
 use std::fmt;
 
 /// Seconds in a day, for review periods.
@@ -154,19 +156,23 @@ impl Snapshot {
         }
     }
 
-    /// Access level, to tell upgrades from downgrades.
+    /// Access level, to tell upgrades from downgrades: deactivated is below every active seat, and on
+    /// legacy plans licensed ranks as member and unlicensed as viewer.
     fn rank(&self) -> u8 {
-        match (self.status, self.seat) {
-            (Status::Deactivated, _) => 0,
-            (Status::Active, Some(seat)) => seat.privilege(),
-            (Status::Active, None) => Seat::from(if self.licensed { TargetSeat::Member } else { TargetSeat::Viewer }).privilege(),
-        }
+        let seat = match (self.status, self.seat) {
+            (Status::Deactivated, _) => return 0,
+            (Status::Active, Some(seat)) => seat,
+            (Status::Active, None) if self.licensed => Seat::Member,
+            (Status::Active, None) => Seat::Viewer,
+        };
+        seat.privilege() + 1
     }
 
     /// Holds a seat counted by `member_seat_limit`: a member seat, or a licence on legacy plans.
     /// Decision: provisional members are not counted (their seat is a trial, not a member seat).
     pub fn holds_member_seat(&self) -> bool {
-        self.status == Status::Active && (self.seat == Some(Seat::Member) || (self.seat.is_none() && self.licensed))
+        self.status == Status::Active
+            && (self.seat == Some(Seat::Member) || (self.seat.is_none() && self.licensed))
     }
 }
 
@@ -496,16 +502,20 @@ fn update_call(state: &UserState, target: TargetSeat, ctx: &Context) -> Outcome 
             // roles (the group-based seat mapping change applies to user-model plans only).
             next.manual_seat = false;
             let licensed = target == TargetSeat::Member;
-            if licensed && !state.licensed {
-                if let Err(limit) = member_seat_free(ctx) {
-                    return Outcome { state: next, change: None, events: vec![limit] };
-                }
+            if licensed
+                && !state.licensed
+                && let Err(limit) = member_seat_free(ctx)
+            {
+                return Outcome { state: next, change: None, events: vec![limit] };
             }
             next.licensed = licensed;
             let (code, detail) = if licensed {
                 (Code::DiUpgrade, "update call from the IdP: a role implies member, so the user is licensed")
             } else {
-                (Code::DiDowngrade, "update call from the IdP: no role implies member, so the user is unlicensed")
+                (
+                    Code::DiDowngrade,
+                    "update call from the IdP: no role implies member, so the user is unlicensed",
+                )
             };
             Outcome::step(state, next, code, detail)
         }
@@ -517,10 +527,11 @@ fn update_call(state: &UserState, target: TargetSeat, ctx: &Context) -> Outcome 
             // An active user-model user always holds a seat; none is read as the base seat.
             let current = state.seat.unwrap_or(Seat::Viewer);
             let seat = update_call_seat(current, target);
-            if seat == Seat::Member && current != Seat::Member {
-                if let Err(limit) = member_seat_free(ctx) {
-                    return Outcome { state: next, change: None, events: vec![limit] };
-                }
+            if seat == Seat::Member
+                && current != Seat::Member
+                && let Err(limit) = member_seat_free(ctx)
+            {
+                return Outcome { state: next, change: None, events: vec![limit] };
             }
             next.put_seat(seat);
             let why = match target {
@@ -533,7 +544,8 @@ fn update_call(state: &UserState, target: TargetSeat, ctx: &Context) -> Outcome 
             } else if state.manual_seat {
                 detail.push_str(" (replacing the seat an admin chose)");
             }
-            let code = if seat.privilege() < current.privilege() { Code::DiDowngrade } else { Code::DiUpgrade };
+            let code =
+                if seat.privilege() < current.privilege() { Code::DiDowngrade } else { Code::DiUpgrade };
             Outcome::step(state, next, code, detail)
         }
     }
@@ -541,6 +553,10 @@ fn update_call(state: &UserState, target: TargetSeat, ctx: &Context) -> Outcome 
 
 /// A SCIM create, PUT or PATCH of the user, or a group change that adds or removes the user: applies
 /// the update-call table (see the module comment). Refused while DI is off.
+///
+/// Decision: a group rename is not an update call for its members (it adds or removes nobody, and
+/// would cost O(group size)); a group delete removes every member, so it is one for each. When one
+/// request changes `active` and more, the caller deactivates or reactivates first, then calls this.
 pub fn on_update_call(state: &UserState, target: TargetSeat, ctx: &Context) -> Result<Outcome, Refusal> {
     require_di_on(ctx.settings)?;
     Ok(update_call(state, target, ctx))
@@ -558,6 +574,7 @@ pub fn on_create(target: TargetSeat, ctx: &Context) -> Result<Outcome, Refusal> 
     require_di_on(ctx.settings)?;
     let fresh = UserState::fresh_scim_user(ctx.settings.plan_model);
     let outcome = update_call(&fresh, target, ctx);
+    let limited = outcome.hit_seat_limit();
     let state = outcome.state;
     let detail = match (ctx.settings.plan_model, ctx.settings.seat_mapping) {
         (PlanModel::Legacy, _) => format!("provisioned through SCIM as {}", state.snapshot()),
@@ -571,7 +588,13 @@ pub fn on_create(target: TargetSeat, ctx: &Context) -> Result<Outcome, Refusal> 
             state.snapshot()
         ),
     };
-    let change = Change { from: None, to: Some(state.snapshot()), reason: Reason::new(Code::Provisioned, detail) };
+    let detail = if limited {
+        format!("{detail} (member_seat_limit is reached, so the upgrade to member was not made)")
+    } else {
+        detail
+    };
+    let change =
+        Change { from: None, to: Some(state.snapshot()), reason: Reason::new(Code::Provisioned, detail) };
     Ok(Outcome { state, change: Some(change), events: outcome.events })
 }
 
@@ -631,14 +654,17 @@ pub fn scim_delete(state: &UserState, ctx: &Context) -> Result<ScimDelete, Refus
         Deprovision::Delete => ScimDelete::Removed(Change {
             from: Some(state.snapshot()),
             to: None,
-            reason: Reason::new(Code::Deleted, "SCIM DELETE with deprovision = delete: the user is removed for good"),
+            reason: Reason::new(
+                Code::Deleted,
+                "SCIM DELETE with deprovision = delete: the user is removed for good",
+            ),
         }),
     })
 }
 
 /// SCIM `active=true` on a deactivated user. Refused while DI is on unless `scim_reactivation = allow`
-/// (400 mutability). When allowed it is an update call: the user gets the seat its roles ask for, as
-/// at creation. On an active user it changes nothing.
+/// (400 mutability). Decision: when allowed it is an update call, so the user gets the seat its roles
+/// ask for, as at creation. On an active user it changes nothing.
 pub fn scim_reactivate(state: &UserState, target: TargetSeat, ctx: &Context) -> Result<Outcome, Refusal> {
     require_di_on(ctx.settings)?;
     if state.is_guest {
@@ -725,7 +751,11 @@ pub fn admin_remove(state: &UserState, ctx: &Context) -> Result<Change, Refusal>
              the IdP, or set the seat to no_access",
         ));
     }
-    let detail = if state.is_guest { "guest removed by an admin" } else { "removed from the plan by an admin (DI off)" };
+    let detail = if state.is_guest {
+        "guest removed by an admin"
+    } else {
+        "removed from the plan by an admin (DI off)"
+    };
     Ok(Change { from: Some(state.snapshot()), to: None, reason: Reason::new(Code::Removed, detail) })
 }
 
@@ -754,10 +784,16 @@ pub fn new_guest() -> Outcome {
 // ---------------------------------------------------------------------------------------------------
 
 /// An admin sets a user's seat (`PUT /admin/users/{id}/seat`, `scim-seat seat set`), by the manual
-/// change table; `note` is the admin's reason, added to the detail. Allowed whether DI is on or off:
-/// with DI on the seat is kept until the next update call for the user. An upgrade to member respects
-/// `member_seat_limit`. Setting the seat already held changes nothing.
-pub fn admin_set_seat(state: &UserState, to: Seat, note: Option<&str>, ctx: &Context) -> Result<Outcome, Refusal> {
+/// change table; `note` is the admin's reason, added to the detail. An upgrade to member respects
+/// `member_seat_limit`. Decisions: allowed whether DI is on or off (with DI on the seat is kept until
+/// the next update call for the user); setting the seat already held changes nothing and is not
+/// audited.
+pub fn admin_set_seat(
+    state: &UserState,
+    to: Seat,
+    note: Option<&str>,
+    ctx: &Context,
+) -> Result<Outcome, Refusal> {
     if !state.is_active() {
         // Decision: a deactivated user holds no seat, so there is nothing to change.
         return Err(Refusal::new(
@@ -770,7 +806,11 @@ pub fn admin_set_seat(state: &UserState, to: Seat, note: Option<&str>, ctx: &Con
     if state.is_guest || to == Seat::Guest {
         return Err(refuse_guest());
     }
-    let note = note.map(str::trim).filter(|n| !n.is_empty()).map(|n| format!(" (admin's reason: {n})")).unwrap_or_default();
+    let note = note
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(|n| format!(" (admin's reason: {n})"))
+        .unwrap_or_default();
     let di_note = if ctx.settings.di_enabled {
         "; DI is on, so the next update call for this user applies the groups again"
     } else {
@@ -801,12 +841,19 @@ pub fn admin_set_seat(state: &UserState, to: Seat, note: Option<&str>, ctx: &Con
             return Ok(Outcome::unchanged(state));
         }
         let what = if licensed { "licensed" } else { "unlicensed" };
-        return Ok(Outcome::step(state, next, Code::ManualChange, format!("an admin made the user {what}{note}{di_note}")));
+        return Ok(Outcome::step(
+            state,
+            next,
+            Code::ManualChange,
+            format!("an admin made the user {what}{note}{di_note}"),
+        ));
     }
     let from = state.seat.unwrap_or(Seat::Viewer);
     match manual_change_rule(from, to) {
         ManualRule::Unchanged => Ok(Outcome::unchanged(state)),
-        ManualRule::Refused(rule) => Err(Refusal::new(rule, RefusalKind::Conflict, manual_refusal_detail(rule))),
+        ManualRule::Refused(rule) => {
+            Err(Refusal::new(rule, RefusalKind::Conflict, manual_refusal_detail(rule)))
+        }
         ManualRule::Allowed => {
             if to == Seat::Member {
                 member_seat_free(ctx).map_err(limit_refusal)?;
@@ -850,6 +897,7 @@ fn manual_refusal_detail(rule: Rule) -> String {
 /// off the action is refused and the user stays viewer. Any other seat: nothing changes. Whether DI is
 /// on does not matter: this is the application's own rule.
 pub fn qualifying_action(state: &UserState, ctx: &Context) -> Result<Outcome, Refusal> {
+    // Decision: a deactivated user can't act; refused like a manual change.
     if !state.is_active() {
         return Err(Refusal::new(
             Rule::UserDeactivated,
@@ -906,7 +954,9 @@ pub fn sign_in(state: &UserState, now: i64) -> Result<Outcome, Refusal> {
 /// Whether a provisional member's review period has ended at `now` (a review of 0 days ends at the
 /// next sweep).
 pub fn review_expired(state: &UserState, now: i64) -> bool {
-    state.is_active() && state.seat == Some(Seat::ProvisionalMember) && state.provisional_until.is_some_and(|until| now >= until)
+    state.is_active()
+        && state.seat == Some(Seat::ProvisionalMember)
+        && state.provisional_until.is_some_and(|until| now >= until)
 }
 
 /// The review expiry (sweep): a provisional member whose review period ended becomes viewer when
@@ -1020,7 +1070,8 @@ where
 
 /// The guard of `POST /admin/di/enable` (and `scim-seat di enable`) once the preview is computed:
 /// turning DI on needs at least one validated domain, and is refused while the preview downgrades
-/// anyone (a member who would become viewer on the next sync) unless `force`. A dry run reports the
+/// anyone (a member who would become viewer on the next sync; decision: on legacy plans, a licensed
+/// user who would become unlicensed) unless `force`. A dry run reports the
 /// preview without calling this. Enabling DI changes no seat by itself: the preview shows what each
 /// user's next update call will do.
 pub fn check_di_enable(validated_domains: usize, downgrades: usize, force: bool) -> Result<(), Refusal> {
@@ -1086,7 +1137,9 @@ pub fn check_user_domain<S: AsRef<str>>(
             ),
         ));
     };
-    let validated = validated_domains.iter().any(|v| v.as_ref().trim().trim_end_matches('.').eq_ignore_ascii_case(domain));
+    let validated = validated_domains
+        .iter()
+        .any(|v| v.as_ref().trim().trim_end_matches('.').eq_ignore_ascii_case(domain));
     if validated {
         return Ok(());
     }
@@ -1114,7 +1167,11 @@ fn email_domain(address: &str) -> Option<&str> {
 /// breaker: this request and every later one is refused (429) until an admin resets it, while other
 /// requests flow. Decision: the request that would be number max+1 is itself refused, so no more than
 /// `max` get through; a deactivation of a user already deactivated is not counted.
-pub fn check_deprovision_guard(settings: &Settings, tripped: bool, deprovisions_in_window: u64) -> Result<(), Refusal> {
+pub fn check_deprovision_guard(
+    settings: &Settings,
+    tripped: bool,
+    deprovisions_in_window: u64,
+) -> Result<(), Refusal> {
     let guard = settings.deprovision_guard;
     if tripped || deprovisions_in_window >= guard.max {
         return Err(Refusal::new(
@@ -1152,7 +1209,8 @@ pub fn is_pending(state: &UserState, plan_model: PlanModel, in_any_group: bool) 
 // ---------------------------------------------------------------------------------------------------
 
 /// `GET /admin/users/{id}/explain`: the target seat, what the next update call would leave, and why
-/// the seat differs from the target.
+/// the seat differs from the target. Decision: with DI off, `next` and `would_change` describe the
+/// first update call after DI is turned on (the same computation as the DI-enable preview).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explanation {
     pub target: TargetSeat,
@@ -1256,7 +1314,9 @@ pub fn explain(state: &UserState, held: &[HeldRole], table: &RoleTable, ctx: &Co
             (Some(until), OnExpiry::Downgrade) => {
                 format!("at the end of the review period ({}) the user becomes viewer", utc_timestamp(until))
             }
-            (_, OnExpiry::Keep) => "provisional_on_expiry = keep, so it stays until an admin changes the seat".into(),
+            (_, OnExpiry::Keep) => {
+                "provisional_on_expiry = keep, so it stays until an admin changes the seat".into()
+            }
             (None, OnExpiry::Downgrade) => "it stays until an admin changes the seat".into(),
         };
         reasons.push(Reason::new(
@@ -1264,7 +1324,12 @@ pub fn explain(state: &UserState, held: &[HeldRole], table: &RoleTable, ctx: &Co
             format!("DI never downgrades a provisional member, even though no role implies member; {end}"),
         ));
     } else if next.hit_seat_limit() {
-        let detail = next.events.iter().find(|e| e.code == Code::SeatLimit).map(|e| e.detail.clone()).unwrap_or_default();
+        let detail = next
+            .events
+            .iter()
+            .find(|e| e.code == Code::SeatLimit)
+            .map(|e| e.detail.clone())
+            .unwrap_or_default();
         reasons.push(Reason::new(Code::SeatLimit, detail));
     } else if state.manual_seat {
         reasons.push(Reason::new(
@@ -1319,4 +1384,1041 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::roles::held_roles;
+    use crate::domain::seats::BaseSeatLabel;
+    use Seat::{Guest, Member, NoAccess, ProvisionalMember, Viewer};
+
+    const NOW: i64 = 1_700_000_000;
+
+    /// A plan with DI on and every other setting at its default.
+    fn di_on() -> Settings {
+        Settings { di_enabled: true, ..Settings::default() }
+    }
+
+    fn ctx(settings: &Settings) -> Context<'_> {
+        Context { settings, member_seats_in_use: 0, now: NOW }
+    }
+
+    fn ctx_in_use(settings: &Settings, member_seats_in_use: u64) -> Context<'_> {
+        Context { settings, member_seats_in_use, now: NOW }
+    }
+
+    /// An active user provisioned through SCIM, on `seat`.
+    fn user(seat: Seat) -> UserState {
+        UserState {
+            status: Status::Active,
+            seat: Some(seat),
+            managed_by_directory: true,
+            is_guest: seat == Guest,
+            manual_seat: false,
+            provisional_until: (seat == ProvisionalMember).then_some(NOW + 10 * SECONDS_PER_DAY),
+            first_sign_in: None,
+            licensed: seat == Member,
+        }
+    }
+
+    fn legacy_user(licensed: bool) -> UserState {
+        UserState { seat: None, licensed, ..user(Viewer) }
+    }
+
+    fn deactivated() -> UserState {
+        user(Member).deactivated()
+    }
+
+    fn target_of(values: &[&str], groups: &[&str]) -> TargetSeat {
+        let table = RoleTable::default();
+        target_seat(&held_roles(&table, values, groups, None), &table)
+    }
+
+    // --- the update-call table ------------------------------------------------------------------
+
+    /// SPEC.md section 3, "Applying it": (current seat, after target viewer, after target member).
+    const UPDATE_CALL_TABLE: [(Seat, Seat, Seat); 4] = [
+        (Viewer, Viewer, Member),
+        (ProvisionalMember, ProvisionalMember, Member),
+        (Member, Viewer, Member),
+        (NoAccess, Viewer, Member),
+    ];
+
+    #[test]
+    fn update_call_table_every_cell() {
+        let settings = di_on();
+        for (current, after_viewer, after_member) in UPDATE_CALL_TABLE {
+            for (target, expected) in [(TargetSeat::Viewer, after_viewer), (TargetSeat::Member, after_member)]
+            {
+                assert_eq!(update_call_seat(current, target), expected, "{current} x {target}");
+                let outcome = on_update_call(&user(current), target, &ctx(&settings)).unwrap();
+                assert_eq!(outcome.state.seat, Some(expected), "{current} x {target}");
+                assert_eq!(outcome.state.licensed, expected == Member);
+                match outcome.change {
+                    None => assert_eq!(current, expected, "{current} x {target}: a move must be audited"),
+                    Some(change) => {
+                        assert_ne!(current, expected);
+                        assert_eq!(change.from.and_then(|s| s.seat), Some(current));
+                        assert_eq!(change.to.and_then(|s| s.seat), Some(expected));
+                        let code = if expected.privilege() > current.privilege() {
+                            Code::DiUpgrade
+                        } else {
+                            Code::DiDowngrade
+                        };
+                        assert_eq!(change.reason.code, code, "{current} x {target}");
+                    }
+                }
+                assert!(outcome.events.is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn di_never_targets_provisional_no_access_or_guest() {
+        for (current, _, _) in UPDATE_CALL_TABLE {
+            for target in [TargetSeat::Viewer, TargetSeat::Member] {
+                let after = update_call_seat(current, target);
+                assert!(
+                    after == target.seat() || (current == ProvisionalMember && after == ProvisionalMember)
+                );
+            }
+        }
+        assert_eq!(update_call_seat(Guest, TargetSeat::Member), Guest);
+    }
+
+    #[test]
+    fn di_never_downgrades_a_provisional_member() {
+        let settings = di_on();
+        let pm = user(ProvisionalMember);
+        let outcome = on_update_call(&pm, TargetSeat::Viewer, &ctx(&settings)).unwrap();
+        assert_eq!(outcome.state.seat, Some(ProvisionalMember));
+        assert_eq!(outcome.state.provisional_until, pm.provisional_until, "the review period runs on");
+        assert_eq!(outcome.change, None);
+    }
+
+    #[test]
+    fn provisional_member_added_to_a_member_group_becomes_member_and_the_review_ends() {
+        let settings = di_on();
+        let outcome = on_update_call(&user(ProvisionalMember), TargetSeat::Member, &ctx(&settings)).unwrap();
+        assert_eq!(outcome.state.seat, Some(Member));
+        assert_eq!(outcome.state.provisional_until, None);
+        assert_eq!(outcome.change.unwrap().reason.code, Code::DiUpgrade);
+    }
+
+    #[test]
+    fn di_overrides_an_admins_no_access_on_the_next_update_call() {
+        let settings = di_on();
+        let blocked = admin_set_seat(&user(Viewer), NoAccess, None, &ctx(&settings)).unwrap().state;
+        assert!(blocked.manual_seat);
+        let outcome = on_update_call(&blocked, TargetSeat::Viewer, &ctx(&settings)).unwrap();
+        assert_eq!(outcome.state.seat, Some(Viewer));
+        assert!(!outcome.state.manual_seat);
+        assert!(outcome.change.unwrap().reason.detail.contains("overrides"));
+    }
+
+    #[test]
+    fn a_manual_seat_is_kept_until_the_next_update_call_then_the_table_applies_from_it() {
+        let settings = di_on();
+        // The IdP asks for viewer; an admin makes the user a member.
+        let chosen = admin_set_seat(&user(Viewer), Member, None, &ctx(&settings)).unwrap().state;
+        assert_eq!((chosen.seat, chosen.manual_seat), (Some(Member), true));
+        // Nothing recomputes it in between: explain says so.
+        let why = explain(&chosen, &[], &RoleTable::default(), &ctx(&settings));
+        assert_eq!(codes(&why), [Code::ManualChange]);
+        assert!(why.would_change);
+        // The next update call applies the table from member: target viewer -> viewer.
+        let outcome = on_update_call(&chosen, TargetSeat::Viewer, &ctx(&settings)).unwrap();
+        assert_eq!(outcome.state.seat, Some(Viewer));
+        assert!(!outcome.state.manual_seat);
+        assert!(outcome.change.unwrap().reason.detail.contains("replacing the seat an admin chose"));
+        // An admin's choice that agrees with the target survives the update call.
+        let agreed = admin_set_seat(&user(Viewer), Member, None, &ctx(&settings)).unwrap().state;
+        let outcome = on_update_call(&agreed, TargetSeat::Member, &ctx(&settings)).unwrap();
+        assert_eq!((outcome.state.seat, outcome.change), (Some(Member), None));
+    }
+
+    #[test]
+    fn update_calls_are_refused_while_di_is_off() {
+        let settings = Settings::default();
+        let err = on_update_call(&user(Viewer), TargetSeat::Member, &ctx(&settings)).unwrap_err();
+        assert_eq!((err.rule, err.kind), (Rule::DiOff, RefusalKind::Forbidden));
+        assert!(err.detail.contains("DI on"));
+        assert_eq!(on_create(TargetSeat::Viewer, &ctx(&settings)).unwrap_err().rule, Rule::DiOff);
+        assert_eq!(scim_deactivate(&user(Viewer), &ctx(&settings)).unwrap_err().rule, Rule::DiOff);
+        assert_eq!(scim_delete(&user(Viewer), &ctx(&settings)).unwrap_err().rule, Rule::DiOff);
+        assert_eq!(
+            scim_reactivate(&deactivated(), TargetSeat::Viewer, &ctx(&settings)).unwrap_err().rule,
+            Rule::DiOff
+        );
+    }
+
+    #[test]
+    fn update_calls_give_a_deactivated_user_no_seat() {
+        let settings = di_on();
+        for target in [TargetSeat::Viewer, TargetSeat::Member] {
+            let outcome = on_update_call(&deactivated(), target, &ctx(&settings)).unwrap();
+            assert_eq!(outcome, Outcome::unchanged(&deactivated()));
+            assert_eq!(outcome.state.seat, None);
+        }
+    }
+
+    #[test]
+    fn update_calls_leave_guests_and_unmanaged_users_untouched() {
+        let settings = di_on();
+        let unmanaged = UserState { managed_by_directory: false, ..user(Viewer) };
+        for state in [user(Guest), unmanaged] {
+            let outcome = on_update_call(&state, TargetSeat::Member, &ctx(&settings)).unwrap();
+            assert_eq!(outcome, Outcome::unchanged(&state));
+        }
+    }
+
+    #[test]
+    fn viewer_only_update_calls_move_no_seat() {
+        let settings = Settings { seat_mapping: SeatMapping::ViewerOnly, ..di_on() };
+        for seat in [Viewer, ProvisionalMember, Member, NoAccess] {
+            for target in [TargetSeat::Viewer, TargetSeat::Member] {
+                let state = UserState { manual_seat: true, ..user(seat) };
+                let outcome = on_update_call(&state, target, &ctx(&settings)).unwrap();
+                assert_eq!(outcome, Outcome::unchanged(&state), "{seat} x {target}");
+            }
+        }
+    }
+
+    #[test]
+    fn viewer_only_provisions_every_scim_user_as_viewer() {
+        let settings = Settings { seat_mapping: SeatMapping::ViewerOnly, ..di_on() };
+        let outcome = on_create(TargetSeat::Member, &ctx(&settings)).unwrap();
+        assert_eq!(outcome.state.seat, Some(Viewer));
+        let change = outcome.change.unwrap();
+        assert_eq!(change.reason.code, Code::Provisioned);
+        assert!(change.reason.detail.contains("viewer_only"));
+    }
+
+    #[test]
+    fn legacy_plan_licenses_when_a_role_implies_member_and_unlicenses_on_the_last_one_removed() {
+        let settings = Settings { plan_model: PlanModel::Legacy, ..di_on() };
+        let unlicensed = legacy_user(false);
+        let licensed =
+            on_update_call(&unlicensed, target_of(&["LICENSED_USER"], &[]), &ctx(&settings)).unwrap();
+        assert!(licensed.state.licensed);
+        assert_eq!(licensed.state.seat, None, "no seat types on legacy plans");
+        let change = licensed.change.unwrap();
+        assert_eq!(
+            (change.reason.code, change.from.unwrap().describe(), change.to.unwrap().describe()),
+            (Code::DiUpgrade, "unlicensed", "licensed")
+        );
+        let removed =
+            on_update_call(&licensed.state, target_of(&["SYSTEM_ADMIN"], &[]), &ctx(&settings)).unwrap();
+        assert!(!removed.state.licensed);
+        assert_eq!(removed.change.unwrap().reason.code, Code::DiDowngrade);
+        // Legacy creation: licensed when a role implies member, no seat.
+        let created = on_create(TargetSeat::Member, &ctx(&settings)).unwrap();
+        assert_eq!((created.state.seat, created.state.licensed), (None, true));
+        // seat_mapping does not apply to legacy plans.
+        let viewer_only = Settings { seat_mapping: SeatMapping::ViewerOnly, ..settings.clone() };
+        assert!(on_update_call(&unlicensed, TargetSeat::Member, &ctx(&viewer_only)).unwrap().state.licensed);
+    }
+
+    #[test]
+    fn seat_limit_leaves_the_seat_and_records_a_seat_limit_event() {
+        let settings = Settings { member_seat_limit: Some(2), ..di_on() };
+        for current in [Viewer, ProvisionalMember, NoAccess] {
+            let state = UserState { manual_seat: true, ..user(current) };
+            let outcome = on_update_call(&state, TargetSeat::Member, &ctx_in_use(&settings, 2)).unwrap();
+            assert_eq!(outcome.state.seat, Some(current), "{current}");
+            assert_eq!(outcome.change, None);
+            assert!(outcome.hit_seat_limit());
+            assert!(outcome.events[0].detail.contains("2 of 2"));
+            assert!(!outcome.state.manual_seat, "the update call still happened");
+            // With a seat free the upgrade is made.
+            let outcome = on_update_call(&state, TargetSeat::Member, &ctx_in_use(&settings, 1)).unwrap();
+            assert_eq!(outcome.state.seat, Some(Member));
+        }
+    }
+
+    #[test]
+    fn seat_limit_never_blocks_a_member_staying_member_or_a_downgrade() {
+        let settings = Settings { member_seat_limit: Some(0), ..di_on() };
+        let stay = on_update_call(&user(Member), TargetSeat::Member, &ctx_in_use(&settings, 5)).unwrap();
+        assert_eq!((stay.state.seat, stay.events.len()), (Some(Member), 0));
+        let down = on_update_call(&user(Member), TargetSeat::Viewer, &ctx_in_use(&settings, 5)).unwrap();
+        assert_eq!(down.state.seat, Some(Viewer));
+        // no_access -> viewer is not a member seat.
+        let back = on_update_call(&user(NoAccess), TargetSeat::Viewer, &ctx_in_use(&settings, 5)).unwrap();
+        assert_eq!(back.state.seat, Some(Viewer));
+    }
+
+    #[test]
+    fn seat_limit_counts_licences_on_legacy_plans() {
+        let settings = Settings { plan_model: PlanModel::Legacy, member_seat_limit: Some(1), ..di_on() };
+        let outcome =
+            on_update_call(&legacy_user(false), TargetSeat::Member, &ctx_in_use(&settings, 1)).unwrap();
+        assert!(!outcome.state.licensed);
+        assert!(outcome.hit_seat_limit());
+    }
+
+    // --- creation ---------------------------------------------------------------------------------
+
+    #[test]
+    fn scim_create_starts_on_the_seat_its_roles_ask_for() {
+        let settings = di_on();
+        for (values, seat) in [
+            (&[][..], Viewer),
+            (&["SMARTSHEET_USER"][..], Viewer),
+            (&["SYSTEM_ADMIN"][..], Viewer),
+            (&["LICENSED_USER"][..], Member),
+            (&["smartsheetGroupAdmin"][..], Member),
+        ] {
+            let outcome = on_create(target_of(values, &[]), &ctx(&settings)).unwrap();
+            let state = &outcome.state;
+            assert_eq!(
+                (state.status, state.seat, state.managed_by_directory),
+                (Status::Active, Some(seat), true)
+            );
+            assert!(!state.manual_seat && !state.is_guest);
+            let change = outcome.change.unwrap();
+            assert_eq!(change.from, None, "created from nothing");
+            assert_eq!(change.to, Some(state.snapshot()));
+            assert_eq!(change.reason.code, Code::Provisioned);
+        }
+    }
+
+    #[test]
+    fn scim_create_never_starts_a_user_as_provisional_member() {
+        let settings = di_on();
+        for target in [TargetSeat::Viewer, TargetSeat::Member] {
+            assert_ne!(on_create(target, &ctx(&settings)).unwrap().state.seat, Some(ProvisionalMember));
+        }
+    }
+
+    #[test]
+    fn scim_create_at_the_seat_limit_starts_as_viewer_with_a_seat_limit_event() {
+        let settings = Settings { member_seat_limit: Some(3), ..di_on() };
+        let outcome = on_create(TargetSeat::Member, &ctx_in_use(&settings, 3)).unwrap();
+        assert_eq!(outcome.state.seat, Some(Viewer));
+        assert!(outcome.hit_seat_limit());
+        let change = outcome.change.unwrap();
+        assert_eq!(change.reason.code, Code::Provisioned);
+        assert!(change.reason.detail.contains("member_seat_limit is reached"), "{}", change.reason.detail);
+    }
+
+    #[test]
+    fn group_changes_after_create_are_update_calls() {
+        // Okta creates the user with no role, then pushes the group "Smartsheet Licensed User".
+        let settings = di_on();
+        let created = on_create(target_of(&[], &[]), &ctx(&settings)).unwrap().state;
+        assert_eq!(created.seat, Some(Viewer));
+        let added =
+            on_update_call(&created, target_of(&[], &["Smartsheet Licensed User"]), &ctx(&settings)).unwrap();
+        assert_eq!(added.state.seat, Some(Member));
+        // Removed from the group: the remaining groups (none) ask for viewer.
+        let removed = on_update_call(&added.state, target_of(&[], &[]), &ctx(&settings)).unwrap();
+        assert_eq!(removed.state.seat, Some(Viewer));
+        assert_eq!(removed.change.unwrap().reason.code, Code::DiDowngrade);
+    }
+
+    #[test]
+    fn group_mapping_is_not_retroactive_until_an_update_call_arrives() {
+        // The vendor's example: in the System Admin and Licensed User groups, provisioned as viewer under
+        // the old behaviour, still a viewer on launch day until a group change sends an update call.
+        let settings = di_on();
+        let table = RoleTable::default();
+        let held = held_roles(
+            &table,
+            Vec::<String>::new(),
+            ["Smartsheet System Admin", "Smartsheet Licensed User"],
+            None,
+        );
+        let before = user(Viewer);
+        let why = explain(&before, &held, &table, &ctx(&settings));
+        assert_eq!(why.target, TargetSeat::Member);
+        assert_eq!(codes(&why), [Code::AwaitingUpdateCall]);
+        assert!(why.would_change);
+        let after = on_update_call(&before, target_seat(&held, &table), &ctx(&settings)).unwrap();
+        assert_eq!(after.state.seat, Some(Member));
+        assert_eq!(explain(&after.state, &held, &table, &ctx(&settings)).reasons, []);
+    }
+
+    // --- deprovisioning and reactivation -------------------------------------------------------
+
+    #[test]
+    fn scim_deactivation_frees_the_seat_and_keeps_the_user() {
+        let settings = di_on();
+        for seat in [Viewer, ProvisionalMember, Member, NoAccess] {
+            let state = UserState { first_sign_in: Some(NOW - 5), ..user(seat) };
+            let outcome = scim_deactivate(&state, &ctx(&settings)).unwrap();
+            let s = &outcome.state;
+            assert_eq!(
+                (s.status, s.seat, s.licensed, s.provisional_until),
+                (Status::Deactivated, None, false, None)
+            );
+            assert_eq!(s.first_sign_in, Some(NOW - 5), "data is kept");
+            let change = outcome.change.unwrap();
+            assert_eq!(change.reason.code, Code::Deactivated);
+            assert_eq!(change.to.unwrap().describe(), "deactivated");
+            assert_eq!(change.frees_member_seat(), seat == Member);
+            assert!(change.is_downgrade());
+        }
+        assert_eq!(
+            scim_deactivate(&deactivated(), &ctx(&settings)).unwrap(),
+            Outcome::unchanged(&deactivated())
+        );
+    }
+
+    #[test]
+    fn scim_delete_deactivates_by_default_and_removes_for_good_with_deprovision_delete() {
+        let settings = di_on();
+        match scim_delete(&user(Member), &ctx(&settings)).unwrap() {
+            ScimDelete::Deactivated(outcome) => {
+                assert_eq!(outcome.state.status, Status::Deactivated);
+                assert!(outcome.change.unwrap().reason.detail.contains("404"));
+            }
+            other => panic!("{other:?}"),
+        }
+        match scim_delete(&deactivated(), &ctx(&settings)).unwrap() {
+            ScimDelete::Deactivated(outcome) => assert_eq!(outcome.change, None),
+            other => panic!("{other:?}"),
+        }
+        let delete = Settings { deprovision: Deprovision::Delete, ..di_on() };
+        match scim_delete(&user(Member), &ctx(&delete)).unwrap() {
+            ScimDelete::Removed(change) => {
+                assert_eq!((change.to, change.reason.code), (None, Code::Deleted));
+                assert!(change.frees_member_seat());
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn scim_never_changes_guests() {
+        let settings = di_on();
+        let guest = user(Guest);
+        assert_eq!(scim_deactivate(&guest, &ctx(&settings)).unwrap_err().rule, Rule::GuestAdminOnly);
+        assert_eq!(scim_delete(&guest, &ctx(&settings)).unwrap_err().rule, Rule::GuestAdminOnly);
+        let gone = UserState { status: Status::Deactivated, seat: None, ..guest };
+        assert_eq!(
+            scim_reactivate(&gone, TargetSeat::Viewer, &ctx(&settings)).unwrap_err().rule,
+            Rule::GuestAdminOnly
+        );
+    }
+
+    #[test]
+    fn scim_reactivation_is_refused_while_di_is_on_with_the_way_out() {
+        let settings = di_on();
+        let err = scim_reactivate(&deactivated(), TargetSeat::Member, &ctx(&settings)).unwrap_err();
+        assert_eq!((err.rule, err.kind), (Rule::ScimReactivationRefused, RefusalKind::Mutability));
+        assert!(err.detail.contains("turn DI off, reactivate the user in admin"), "{}", err.detail);
+        assert!(err.detail.contains("turn DI on"));
+        // active=true on an active user is no reactivation.
+        assert_eq!(scim_reactivate(&user(Viewer), TargetSeat::Member, &ctx(&settings)).unwrap().change, None);
+    }
+
+    #[test]
+    fn scim_reactivation_when_allowed_gives_the_seat_the_roles_ask_for() {
+        let settings = Settings { scim_reactivation: ScimReactivation::Allow, ..di_on() };
+        let gone = UserState { first_sign_in: Some(7), ..deactivated() };
+        let outcome = scim_reactivate(&gone, TargetSeat::Member, &ctx(&settings)).unwrap();
+        assert_eq!((outcome.state.status, outcome.state.seat), (Status::Active, Some(Member)));
+        assert_eq!(outcome.state.first_sign_in, Some(7));
+        assert_eq!(outcome.change.unwrap().reason.code, Code::Reactivated);
+        let full = Settings { member_seat_limit: Some(1), ..settings.clone() };
+        let limited = scim_reactivate(&gone, TargetSeat::Member, &ctx_in_use(&full, 1)).unwrap();
+        assert_eq!(limited.state.seat, Some(Viewer));
+        assert!(limited.hit_seat_limit());
+    }
+
+    #[test]
+    fn admin_reactivation_only_while_di_is_off_and_starts_as_viewer() {
+        let on = di_on();
+        let err = admin_reactivate(&deactivated(), &ctx(&on)).unwrap_err();
+        assert_eq!((err.rule, err.kind), (Rule::ReactivationNeedsDiOff, RefusalKind::Conflict));
+        assert!(err.detail.contains("turn DI off"));
+        let off = Settings::default();
+        let outcome = admin_reactivate(&deactivated(), &ctx(&off)).unwrap();
+        assert_eq!((outcome.state.status, outcome.state.seat), (Status::Active, Some(Viewer)));
+        assert!(outcome.state.manual_seat);
+        assert_eq!(outcome.change.unwrap().reason.code, Code::Reactivated);
+        let legacy = Settings { plan_model: PlanModel::Legacy, ..Settings::default() };
+        let outcome = admin_reactivate(&deactivated(), &ctx(&legacy)).unwrap();
+        assert_eq!((outcome.state.seat, outcome.state.licensed), (None, false));
+        assert_eq!(admin_reactivate(&user(Member), &ctx(&off)).unwrap().change, None);
+    }
+
+    #[test]
+    fn admin_removal_needs_di_off_but_guests_go_any_time() {
+        let on = di_on();
+        let err = admin_remove(&user(Member), &ctx(&on)).unwrap_err();
+        assert_eq!(err.rule, Rule::RemovalNeedsDiOff);
+        assert!(err.detail.contains("turn DI off"));
+        let change = admin_remove(&user(Member), &ctx(&Settings::default())).unwrap();
+        assert_eq!((change.to, change.reason.code), (None, Code::Removed));
+        assert!(admin_remove(&user(Guest), &ctx(&on)).is_ok());
+    }
+
+    #[test]
+    fn guests_are_created_in_admin_with_the_guest_seat() {
+        let outcome = new_guest();
+        assert_eq!(outcome.state.seat, Some(Guest));
+        assert!(outcome.state.is_guest && !outcome.state.managed_by_directory);
+        assert_eq!(outcome.change.unwrap().reason.code, Code::GuestAdded);
+    }
+
+    // --- manual seat changes ---------------------------------------------------------------------
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Cell {
+        Same,
+        Yes,
+        No(Rule),
+    }
+
+    /// SPEC.md section 3, "Manual seat changes by an admin": rows `from`, columns
+    /// viewer, member, no_access, provisional_member.
+    const MANUAL_TABLE: [(Seat, [Cell; 4]); 4] = {
+        use Cell::{No, Same, Yes};
+        [
+            (Viewer, [Same, Yes, Yes, No(Rule::ProvisionalSystemTriggeredOnly)]),
+            (ProvisionalMember, [Yes, Yes, Yes, Same]),
+            (Member, [Yes, Same, Yes, No(Rule::MemberToProvisionalNever)]),
+            (NoAccess, [Yes, Yes, Same, No(Rule::NoAccessToProvisional)]),
+        ]
+    };
+    const MANUAL_COLUMNS: [Seat; 4] = [Viewer, Member, NoAccess, ProvisionalMember];
+
+    #[test]
+    fn manual_change_table_every_cell() {
+        for settings in [di_on(), Settings::default()] {
+            for (from, row) in MANUAL_TABLE {
+                for (to, cell) in MANUAL_COLUMNS.into_iter().zip(row) {
+                    let state = user(from);
+                    let result = admin_set_seat(&state, to, None, &ctx(&settings));
+                    match cell {
+                        Cell::Same => {
+                            assert_eq!(manual_change_rule(from, to), ManualRule::Unchanged);
+                            assert_eq!(result.unwrap(), Outcome::unchanged(&state), "{from} -> {to}");
+                        }
+                        Cell::Yes => {
+                            assert_eq!(manual_change_rule(from, to), ManualRule::Allowed);
+                            let outcome = result.unwrap_or_else(|e| panic!("{from} -> {to}: {e}"));
+                            assert_eq!(outcome.state.seat, Some(to));
+                            assert!(outcome.state.manual_seat);
+                            assert_eq!(outcome.state.provisional_until, None, "{from} -> {to}");
+                            let change = outcome.change.unwrap();
+                            assert_eq!(change.reason.code, Code::ManualChange);
+                            assert!(change.reason.detail.contains(&format!("from {from} to {to}")));
+                        }
+                        Cell::No(rule) => {
+                            assert_eq!(manual_change_rule(from, to), ManualRule::Refused(rule));
+                            let err = result.unwrap_err();
+                            assert_eq!((err.rule, err.kind), (rule, RefusalKind::Conflict), "{from} -> {to}");
+                            assert!(err.detail.contains("provisional"), "{}", err.detail);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn provisional_refusals_name_the_rule_and_the_way_out() {
+        let settings = di_on();
+        let err = admin_set_seat(&user(Viewer), ProvisionalMember, None, &ctx(&settings)).unwrap_err();
+        assert!(err.detail.contains("system-triggered only") && err.detail.contains("qualifying_action"));
+        assert_eq!(err.code(), "provisional_system_triggered_only");
+        let err = admin_set_seat(&user(Member), ProvisionalMember, None, &ctx(&settings)).unwrap_err();
+        assert!(err.detail.contains("never") && err.detail.contains("viewer or no_access"));
+    }
+
+    #[test]
+    fn manual_changes_are_refused_for_deactivated_users() {
+        let settings = di_on();
+        for to in [Viewer, Member, NoAccess] {
+            let err = admin_set_seat(&deactivated(), to, None, &ctx(&settings)).unwrap_err();
+            assert_eq!(err.rule, Rule::UserDeactivated);
+            assert!(err.detail.contains("reactivate it first"));
+        }
+    }
+
+    #[test]
+    fn manual_changes_never_make_or_change_a_guest() {
+        let settings = di_on();
+        for from in [Viewer, Member, NoAccess, ProvisionalMember] {
+            assert_eq!(manual_change_rule(from, Guest), ManualRule::Refused(Rule::GuestAdminOnly));
+            let err = admin_set_seat(&user(from), Guest, None, &ctx(&settings)).unwrap_err();
+            assert_eq!(err.rule, Rule::GuestAdminOnly);
+        }
+        for to in [Viewer, Member, NoAccess] {
+            assert_eq!(
+                admin_set_seat(&user(Guest), to, None, &ctx(&settings)).unwrap_err().rule,
+                Rule::GuestAdminOnly
+            );
+        }
+    }
+
+    #[test]
+    fn manual_upgrade_to_member_respects_the_seat_limit() {
+        let settings = Settings { member_seat_limit: Some(4), ..di_on() };
+        for from in [Viewer, ProvisionalMember, NoAccess] {
+            let err = admin_set_seat(&user(from), Member, None, &ctx_in_use(&settings, 4)).unwrap_err();
+            assert_eq!((err.rule, err.kind), (Rule::SeatLimit, RefusalKind::Conflict));
+            assert!(err.detail.contains("raise member_seat_limit"));
+            assert!(admin_set_seat(&user(from), Member, None, &ctx_in_use(&settings, 3)).is_ok());
+        }
+        // Downgrades are never limited.
+        assert!(admin_set_seat(&user(Member), Viewer, None, &ctx_in_use(&settings, 9)).is_ok());
+    }
+
+    #[test]
+    fn manual_change_on_a_legacy_plan_sets_the_licence() {
+        let settings = Settings { plan_model: PlanModel::Legacy, ..di_on() };
+        let licensed = admin_set_seat(&legacy_user(false), Member, None, &ctx(&settings)).unwrap();
+        assert_eq!((licensed.state.licensed, licensed.state.seat), (true, None));
+        let unlicensed = admin_set_seat(&licensed.state, Viewer, None, &ctx(&settings)).unwrap();
+        assert!(!unlicensed.state.licensed);
+        assert_eq!(admin_set_seat(&legacy_user(false), Viewer, None, &ctx(&settings)).unwrap().change, None);
+        let err = admin_set_seat(&legacy_user(false), NoAccess, None, &ctx(&settings)).unwrap_err();
+        assert_eq!(err.rule, Rule::LegacyPlan);
+        assert!(err.detail.contains("plan_model = user_model"));
+        let full = Settings { member_seat_limit: Some(0), ..settings };
+        assert_eq!(
+            admin_set_seat(&legacy_user(false), Member, None, &ctx(&full)).unwrap_err().rule,
+            Rule::SeatLimit
+        );
+    }
+
+    #[test]
+    fn manual_change_detail_carries_the_admins_reason_and_the_di_warning() {
+        let settings = di_on();
+        let outcome = admin_set_seat(&user(Viewer), Member, Some(" project lead "), &ctx(&settings)).unwrap();
+        let detail = outcome.change.unwrap().reason.detail;
+        assert!(detail.contains("(admin's reason: project lead)"), "{detail}");
+        assert!(detail.contains("next update call"), "{detail}");
+        let off = Settings::default();
+        let detail =
+            admin_set_seat(&user(Viewer), Member, None, &ctx(&off)).unwrap().change.unwrap().reason.detail;
+        assert!(!detail.contains("next update call"), "{detail}");
+    }
+
+    // --- system-triggered transitions ------------------------------------------------------------
+
+    #[test]
+    fn qualifying_action_makes_a_viewer_a_provisional_member_for_the_review_period() {
+        let settings = di_on();
+        let outcome = qualifying_action(&user(Viewer), &ctx(&settings)).unwrap();
+        assert_eq!(outcome.state.seat, Some(ProvisionalMember));
+        assert_eq!(outcome.state.provisional_until, Some(NOW + 30 * SECONDS_PER_DAY));
+        let change = outcome.change.unwrap();
+        assert_eq!(change.reason.code, Code::QualifyingAction);
+        assert!(change.reason.detail.contains("2023-12-14T22:13:20Z"), "{}", change.reason.detail);
+        assert!(!change.takes_member_seat(), "a provisional member does not count against member_seat_limit");
+        // Whether DI is on does not matter.
+        let off = Settings::default();
+        assert_eq!(qualifying_action(&user(Viewer), &ctx(&off)).unwrap().state.seat, Some(ProvisionalMember));
+    }
+
+    #[test]
+    fn qualifying_action_is_refused_when_auto_upgrade_is_off_and_the_user_stays_viewer() {
+        let settings = Settings { auto_upgrade: false, ..di_on() };
+        let err = qualifying_action(&user(Viewer), &ctx(&settings)).unwrap_err();
+        assert_eq!((err.rule, err.kind), (Rule::AutoUpgradeOff, RefusalKind::Conflict));
+        assert!(err.detail.contains("stays viewer"));
+    }
+
+    #[test]
+    fn qualifying_action_changes_nothing_on_any_other_seat() {
+        for auto_upgrade in [true, false] {
+            let settings = Settings { auto_upgrade, ..di_on() };
+            for seat in [ProvisionalMember, Member, NoAccess, Guest] {
+                let state = user(seat);
+                assert_eq!(
+                    qualifying_action(&state, &ctx(&settings)).unwrap(),
+                    Outcome::unchanged(&state),
+                    "{seat}"
+                );
+            }
+            let legacy = Settings { plan_model: PlanModel::Legacy, ..settings };
+            assert_eq!(qualifying_action(&legacy_user(false), &ctx(&legacy)).unwrap().change, None);
+        }
+        let err = qualifying_action(&deactivated(), &ctx(&di_on())).unwrap_err();
+        assert_eq!(err.rule, Rule::UserDeactivated);
+    }
+
+    #[test]
+    fn review_of_zero_days_ends_at_the_next_sweep() {
+        let settings = Settings { provisional_review_days: 0, ..di_on() };
+        let pm = qualifying_action(&user(Viewer), &ctx(&settings)).unwrap().state;
+        assert_eq!(pm.provisional_until, Some(NOW));
+        assert!(review_expired(&pm, NOW));
+        assert_eq!(review_expiry(&pm, &ctx(&settings)).state.seat, Some(Viewer));
+    }
+
+    #[test]
+    fn review_expiry_downgrades_to_viewer_when_provisional_on_expiry_is_downgrade() {
+        let settings = di_on();
+        let pm = user(ProvisionalMember);
+        let until = pm.provisional_until.unwrap();
+        let before_end = Context { now: until - 1, ..ctx(&settings) };
+        assert_eq!(review_expiry(&pm, &before_end), Outcome::unchanged(&pm));
+        let at_end = Context { now: until, ..ctx(&settings) };
+        let outcome = review_expiry(&pm, &at_end);
+        assert_eq!((outcome.state.seat, outcome.state.provisional_until), (Some(Viewer), None));
+        let change = outcome.change.unwrap();
+        assert_eq!(change.reason.code, Code::ReviewExpired);
+        assert!(change.is_downgrade());
+    }
+
+    #[test]
+    fn review_expiry_keeps_the_provisional_member_when_provisional_on_expiry_is_keep() {
+        let settings = Settings { provisional_on_expiry: OnExpiry::Keep, ..di_on() };
+        let pm = user(ProvisionalMember);
+        let late = Context { now: NOW + 365 * SECONDS_PER_DAY, ..ctx(&settings) };
+        assert_eq!(review_expiry(&pm, &late), Outcome::unchanged(&pm));
+    }
+
+    #[test]
+    fn review_expiry_touches_only_provisional_members() {
+        let settings = di_on();
+        let late = Context { now: i64::MAX, ..ctx(&settings) };
+        for seat in [Viewer, Member, NoAccess, Guest] {
+            let state = UserState { provisional_until: Some(0), ..user(seat) };
+            assert_eq!(review_expiry(&state, &late), Outcome::unchanged(&state), "{seat}");
+        }
+        assert_eq!(review_expiry(&deactivated(), &late), Outcome::unchanged(&deactivated()));
+    }
+
+    #[test]
+    fn sign_in_records_the_first_sign_in_only() {
+        let first = sign_in(&user(Viewer), 100).unwrap();
+        assert_eq!((first.state.first_sign_in, first.change), (Some(100), None));
+        let second = sign_in(&first.state, 200).unwrap();
+        assert_eq!(second.state.first_sign_in, Some(100));
+        assert_eq!(sign_in(&user(Guest), 5).unwrap().state.first_sign_in, Some(5));
+    }
+
+    #[test]
+    fn sign_in_is_refused_for_a_deactivated_user() {
+        let err = sign_in(&deactivated(), 100).unwrap_err();
+        assert_eq!((err.rule, err.kind), (Rule::UserDeactivated, RefusalKind::Forbidden));
+    }
+
+    // --- plan-wide steps ----------------------------------------------------------------------------
+
+    #[test]
+    fn switching_legacy_to_user_model_maps_licensed_to_member_and_unlicensed_to_viewer() {
+        let to_member = switch_plan_model(&legacy_user(true), PlanModel::UserModel);
+        assert_eq!((to_member.state.seat, to_member.state.licensed), (Some(Member), true));
+        assert_eq!(to_member.change.unwrap().reason.code, Code::PlanModelSwitch);
+        let to_viewer = switch_plan_model(&legacy_user(false), PlanModel::UserModel);
+        assert_eq!(to_viewer.state.seat, Some(Viewer));
+        assert_eq!(switch_plan_model(&deactivated(), PlanModel::UserModel).change, None);
+        assert_eq!(switch_plan_model(&user(Guest), PlanModel::UserModel).change, None);
+    }
+
+    #[test]
+    fn switching_user_model_to_legacy_licenses_members_only() {
+        for (seat, licensed) in
+            [(Member, true), (ProvisionalMember, false), (Viewer, false), (NoAccess, false)]
+        {
+            let outcome = switch_plan_model(&user(seat), PlanModel::Legacy);
+            assert_eq!((outcome.state.seat, outcome.state.licensed), (None, licensed), "{seat}");
+            assert_eq!(outcome.state.provisional_until, None);
+        }
+    }
+
+    fn population() -> Vec<(&'static str, UserState, TargetSeat)> {
+        vec![
+            ("m-stays", user(Member), TargetSeat::Member),
+            ("m-down", user(Member), TargetSeat::Viewer),
+            ("v-up", user(Viewer), TargetSeat::Member),
+            ("pm-kept", user(ProvisionalMember), TargetSeat::Viewer),
+            ("pm-up", user(ProvisionalMember), TargetSeat::Member),
+            ("na-back", user(NoAccess), TargetSeat::Viewer),
+            ("gone", deactivated(), TargetSeat::Member),
+            ("guest", user(Guest), TargetSeat::Member),
+            ("unmanaged", UserState { managed_by_directory: false, ..user(Member) }, TargetSeat::Viewer),
+        ]
+    }
+
+    #[test]
+    fn preview_lists_each_change_with_its_reason_and_counts_up_and_downgrades() {
+        let settings = di_on();
+        let preview = preview_update_calls(population(), &ctx_in_use(&settings, 3));
+        let listed: Vec<(&str, &str, &str, &str)> = preview
+            .changes
+            .iter()
+            .map(|i| {
+                (
+                    i.user,
+                    i.change.from.unwrap().describe(),
+                    i.change.to.unwrap().describe(),
+                    i.change.reason.code.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("m-down", "member", "viewer", "di_downgrade"),
+                ("v-up", "viewer", "member", "di_upgrade"),
+                ("pm-up", "provisional_member", "member", "di_upgrade"),
+                ("na-back", "no_access", "viewer", "di_upgrade"),
+            ]
+        );
+        assert_eq!((preview.downgrades, preview.upgrades), (1, 3));
+        assert!(preview.seat_limited.is_empty());
+        // Applying stores each item's state: the same as the update call would.
+        for item in &preview.changes {
+            assert_eq!(Some(item.state.snapshot()), item.change.to);
+        }
+    }
+
+    #[test]
+    fn di_enable_preview_is_computed_as_if_di_were_on() {
+        let off = Settings::default();
+        let preview = preview_update_calls(population(), &ctx(&off));
+        assert_eq!((preview.downgrades, preview.upgrades), (1, 3));
+    }
+
+    #[test]
+    fn preview_under_viewer_only_moves_nobody() {
+        let settings = Settings { seat_mapping: SeatMapping::ViewerOnly, ..di_on() };
+        let preview = preview_update_calls(population(), &ctx(&settings));
+        assert!(preview.changes.is_empty());
+    }
+
+    #[test]
+    fn preview_frees_seats_by_downgrades_first_then_upgrades_take_them_in_order() {
+        // Limit 3, 3 in use: "m-down" frees one, so "v-up" gets it and "pm-up" is seat-limited.
+        let settings = Settings { member_seat_limit: Some(3), ..di_on() };
+        let preview = preview_update_calls(population(), &ctx_in_use(&settings, 3));
+        let users: Vec<&str> = preview.changes.iter().map(|i| i.user).collect();
+        assert_eq!(users, ["m-down", "v-up", "na-back"]);
+        assert_eq!(preview.seat_limited, ["pm-up"]);
+        assert_eq!((preview.downgrades, preview.upgrades), (1, 2));
+    }
+
+    #[test]
+    fn di_enable_needs_a_validated_domain() {
+        let err = check_di_enable(0, 0, true).unwrap_err();
+        assert_eq!((err.rule, err.kind), (Rule::NoValidatedDomain, RefusalKind::Conflict));
+        assert!(err.detail.contains("domain add"));
+    }
+
+    #[test]
+    fn di_enable_is_refused_while_it_would_downgrade_members_unless_forced() {
+        let err = check_di_enable(1, 2, false).unwrap_err();
+        assert_eq!(err.rule, Rule::DiEnableWouldDowngrade);
+        assert!(err.detail.contains("2 user(s)") && err.detail.contains("force"));
+        assert!(check_di_enable(1, 2, true).is_ok());
+        assert!(check_di_enable(1, 0, false).is_ok());
+    }
+
+    #[test]
+    fn reconcile_applies_only_while_di_is_on() {
+        assert_eq!(check_reconcile_apply(&Settings::default()).unwrap_err().rule, Rule::ReconcileNeedsDiOn);
+        assert!(check_reconcile_apply(&di_on()).is_ok());
+    }
+
+    #[test]
+    fn scim_create_must_be_on_a_validated_domain() {
+        let settings = di_on();
+        let domains = ["example.com", "Corp.Example.ORG."];
+        let ok = |name: &str, email: Option<&str>| check_user_domain(name, email, &domains, &settings);
+        assert!(ok("ann@example.com", None).is_ok());
+        assert!(ok("ANN@EXAMPLE.COM", None).is_ok());
+        assert!(ok("bob@corp.example.org", None).is_ok());
+        assert!(ok("E12345", Some("bob@corp.example.org")).is_ok(), "userName not an address: primary email");
+        let err = ok("ann@other.com", None).unwrap_err();
+        assert_eq!((err.rule, err.kind), (Rule::DomainNotValidated, RefusalKind::InvalidValue));
+        assert!(
+            err.detail.contains("\"other.com\"") && err.detail.contains("enforce_domains"),
+            "{}",
+            err.detail
+        );
+        assert!(ok("ann@sub.example.com", None).is_err(), "a subdomain is validated on its own");
+        let err = ok("E12345", None).unwrap_err();
+        assert!(err.detail.contains("not an email address"));
+        let lab = Settings { enforce_domains: false, ..di_on() };
+        assert!(check_user_domain("anything", None, &[] as &[&str], &lab).is_ok());
+    }
+
+    #[test]
+    fn deprovision_guard_trips_past_max_within_the_window_until_reset() {
+        let settings = Settings {
+            deprovision_guard: crate::domain::seats::DeprovisionGuard { max: 3, window_minutes: 60 },
+            ..di_on()
+        };
+        assert!(check_deprovision_guard(&settings, false, 2).is_ok(), "the third is allowed");
+        let err = check_deprovision_guard(&settings, false, 3).unwrap_err();
+        assert_eq!((err.rule, err.kind), (Rule::DeprovisionGuardTripped, RefusalKind::TooManyRequests));
+        assert!(err.detail.contains("reset"));
+        assert!(check_deprovision_guard(&settings, true, 0).is_err(), "tripped stays tripped until reset");
+    }
+
+    #[test]
+    fn unlicensed_scim_users_never_signed_in_and_in_no_group_are_pending() {
+        let viewer = user(Viewer);
+        assert!(is_pending(&viewer, PlanModel::UserModel, false));
+        assert!(!is_pending(&viewer, PlanModel::UserModel, true), "in a group");
+        assert!(!is_pending(
+            &UserState { first_sign_in: Some(1), ..viewer.clone() },
+            PlanModel::UserModel,
+            false
+        ));
+        assert!(!is_pending(&user(Member), PlanModel::UserModel, false));
+        assert!(!is_pending(&user(Guest), PlanModel::UserModel, false));
+        assert!(is_pending(&legacy_user(false), PlanModel::Legacy, false));
+        assert!(!is_pending(&legacy_user(true), PlanModel::Legacy, false));
+    }
+
+    // --- explain ---------------------------------------------------------------------------------------
+
+    fn codes(e: &Explanation) -> Vec<Code> {
+        e.reasons.iter().map(|r| r.code).collect()
+    }
+
+    fn explain_with(state: &UserState, values: &[&str], settings: &Settings, in_use: u64) -> Explanation {
+        let table = RoleTable::default();
+        let held = held_roles(&table, values, Vec::<String>::new(), None);
+        explain(state, &held, &table, &ctx_in_use(settings, in_use))
+    }
+
+    #[test]
+    fn explain_a_seat_equal_to_its_target_gives_no_reason() {
+        let e = explain_with(&user(Member), &["LICENSED_USER"], &di_on(), 0);
+        assert_eq!((e.target, e.would_change), (TargetSeat::Member, false));
+        assert!(e.reasons.is_empty());
+        assert_eq!(e.next, user(Member).snapshot());
+    }
+
+    #[test]
+    fn explain_provisional_not_downgraded() {
+        let e = explain_with(&user(ProvisionalMember), &[], &di_on(), 0);
+        assert_eq!(codes(&e), [Code::ProvisionalNotDowngraded]);
+        assert!(!e.would_change);
+        assert!(e.reasons[0].detail.contains("becomes viewer"));
+        let keep = Settings { provisional_on_expiry: OnExpiry::Keep, ..di_on() };
+        assert!(explain_with(&user(ProvisionalMember), &[], &keep, 0).reasons[0].detail.contains("keep"));
+    }
+
+    #[test]
+    fn explain_awaiting_update_call() {
+        let e = explain_with(&user(Member), &["SMARTSHEET_USER"], &di_on(), 0);
+        assert_eq!(codes(&e), [Code::AwaitingUpdateCall]);
+        assert!(e.would_change);
+        assert_eq!(e.next.seat, Some(Viewer));
+    }
+
+    #[test]
+    fn explain_di_off() {
+        let e = explain_with(&user(Viewer), &["LICENSED_USER"], &Settings::default(), 0);
+        assert_eq!(codes(&e), [Code::DiOff, Code::AwaitingUpdateCall]);
+        assert!(e.would_change, "what the first update call after DI is on would do");
+    }
+
+    #[test]
+    fn explain_viewer_only() {
+        let settings = Settings { seat_mapping: SeatMapping::ViewerOnly, ..di_on() };
+        let e = explain_with(&user(Viewer), &["LICENSED_USER"], &settings, 0);
+        assert_eq!(codes(&e), [Code::ViewerOnly]);
+        assert!(!e.would_change);
+        let chosen = UserState { manual_seat: true, ..user(Member) };
+        assert_eq!(codes(&explain_with(&chosen, &[], &settings, 0)), [Code::ViewerOnly, Code::ManualChange]);
+    }
+
+    #[test]
+    fn explain_manual_change() {
+        let chosen = UserState { manual_seat: true, ..user(NoAccess) };
+        let e = explain_with(&chosen, &["LICENSED_USER"], &di_on(), 0);
+        assert_eq!(codes(&e), [Code::ManualChange]);
+        assert!(e.reasons[0].detail.contains("no_access") && e.reasons[0].detail.contains("member"));
+    }
+
+    #[test]
+    fn explain_seat_limit() {
+        let settings = Settings { member_seat_limit: Some(1), ..di_on() };
+        let e = explain_with(&user(Viewer), &["LICENSED_USER"], &settings, 1);
+        assert_eq!(codes(&e), [Code::SeatLimit]);
+        assert!(!e.would_change);
+        assert!(e.reasons[0].detail.contains("1 of 1"));
+    }
+
+    #[test]
+    fn explain_deactivated_guest_and_not_managed() {
+        let cases = [
+            (deactivated(), Code::Deactivated),
+            (user(Guest), Code::Guest),
+            (UserState { managed_by_directory: false, ..user(Viewer) }, Code::NotManaged),
+        ];
+        for (state, code) in cases {
+            let e = explain_with(&state, &["LICENSED_USER"], &di_on(), 0);
+            assert_eq!(codes(&e), [code]);
+            assert!(!e.would_change);
+        }
+        assert!(explain_with(&deactivated(), &[], &di_on(), 0).reasons[0].detail.contains("turn DI off"));
+    }
+
+    #[test]
+    fn explain_legacy_plan() {
+        let settings = Settings { plan_model: PlanModel::Legacy, ..di_on() };
+        let e = explain_with(&legacy_user(false), &["LICENSED_USER"], &settings, 0);
+        assert_eq!(codes(&e), [Code::LegacyPlan, Code::AwaitingUpdateCall]);
+        assert_eq!(e.next.describe(), "licensed");
+        assert_eq!(
+            codes(&explain_with(&legacy_user(true), &["GROUP_ADMIN"], &settings, 0)),
+            [Code::LegacyPlan]
+        );
+    }
+
+    #[test]
+    fn explain_shows_unknown_roles() {
+        let table = RoleTable::default();
+        let held = held_roles(&table, ["JIRA_USER"], ["Smartsheet US Licensed User"], None);
+        let settings = di_on();
+        let e = explain(&user(Viewer), &held, &table, &ctx(&settings));
+        assert_eq!(codes(&e), [Code::UnknownRole, Code::UnknownRole]);
+        assert!(e.reasons[1].detail.contains("role_group_prefix"));
+    }
+
+    #[test]
+    fn every_reason_code_has_its_spec_spelling() {
+        let spelled: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        for code in [
+            "provisional_not_downgraded",
+            "awaiting_update_call",
+            "di_off",
+            "viewer_only",
+            "manual_change",
+            "seat_limit",
+            "deactivated",
+            "legacy_plan",
+            "guest",
+            "not_managed",
+        ] {
+            assert!(spelled.contains(&code), "{code}");
+        }
+    }
+
+    // --- odds and ends -------------------------------------------------------------------------------
+
+    #[test]
+    fn snapshots_describe_seat_licence_or_status() {
+        assert_eq!(user(NoAccess).snapshot().to_string(), "no_access");
+        assert_eq!(legacy_user(true).snapshot().describe(), "licensed");
+        assert_eq!(legacy_user(false).snapshot().describe(), "unlicensed");
+        assert_eq!(deactivated().snapshot().describe(), "deactivated");
+        assert_eq!(Viewer.label(BaseSeatLabel::Contributor), "Contributor");
+    }
+
+    #[test]
+    fn utc_timestamps_for_details() {
+        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(utc_timestamp(NOW), "2023-11-14T22:13:20Z");
+        assert_eq!(utc_timestamp(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(utc_timestamp(4_107_542_399), "2100-02-28T23:59:59Z");
+        assert!(!utc_timestamp(i64::MAX).is_empty());
+        assert!(!utc_timestamp(i64::MIN).is_empty());
+    }
 }

@@ -11,13 +11,13 @@
 //!
 //! The default table, as the Smartsheet documents print it:
 //!
-//! | role                       | mapping values                                     | variable name            | seat   | admin rights                |
-//! |----------------------------|----------------------------------------------------|--------------------------|--------|-----------------------------|
-//! | Smartsheet User            | SMARTSHEET_USER                                    | smartsheetUser           | viewer | —                           |
-//! | Smartsheet Licensed User   | LICENSED_USER                                      | smartsheetLicensedUser   | member | —                           |
-//! | Smartsheet Group Admin     | GROUP_ADMIN                                        | smartsheetGroupAdmin     | member | group admin                 |
-//! | Smartsheet Resource Viewer | RESOURCE_VIEWER                                    | smartsheetResourceViewer | member | resource viewer             |
-//! | Smartsheet System Admin    | SYSTEM_ADMIN, USER_ADMIN, PAYMENT_ADMIN, DATA_ADMIN | smartsheetSystemAdmin   | viewer | user, payment, data admin   |
+//! | role                       | mapping values                                      | variable name            | seat   | admin rights              |
+//! |----------------------------|-----------------------------------------------------|--------------------------|--------|---------------------------|
+//! | Smartsheet User            | SMARTSHEET_USER                                     | smartsheetUser           | viewer | —                         |
+//! | Smartsheet Licensed User   | LICENSED_USER                                       | smartsheetLicensedUser   | member | —                         |
+//! | Smartsheet Group Admin     | GROUP_ADMIN                                         | smartsheetGroupAdmin     | member | group admin               |
+//! | Smartsheet Resource Viewer | RESOURCE_VIEWER                                     | smartsheetResourceViewer | member | resource viewer           |
+//! | Smartsheet System Admin    | SYSTEM_ADMIN, USER_ADMIN, PAYMENT_ADMIN, DATA_ADMIN | smartsheetSystemAdmin    | viewer | user, payment, data admin |
 //!
 //! A value matches a role when it equals one of the role's mapping values, its variable name or its
 //! name, ignoring case and surrounding whitespace. A group matches the same way; when the plan has a
@@ -56,7 +56,13 @@ pub struct RoleMapping {
 }
 
 impl RoleMapping {
-    fn new(name: &str, values: &[&str], variable_name: &str, seat: Seat, rights: &[AdminRight]) -> RoleMapping {
+    fn new(
+        name: &str,
+        values: &[&str],
+        variable_name: &str,
+        seat: Seat,
+        rights: &[AdminRight],
+    ) -> RoleMapping {
         RoleMapping {
             name: name.to_string(),
             mapping_values: values.iter().map(|v| v.to_string()).collect(),
@@ -77,7 +83,10 @@ impl RoleMapping {
 
     /// Everything a value may equal to mean this role: mapping values, variable name, name.
     fn keys(&self) -> impl Iterator<Item = &str> {
-        self.mapping_values.iter().map(String::as_str).chain([self.variable_name.as_str(), self.name.as_str()])
+        self.mapping_values
+            .iter()
+            .map(String::as_str)
+            .chain([self.variable_name.as_str(), self.name.as_str()])
     }
 
     fn matches(&self, value: &str) -> bool {
@@ -103,7 +112,13 @@ impl Default for RoleTable {
         use AdminRight::*;
         RoleTable {
             roles: vec![
-                RoleMapping::new("Smartsheet User", &["SMARTSHEET_USER"], "smartsheetUser", Seat::Viewer, &[]),
+                RoleMapping::new(
+                    "Smartsheet User",
+                    &["SMARTSHEET_USER"],
+                    "smartsheetUser",
+                    Seat::Viewer,
+                    &[],
+                ),
                 RoleMapping::new(
                     "Smartsheet Licensed User",
                     &["LICENSED_USER"],
@@ -154,7 +169,7 @@ impl RoleTableError {
 impl fmt::Display for RoleTableError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.index {
-            Some(i) => write!(f, "role #{} : {}", i + 1, self.problem),
+            Some(i) => write!(f, "role #{}: {}", i + 1, self.problem),
             None => f.write_str(&self.problem),
         }
     }
@@ -171,15 +186,19 @@ impl RoleTable {
         if roles.is_empty() {
             return Err(RoleTableError {
                 index: None,
-                problem: "the role table is empty: every user would be a viewer with no admin rights; send at \
+                problem:
+                    "the role table is empty: every user would be a viewer with no admin rights; send at \
                           least one role (GET /admin/role-mappings shows the current table)"
-                    .to_string(),
+                        .to_string(),
             });
         }
         if roles.len() > MAX_ROLES {
             return Err(RoleTableError {
                 index: None,
-                problem: format!("the role table has {} roles; at most {MAX_ROLES} are accepted", roles.len()),
+                problem: format!(
+                    "the role table has {} roles; at most {MAX_ROLES} are accepted",
+                    roles.len()
+                ),
             });
         }
         for (i, role) in roles.iter().enumerate() {
@@ -302,7 +321,12 @@ pub struct HeldRole {
 /// repeated from the same source is listed once. Groups that match no role are kept with `role: None`
 /// (decision: a group pushed to this app that maps to nothing is usually a misnamed role group or a
 /// missing `role_group_prefix`, and `explain` should show it).
-pub fn held_roles<A, G, S, T>(table: &RoleTable, roles_attribute: A, groups: G, prefix: Option<&str>) -> Vec<HeldRole>
+pub fn held_roles<A, G, S, T>(
+    table: &RoleTable,
+    roles_attribute: A,
+    groups: G,
+    prefix: Option<&str>,
+) -> Vec<HeldRole>
 where
     A: IntoIterator<Item = S>,
     S: AsRef<str>,
@@ -348,7 +372,11 @@ fn known<'t>(held: &'t [HeldRole], table: &'t RoleTable) -> impl Iterator<Item =
 /// user with no role, only unknown roles, or only viewer roles (assigned to the app, SMARTSHEET_USER,
 /// System Admin) gets viewer.
 pub fn target_seat(held: &[HeldRole], table: &RoleTable) -> TargetSeat {
-    if known(held, table).any(|r| r.target() == TargetSeat::Member) { TargetSeat::Member } else { TargetSeat::Viewer }
+    if known(held, table).any(|r| r.target() == TargetSeat::Member) {
+        TargetSeat::Member
+    } else {
+        TargetSeat::Viewer
+    }
 }
 
 /// The admin rights granted by the held roles, each once, in [`AdminRight::ALL`] order.
@@ -396,11 +424,20 @@ mod tests {
         table().resolve(value).map(|r| r.name.clone())
     }
 
-    /// SPEC.md section 3, row by row: (role, mapping values, variable name, seat, admin rights).
-    const SPEC_ROLE_TABLE: [(&str, &[&str], &str, Seat, &[AdminRight]); 5] = [
+    /// (role, mapping values, variable name, seat, admin rights)
+    type Row = (&'static str, &'static [&'static str], &'static str, Seat, &'static [AdminRight]);
+
+    /// SPEC.md section 3, row by row.
+    const SPEC_ROLE_TABLE: [Row; 5] = [
         ("Smartsheet User", &["SMARTSHEET_USER"], "smartsheetUser", Seat::Viewer, &[]),
         ("Smartsheet Licensed User", &["LICENSED_USER"], "smartsheetLicensedUser", Seat::Member, &[]),
-        ("Smartsheet Group Admin", &["GROUP_ADMIN"], "smartsheetGroupAdmin", Seat::Member, &[AdminRight::GroupAdmin]),
+        (
+            "Smartsheet Group Admin",
+            &["GROUP_ADMIN"],
+            "smartsheetGroupAdmin",
+            Seat::Member,
+            &[AdminRight::GroupAdmin],
+        ),
         (
             "Smartsheet Resource Viewer",
             &["RESOURCE_VIEWER"],
@@ -520,7 +557,12 @@ mod tests {
     #[test]
     fn held_roles_use_the_prefix_for_groups_only() {
         let t = table();
-        let held = held_roles(&t, ["Smartsheet US Licensed User"], ["Smartsheet US Licensed User"], Some("Smartsheet US "));
+        let held = held_roles(
+            &t,
+            ["Smartsheet US Licensed User"],
+            ["Smartsheet US Licensed User"],
+            Some("Smartsheet US "),
+        );
         assert_eq!(held[0].role, None, "a role value is not a group name");
         assert_eq!(held[1].role.as_deref(), Some("Smartsheet Licensed User"));
     }
@@ -550,7 +592,10 @@ mod tests {
     fn most_privileged_seat_wins_across_roles_and_sources() {
         assert_eq!(target_of(&["SYSTEM_ADMIN", "LICENSED_USER"], &[]), TargetSeat::Member);
         assert_eq!(target_of(&["SYSTEM_ADMIN"], &["Smartsheet Licensed User"]), TargetSeat::Member);
-        assert_eq!(target_of(&["SMARTSHEET_USER"], &["Smartsheet Resource Viewer", "Smartsheet User"]), TargetSeat::Member);
+        assert_eq!(
+            target_of(&["SMARTSHEET_USER"], &["Smartsheet Resource Viewer", "Smartsheet User"]),
+            TargetSeat::Member
+        );
         assert_eq!(target_of(&["SYSTEM_ADMIN", "SMARTSHEET_USER"], &[]), TargetSeat::Viewer);
     }
 
@@ -564,7 +609,8 @@ mod tests {
     fn roles_removed_from_the_table_since_are_seat_neutral() {
         let t = table();
         let held = held_roles(&t, ["LICENSED_USER"], Vec::<String>::new(), None);
-        let edited: Vec<RoleMapping> = t.roles().iter().filter(|r| r.name != "Smartsheet Licensed User").cloned().collect();
+        let edited: Vec<RoleMapping> =
+            t.roles().iter().filter(|r| r.name != "Smartsheet Licensed User").cloned().collect();
         let edited = RoleTable::new(edited).unwrap();
         assert_eq!(target_seat(&held, &t), TargetSeat::Member);
         assert_eq!(target_seat(&held, &edited), TargetSeat::Viewer);
@@ -577,7 +623,10 @@ mod tests {
         assert_eq!(rights(&["LICENSED_USER"]), []);
         assert_eq!(rights(&["GROUP_ADMIN"]), [AdminRight::GroupAdmin]);
         assert_eq!(rights(&["RESOURCE_VIEWER"]), [AdminRight::ResourceViewer]);
-        assert_eq!(rights(&["PAYMENT_ADMIN"]), [AdminRight::UserAdmin, AdminRight::PaymentAdmin, AdminRight::DataAdmin]);
+        assert_eq!(
+            rights(&["PAYMENT_ADMIN"]),
+            [AdminRight::UserAdmin, AdminRight::PaymentAdmin, AdminRight::DataAdmin]
+        );
         assert_eq!(
             rights(&["DATA_ADMIN", "GROUP_ADMIN", "smartsheetSystemAdmin"]),
             [AdminRight::GroupAdmin, AdminRight::UserAdmin, AdminRight::PaymentAdmin, AdminRight::DataAdmin]
@@ -635,12 +684,16 @@ mod tests {
         for (text, phrase) in cases {
             assert!(text.contains(phrase), "{text:?} should say {phrase:?}");
         }
-        let err = RoleTable::new(vec![custom("A", &["A"], "a", Seat::Member), custom("B", &["a"], "b", Seat::Member)])
-            .unwrap_err();
+        let err = RoleTable::new(vec![
+            custom("A", &["A"], "a", Seat::Member),
+            custom("B", &["a"], "b", Seat::Member),
+        ])
+        .unwrap_err();
         assert_eq!(err.index, Some(1));
         assert_eq!(err.code(), "invalid_role_table");
-        let too_many: Vec<RoleMapping> =
-            (0..=MAX_ROLES).map(|i| custom(&format!("R{i}"), &[&format!("V{i}")], &format!("v{i}"), Seat::Viewer)).collect();
+        let too_many: Vec<RoleMapping> = (0..=MAX_ROLES)
+            .map(|i| custom(&format!("R{i}"), &[&format!("V{i}")], &format!("v{i}"), Seat::Viewer))
+            .collect();
         assert!(RoleTable::new(too_many).unwrap_err().to_string().contains("at most"));
     }
 

@@ -27,7 +27,8 @@ pub enum Seat {
 }
 
 impl Seat {
-    pub const ALL: [Seat; 5] = [Seat::Viewer, Seat::ProvisionalMember, Seat::Member, Seat::NoAccess, Seat::Guest];
+    pub const ALL: [Seat; 5] =
+        [Seat::Viewer, Seat::ProvisionalMember, Seat::Member, Seat::NoAccess, Seat::Guest];
 
     /// The identifier used in JSON, the SCIM seat extension, the database and the CLI.
     pub fn as_str(self) -> &'static str {
@@ -413,7 +414,9 @@ impl Settings {
             SettingKey::EnforceDomains => self.enforce_domains.to_string(),
             SettingKey::DeprovisionGuardMax => self.deprovision_guard.max.to_string(),
             SettingKey::DeprovisionGuardWindowMinutes => self.deprovision_guard.window_minutes.to_string(),
-            SettingKey::RoleGroupPrefix => self.role_group_prefix.clone().unwrap_or_else(|| "none".to_string()),
+            SettingKey::RoleGroupPrefix => {
+                self.role_group_prefix.clone().unwrap_or_else(|| "none".to_string())
+            }
         }
     }
 
@@ -431,7 +434,8 @@ impl Settings {
             }
             SettingKey::SeatMapping => {
                 // Switching to `groups` is not retroactive: nothing is recomputed here.
-                self.seat_mapping = SeatMapping::parse(value).ok_or_else(|| invalid(SeatMapping::allowed()))?;
+                self.seat_mapping =
+                    SeatMapping::parse(value).ok_or_else(|| invalid(SeatMapping::allowed()))?;
             }
             SettingKey::BaseSeatLabel => {
                 self.base_seat_label =
@@ -457,10 +461,12 @@ impl Settings {
                 self.provisional_review_days = days;
             }
             SettingKey::ProvisionalOnExpiry => {
-                self.provisional_on_expiry = OnExpiry::parse(value).ok_or_else(|| invalid(OnExpiry::allowed()))?;
+                self.provisional_on_expiry =
+                    OnExpiry::parse(value).ok_or_else(|| invalid(OnExpiry::allowed()))?;
             }
             SettingKey::Deprovision => {
-                self.deprovision = Deprovision::parse(value).ok_or_else(|| invalid(Deprovision::allowed()))?;
+                self.deprovision =
+                    Deprovision::parse(value).ok_or_else(|| invalid(Deprovision::allowed()))?;
             }
             SettingKey::ScimReactivation => {
                 self.scim_reactivation =
@@ -474,7 +480,10 @@ impl Settings {
                     None
                 } else {
                     Some(value.trim().parse::<u64>().map_err(|_| {
-                        invalid("a whole number of member seats (0 or more), or none (also empty) for no limit".into())
+                        invalid(
+                            "a whole number of member seats (0 or more), or none (also empty) for no limit"
+                                .into(),
+                        )
                     })?)
                 };
             }
@@ -496,7 +505,9 @@ impl Settings {
                     .ok()
                     .filter(|m| (1..=MAX_GUARD_WINDOW_MINUTES).contains(m))
                     .ok_or_else(|| {
-                        invalid(format!("a whole number of minutes from 1 to {MAX_GUARD_WINDOW_MINUTES} (one week)"))
+                        invalid(format!(
+                            "a whole number of minutes from 1 to {MAX_GUARD_WINDOW_MINUTES} (one week)"
+                        ))
                     })?;
             }
             SettingKey::RoleGroupPrefix => {
@@ -512,7 +523,8 @@ impl Settings {
                 };
             }
         }
-        let follow_up = (self.plan_model != before_model).then_some(FollowUp::MapUsersToPlanModel(self.plan_model));
+        let follow_up =
+            (self.plan_model != before_model).then_some(FollowUp::MapUsersToPlanModel(self.plan_model));
         Ok(SettingChange { key, before, after: self.value_of(key), follow_up })
     }
 }

@@ -1763,6 +1763,28 @@ mod tests {
         assert_eq!(parse(&filter.to_string()), Ok(filter));
     }
 
+    #[test]
+    fn worst_cases_fit_a_small_stack() {
+        // Worker threads may have small stacks: parse, evaluate, print and drop the deepest and the
+        // longest filters the caps allow, on a 512 KiB stack.
+        let worker = std::thread::Builder::new().stack_size(512 * 1024).spawn(|| {
+            let longest = vec!["a pr"; MAX_FILTER_LEN / 8].join(" or ");
+            let n = MAX_FILTER_DEPTH - 2;
+            let deepest = format!("{}emails[value pr and type pr]{}", "not (".repeat(n), ")".repeat(n));
+            for text in [longest, deepest] {
+                let filter = parse(&text).unwrap();
+                let _ = filter.matches(&user());
+                let _ = filter.index_hint();
+                assert_eq!(parse(&filter.to_string()).as_ref(), Ok(&filter));
+            }
+            for text in ["(".repeat(MAX_FILTER_LEN), "not (".repeat(800), "emails[(".repeat(400)] {
+                assert!(parse(&text).is_err());
+                assert!(parse_path(&text).is_err());
+            }
+        });
+        assert!(worker.unwrap().join().is_ok());
+    }
+
     // ---- matches ----
 
     #[test]

@@ -11,6 +11,7 @@
 //! This module does not decide uniqueness, ids, times or versions (the caller passes them in), nor
 //! the seat: it only reports the role values a user document carries.
 
+use super::filter;
 use super::schema::{self, AttrDef, AttrType, Mutability, Resolved};
 use super::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, SEAT_USER_SCHEMA, USER_SCHEMA};
 use crate::error::{Error, Result};
@@ -133,7 +134,8 @@ pub(crate) fn canon_simple(def: &AttrDef, v: &Value, label: &str) -> Result<Opti
         AttrType::Boolean => match bool_of(v) {
             Some(b) => Ok(Some(Value::Bool(b))),
             None => Err(Error::invalid_value(format!(
-                "attribute '{label}' must be a boolean (true or false, or the string \"True\"/\"False\"), got {}",
+                "attribute '{label}' must be a boolean (true or false, or the string \"True\"/\"False\"), \
+                 got {}",
                 describe(v)
             ))),
         },
@@ -141,7 +143,10 @@ pub(crate) fn canon_simple(def: &AttrDef, v: &Value, label: &str) -> Result<Opti
             if v.is_i64() || v.is_u64() {
                 Ok(Some(v.clone()))
             } else {
-                Err(Error::invalid_value(format!("attribute '{label}' must be an integer, got {}", describe(v))))
+                Err(Error::invalid_value(format!(
+                    "attribute '{label}' must be an integer, got {}",
+                    describe(v)
+                )))
             }
         }
         AttrType::String | AttrType::Reference | AttrType::DateTime => match v {
@@ -187,7 +192,11 @@ pub(crate) fn canon_element(def: &'static AttrDef, v: &Value, label: &str) -> Re
         Value::Object(obj) => canon_complex_object(def, obj, label),
         // A bare string element of a multi-valued complex attribute is its `value` (["a@x.org"]).
         Value::String(s) if def.multi_valued && def.sub("value").is_some() => {
-            if s.trim().is_empty() { Ok(None) } else { Ok(Some(json!({ "value": s }))) }
+            if s.trim().is_empty() {
+                Ok(None)
+            } else {
+                Ok(Some(json!({ "value": s })))
+            }
         }
         _ => Err(Error::invalid_value(format!(
             "attribute '{label}' must be an object with sub-attributes ({}), got {}",
@@ -197,7 +206,11 @@ pub(crate) fn canon_element(def: &'static AttrDef, v: &Value, label: &str) -> Re
     }
 }
 
-fn canon_complex_object(def: &'static AttrDef, obj: &Map<String, Value>, label: &str) -> Result<Option<Value>> {
+fn canon_complex_object(
+    def: &'static AttrDef,
+    obj: &Map<String, Value>,
+    label: &str,
+) -> Result<Option<Value>> {
     let mut out = Map::new();
     for (k, sv) in obj {
         if sv.is_null() {
@@ -567,7 +580,13 @@ fn meta_json(resource_type: &str, meta: &Meta) -> Value {
 }
 
 /// The full SCIM User resource for a canonical document.
-pub fn render_user(doc: &Value, id: &str, meta: &Meta, groups: &[GroupRef], seat: Option<&SeatView>) -> Value {
+pub fn render_user(
+    doc: &Value,
+    id: &str,
+    meta: &Meta,
+    groups: &[GroupRef],
+    seat: Option<&SeatView>,
+) -> Value {
     let mut out = Map::new();
     let mut schemas = vec![json!(USER_SCHEMA)];
     let empty = Map::new();
@@ -718,11 +737,8 @@ const ALWAYS: [&str; 2] = ["id", "schemas"];
 /// `attributes` applies first. `password` is never returned.
 pub fn project(resource: &Value, attributes: &[String], excluded: &[String]) -> Value {
     let Value::Object(src) = resource else { return resource.clone() };
-    let mut out = if attributes.iter().any(|a| !a.trim().is_empty()) {
-        include(src, attributes)
-    } else {
-        src.clone()
-    };
+    let mut out =
+        if attributes.iter().any(|a| !a.trim().is_empty()) { include(src, attributes) } else { src.clone() };
     for name in excluded {
         exclude(&mut out, name);
     }
@@ -765,7 +781,8 @@ fn include(src: &Map<String, Value>, names: &[String]) -> Map<String, Value> {
                 }
             }
             Value::Array(items) => {
-                let slot = out_c.entry(key.clone()).or_insert_with(|| Value::Array(vec![json!({}); items.len()]));
+                let slot =
+                    out_c.entry(key.clone()).or_insert_with(|| Value::Array(vec![json!({}); items.len()]));
                 if let Value::Array(slots) = slot
                     && slots.len() == items.len()
                 {
@@ -850,15 +867,14 @@ fn prune(map: &mut Map<String, Value>) {
     }
     map.retain(|k, v| {
         ALWAYS.contains(&k.as_str())
-            || !matches!(v, Value::Array(a) if a.is_empty())
-                && !matches!(v, Value::Object(o) if o.is_empty())
+            || !matches!(v, Value::Array(a) if a.is_empty()) && !matches!(v, Value::Object(o) if o.is_empty())
     });
 }
 
 /// The key to sort a rendered resource by `attr` (RFC 7644 §3.4.2.3): the attribute's value, or for
 /// a multi-valued attribute the primary (else first) element's `value` or named sub-attribute;
-/// case-folded unless the attribute is caseExact. `None` when the resource has no such value (the
-/// caller sorts those last, as the RFC asks).
+/// case-folded with [`filter::fold_case`] unless the attribute is caseExact. `None` when the
+/// resource has no such value (the caller sorts those last, as the RFC asks).
 pub fn sort_key(resource: &Value, attr: &str) -> Option<String> {
     let obj = resource.as_object()?;
     let loc = locate(obj, attr)?;
@@ -871,7 +887,10 @@ pub fn sort_key(resource: &Value, attr: &str) -> Option<String> {
         Value::Array(items) => {
             let first = items
                 .iter()
-                .find(|e| e.as_object().and_then(|o| get_ci(o, "primary")).and_then(|(_, p)| bool_of(p)) == Some(true))
+                .find(|e| {
+                    e.as_object().and_then(|o| get_ci(o, "primary")).and_then(|(_, p)| bool_of(p))
+                        == Some(true)
+                })
                 .or_else(|| items.first())?;
             match first {
                 Value::Object(o) => get_ci(o, loc.sub.as_deref().unwrap_or("value"))?.1,
@@ -897,7 +916,7 @@ pub fn sort_key(resource: &Value, attr: &str) -> Option<String> {
         },
         _ => false,
     };
-    Some(if exact { text } else { text.to_lowercase() })
+    Some(if exact { text } else { filter::fold_case(&text) })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -937,13 +956,13 @@ pub fn role_values(doc: &Value) -> Vec<String> {
 /// A role element's value, unwrapping Entra's JSON-text form.
 fn role_value_of(raw: &str) -> Option<String> {
     let t = raw.trim();
-    if t.starts_with('{') {
-        if let Ok(Value::Object(inner)) = serde_json::from_str::<Value>(t) {
-            return match get_ci(&inner, "value").map(|(_, v)| v) {
-                Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-                _ => None,
-            };
-        }
+    if t.starts_with('{')
+        && let Ok(Value::Object(inner)) = serde_json::from_str::<Value>(t)
+    {
+        return match get_ci(&inner, "value").map(|(_, v)| v) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            _ => None,
+        };
     }
     if t.is_empty() { None } else { Some(t.to_string()) }
 }
@@ -966,13 +985,13 @@ fn email_values(doc: &Value) -> Vec<(&str, Option<&Map<String, Value>>)> {
         .collect()
 }
 
-/// Every email address of a user document, trimmed and lowercased, without duplicates (for the
-/// email index).
+/// Every email address of a user document, trimmed and case-folded with [`filter::fold_case`] (the
+/// folding filters compare with), without duplicates: the keys of the email index.
 pub fn emails(doc: &Value) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (s, _) in email_values(doc) {
-        let lower = s.to_lowercase();
+        let lower = filter::fold_case(s);
         if seen.insert(lower.clone()) {
             out.push(lower);
         }
@@ -980,15 +999,20 @@ pub fn emails(doc: &Value) -> Vec<String> {
     out
 }
 
+fn flag<'a>(o: Option<&'a Map<String, Value>>, key: &str) -> Option<&'a Value> {
+    o.and_then(|o| get_ci(o, key)).map(|(_, v)| v)
+}
+
 /// The user's main address: the `primary` one, else the `work` one, else the first.
 pub fn primary_email(doc: &Value) -> Option<String> {
     let all = email_values(doc);
-    let flag = |o: Option<&Map<String, Value>>, key: &str| o.and_then(|o| get_ci(o, key)).map(|(_, v)| v);
     all.iter()
         .find(|(_, o)| flag(*o, "primary").and_then(bool_of) == Some(true))
         .or_else(|| {
             all.iter().find(|(_, o)| {
-                flag(*o, "type").and_then(Value::as_str).is_some_and(|t| t.trim().eq_ignore_ascii_case("work"))
+                flag(*o, "type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("work"))
             })
         })
         .or_else(|| all.first())
@@ -1089,7 +1113,8 @@ mod tests {
     #[test]
     fn string_booleans_are_coerced() {
         for (s, b) in [("True", true), ("False", false), ("true", true), ("false", false)] {
-            let doc = canonical_user(&json!({"userName":"u","active":s,"roles":[{"value":"x","primary":s}]})).unwrap();
+            let doc = canonical_user(&json!({"userName":"u","active":s,"roles":[{"value":"x","primary":s}]}))
+                .unwrap();
             assert_eq!(doc["active"], b);
             assert_eq!(doc["roles"][0]["primary"], b);
         }
@@ -1111,7 +1136,9 @@ mod tests {
             let doc = canonical_user(&json!({"userName":"u", e: {"manager": m}})).unwrap();
             assert_eq!(doc[e]["manager"], json!({"value":"2c2f6fb8-254f-492e-b7fe-c09c5a61c8a2"}));
         }
-        let doc = canonical_user(&json!({"userName":"u", e: {"manager": {"value":"m1","displayName":"Boss"}}})).unwrap();
+        let doc =
+            canonical_user(&json!({"userName":"u", e: {"manager": {"value":"m1","displayName":"Boss"}}}))
+                .unwrap();
         assert_eq!(doc[e]["manager"], json!({"value":"m1","displayName":"Boss"}));
         let doc = canonical_user(&json!({"userName":"u", e: {"manager": ""}})).unwrap();
         assert!(doc.get(e).is_none());
@@ -1227,19 +1254,24 @@ mod tests {
         assert_eq!(t, ScimType::InvalidSyntax);
         let (t, _) = err_type(canonical_user(&json!({"userName":"u","schemas":[1]})));
         assert_eq!(t, ScimType::InvalidSyntax);
-        let (t, d) = err_type(canonical_user(&json!({"userName":"u","schemas":["urn:example:unknown:User"]})));
+        let (t, d) =
+            err_type(canonical_user(&json!({"userName":"u","schemas":["urn:example:unknown:User"]})));
         assert_eq!(t, ScimType::InvalidValue);
         assert!(d.contains("urn:example:unknown:User"), "{d}");
         assert!(canonical_user(&json!({"userName":"u","schemas":[GROUP_SCHEMA]})).is_err());
         assert!(canonical_user(&json!({"userName":"u","schemas":["http://schemas.example.com/x"]})).is_ok());
         assert!(canonical_user(&json!({"userName":"u","schemas":null})).is_ok());
         assert!(canonical_user(&json!({"userName":"u"})).is_ok());
-        assert!(canonical_user(&json!({"userName":"u","schemas":["URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER"]})).is_ok());
+        assert!(
+            canonical_user(&json!({"userName":"u","schemas":["URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER"]}))
+                .is_ok()
+        );
     }
 
     #[test]
     fn empty_lists_and_elements_are_absent() {
-        let doc = canonical_user(&json!({"userName":"u","emails":[],"phoneNumbers":[null,{}],"name":{}})).unwrap();
+        let doc =
+            canonical_user(&json!({"userName":"u","emails":[],"phoneNumbers":[null,{}],"name":{}})).unwrap();
         assert_eq!(doc, json!({"userName":"u"}));
     }
 
@@ -1270,11 +1302,13 @@ mod tests {
 
     #[test]
     fn okta_group_push_and_put() {
-        let g = canonical_group(&json!({"schemas":[GROUP_SCHEMA],"displayName":"Test SCIMv2","members":[]})).unwrap();
+        let g = canonical_group(&json!({"schemas":[GROUP_SCHEMA],"displayName":"Test SCIMv2","members":[]}))
+            .unwrap();
         assert_eq!(g.members, Some(vec![]));
-        let g = canonical_group(&json!({"schemas":[GROUP_SCHEMA],"id":"abf4dd94","displayName":"Test SCIMv2",
+        let g =
+            canonical_group(&json!({"schemas":[GROUP_SCHEMA],"id":"abf4dd94","displayName":"Test SCIMv2",
             "members":[{"value":"u1","display":"a"},{"value":"u2"},{"value":"u1"}]}))
-        .unwrap();
+            .unwrap();
         assert_eq!(g.members, Some(strings(&["u1", "u2"])));
         let g = canonical_group(&json!({"DisplayName":"G","Members":null})).unwrap();
         assert_eq!(g.members, None);
@@ -1285,7 +1319,13 @@ mod tests {
         for body in [json!({}), json!({"displayName":""}), json!({"displayName":5}), json!([])] {
             assert!(canonical_group(&body).is_err(), "{body}");
         }
-        for members in [json!("u1"), json!([{"display":"x"}]), json!([{"value":5}]), json!(["u1"]), json!([{"value":""}])] {
+        for members in [
+            json!("u1"),
+            json!([{"display":"x"}]),
+            json!([{"value":5}]),
+            json!(["u1"]),
+            json!([{"value":""}]),
+        ] {
             let (t, d) = err_type(canonical_group(&json!({"displayName":"G","members":members})));
             assert_eq!(t, ScimType::InvalidValue);
             assert!(d.contains("members"), "{d}");
@@ -1386,7 +1426,10 @@ mod tests {
     fn project_sub_attributes() {
         let out = project(&sample(), &strings(&["name.givenName", "emails.value", "EMAILS.type"]), &[]);
         assert_eq!(out["name"], json!({"givenName":"A"}));
-        assert_eq!(out["emails"], json!([{"value":"u@x.org","type":"work"},{"value":"h@x.org","type":"home"}]));
+        assert_eq!(
+            out["emails"],
+            json!([{"value":"u@x.org","type":"work"},{"value":"h@x.org","type":"home"}])
+        );
         assert!(out.get("meta").is_none());
         let out = project(&sample(), &strings(&["meta.version"]), &[]);
         assert_eq!(out["meta"], json!({"version":"W/\"1\""}));
@@ -1421,6 +1464,18 @@ mod tests {
         assert!(out.get("name").is_none());
         let out = project(&sample(), &[], &strings(&["emails.type"]));
         assert_eq!(out["emails"][1], json!({"value":"h@x.org"}));
+    }
+
+    #[test]
+    fn project_attributes_then_excluded() {
+        let out = project(&sample(), &strings(&["name", "emails"]), &strings(&["name.familyName"]));
+        assert_eq!(out["name"], json!({"givenName":"A"}));
+        assert!(out.get("emails").is_some() && out.get("userName").is_none());
+        // A whole attribute and one of its sub-attributes together: the whole wins.
+        let out = project(&sample(), &strings(&["emails.value", "emails"]), &[]);
+        assert_eq!(out["emails"], sample()["emails"]);
+        let out = project(&sample(), &strings(&["emails", "emails.value"]), &[]);
+        assert_eq!(out["emails"], sample()["emails"]);
     }
 
     #[test]

@@ -178,7 +178,7 @@ const META_SUBS: [AttrDef; 5] = [
     read_only(AttrDef {
         kind: AttrType::Reference,
         reference_types: &["uri"],
-        ..string("location", "The URI of the resource.")
+        ..exact(string("location", "The URI of the resource."))
     }),
     read_only(exact(string("version", "The weak entity tag of the resource, as in the ETag header."))),
 ];
@@ -259,7 +259,7 @@ const USER_GROUP_SUBS: [AttrDef; 4] = [
     read_only(AttrDef {
         kind: AttrType::Reference,
         reference_types: &["Group"],
-        ..string("$ref", "The URI of the group.")
+        ..exact(string("$ref", "The URI of the group."))
     }),
     read_only(string("display", "The displayName of the group.")),
     read_only(typed(
@@ -268,8 +268,12 @@ const USER_GROUP_SUBS: [AttrDef; 4] = [
     )),
 ];
 
-const ENTITLEMENT_SUBS: [AttrDef; 4] =
-    [string("value", "The value of an entitlement."), DISPLAY, string("type", "The kind of entitlement."), PRIMARY];
+const ENTITLEMENT_SUBS: [AttrDef; 4] = [
+    string("value", "The value of an entitlement."),
+    DISPLAY,
+    string("type", "The kind of entitlement."),
+    PRIMARY,
+];
 
 const ROLE_SUBS: [AttrDef; 4] = [
     string("value", "The value of a role, e.g. LICENSED_USER; also the JSON text Entra sends for app roles."),
@@ -331,7 +335,7 @@ const MANAGER_SUBS: [AttrDef; 3] = [
     AttrDef {
         kind: AttrType::Reference,
         reference_types: &["User"],
-        ..string("$ref", "The URI of the manager's User resource (derived from value when returned).")
+        ..exact(string("$ref", "The URI of the manager's User resource (derived from value when returned)."))
     },
     string("displayName", "The displayName of the manager, kept as the client sent it."),
 ];
@@ -363,7 +367,10 @@ static SEAT_ATTRS: [AttrDef; 5] = [
         string("seatType", "The user's seat type; absent while the user holds no seat."),
         &["viewer", "provisional_member", "member", "no_access", "guest"],
     )),
-    read_only(typed(string("status", "Whether the user is active or deactivated."), &["active", "deactivated"])),
+    read_only(typed(
+        string("status", "Whether the user is active or deactivated."),
+        &["active", "deactivated"],
+    )),
     read_only(boolean("managedByDirectory", "Whether Directory Integration manages this user's seat.")),
     read_only(AttrDef {
         kind: AttrType::DateTime,
@@ -387,7 +394,7 @@ const MEMBER_SUBS: [AttrDef; 4] = [
         kind: AttrType::Reference,
         reference_types: &["User"],
         mutability: Mutability::Immutable,
-        ..string("$ref", "The URI of the member user.")
+        ..exact(string("$ref", "The URI of the member user."))
     },
     read_only(string("display", "The displayName (or userName) of the member user.")),
     AttrDef {

@@ -9,6 +9,7 @@ pub mod admin_api;
 pub mod auth;
 pub mod metrics;
 pub mod scim_api;
+pub mod seats;
 
 use crate::error::{Error, Kind, Result};
 use crate::http::server::{Request, Response};

@@ -1,9 +1,34 @@
 //! The SCIM surface: base-path handling, routing by resource (case-insensitive), authentication
 //! with a `scim` token, and the handlers for discovery, Users and Groups.
+//!
+//! Every changing request is one write transaction: the resource, its indexes, memberships, the
+//! seats they move and the audit events all commit together or not at all. Seat decisions are
+//! delegated to `service::seats` (which asks the pure domain rules); protocol shapes to `scim`.
 
 use crate::error::{Error, Kind, Result};
 use crate::http::server::Response;
-use crate::service::{App, Ctx, Surface, Worker, healthz, segments};
+use crate::scim::filter::{self, Filter, IndexedAttr};
+use crate::scim::resource::{self, GroupRef, MemberRef, Meta};
+use crate::scim::{discovery, list_response, patch};
+use crate::service::seats::{self, Actor, Plan};
+use crate::service::{App, Ctx, Surface, Worker, healthz, json_body, json_response, query_params, segments};
+use crate::store::groups::{self, GroupRow};
+use crate::store::tokens::Scope;
+use crate::store::users::{self, UserRow};
+use crate::util;
+use rusqlite::Connection;
+use serde_json::Value;
+
+/// Largest page a list returns (ServiceProviderConfig `filter.maxResults`).
+pub const MAX_RESULTS: usize = 1000;
+/// Page size when the client gives no `count`.
+pub const DEFAULT_COUNT: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resource {
+    Users,
+    Groups,
+}
 
 pub fn route(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, Result<Response>) {
     let segs = segments(&ctx.req.path);
@@ -21,7 +46,769 @@ pub fn route(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, Res
             ))),
         );
     }
-    let rest = &segs[base.len()..];
-    let _ = rest;
-    ("other", Err(Error::new(Kind::NotFound, format!("no SCIM endpoint at {}", ctx.req.path))))
+    let rest: Vec<String> = segs[base.len()..].to_vec();
+    let first = rest.first().map(|s| s.to_ascii_lowercase()).unwrap_or_default();
+    let method = ctx.req.method.clone();
+    let m = method.as_str();
+    let base_url = app.config.base_url.as_str();
+    match (first.as_str(), rest.len()) {
+        ("serviceproviderconfig", 1) => (
+            "/ServiceProviderConfig",
+            only_get(m).map(|()| {
+                ok(&discovery::service_provider_config(
+                    base_url,
+                    MAX_RESULTS,
+                    crate::http::edge::MAX_BODY_BYTES,
+                ))
+            }),
+        ),
+        ("resourcetypes", 1) => {
+            ("/ResourceTypes", only_get(m).map(|()| ok(&discovery::resource_types(base_url))))
+        }
+        ("resourcetypes", 2) => (
+            "/ResourceTypes/{name}",
+            only_get(m).and_then(|()| {
+                discovery::resource_type(base_url, &rest[1])
+                    .map(|v| ok(&v))
+                    .ok_or_else(|| Error::not_found(format!("no resource type \"{}\"", rest[1])))
+            }),
+        ),
+        ("schemas", 1) => ("/Schemas", only_get(m).map(|()| ok(&discovery::schemas(base_url)))),
+        ("schemas", 2) => (
+            "/Schemas/{urn}",
+            only_get(m).and_then(|()| {
+                discovery::schema(base_url, &rest[1])
+                    .map(|v| ok(&v))
+                    .ok_or_else(|| Error::not_found(format!("no schema \"{}\"", rest[1])))
+            }),
+        ),
+        ("bulk", 1) => (
+            "/Bulk",
+            Err(Error::new(
+                Kind::NotImplemented,
+                "bulk operations are not supported (see /ServiceProviderConfig)",
+            )),
+        ),
+        ("users", _) | ("groups", _) => {
+            let res = if first == "users" { Resource::Users } else { Resource::Groups };
+            resource_route(app, w, ctx, res, &rest[1..])
+        }
+        _ => ("other", Err(Error::not_found(format!("no SCIM endpoint at {}", ctx.req.path)))),
+    }
+}
+
+fn only_get(method: &str) -> Result<()> {
+    if method == "GET" { Ok(()) } else { Err(not_allowed("GET")) }
+}
+
+fn not_allowed(allow: &str) -> Error {
+    Error::new(Kind::MethodNotAllowed, format!("this endpoint accepts {allow}"))
+}
+
+fn ok(body: &Value) -> Response {
+    json_response(200, Surface::Scim, body)
+}
+
+fn resource_route(
+    app: &App,
+    w: &mut Worker,
+    ctx: &mut Ctx<'_>,
+    res: Resource,
+    rest: &[String],
+) -> (&'static str, Result<Response>) {
+    let m = ctx.req.method.clone();
+    let name = match (res, rest.len(), rest.first().map(String::as_str)) {
+        (Resource::Users, 0, _) => "/Users",
+        (Resource::Users, 1, Some(".search")) => "/Users/.search",
+        (Resource::Users, 1, _) => "/Users/{id}",
+        (Resource::Groups, 0, _) => "/Groups",
+        (Resource::Groups, 1, Some(".search")) => "/Groups/.search",
+        (Resource::Groups, 1, _) => "/Groups/{id}",
+        _ => return ("other", Err(Error::not_found(format!("no SCIM endpoint at {}", ctx.req.path)))),
+    };
+    let result = crate::service::auth::authenticate(app, &w.read, ctx.req, Scope::Scim).and_then(|token| {
+        ctx.token = Some(token);
+        let ctx: &Ctx<'_> = ctx;
+        match (res, rest.first().map(String::as_str), m.as_str()) {
+            (_, None, "GET") => {
+                let params = ListParams::from_query(&ctx.req.query)?;
+                list(app, w, res, &params)
+            }
+            (Resource::Users, None, "POST") => create_user(app, ctx),
+            (Resource::Groups, None, "POST") => create_group(app, ctx),
+            (_, None, _) => Err(not_allowed("GET, POST")),
+            (_, Some(".search"), "POST") => {
+                let params = ListParams::from_body(&json_body(ctx.req)?)?;
+                list(app, w, res, &params)
+            }
+            (_, Some(".search"), _) => Err(not_allowed("POST")),
+            (Resource::Users, Some(id), "GET") => get_user(app, w, ctx, id),
+            (Resource::Users, Some(id), "PUT") => replace_user(app, ctx, id),
+            (Resource::Users, Some(id), "PATCH") => patch_user(app, ctx, id),
+            (Resource::Users, Some(id), "DELETE") => delete_user(app, ctx, id),
+            (Resource::Groups, Some(id), "GET") => get_group(app, w, ctx, id),
+            (Resource::Groups, Some(id), "PUT") => replace_group(app, ctx, id),
+            (Resource::Groups, Some(id), "PATCH") => patch_group(app, ctx, id),
+            (Resource::Groups, Some(id), "DELETE") => delete_group(app, ctx, id),
+            (_, Some(_), _) => Err(not_allowed("GET, PUT, PATCH, DELETE")),
+        }
+    });
+    (name, result)
+}
+
+// ------------------------------------------------------------------------------------------------
+// Query parameters of lists and searches.
+
+#[derive(Debug, Default)]
+struct ListParams {
+    filter: Option<Filter>,
+    start_index: usize,
+    count: usize,
+    sort_by: Option<String>,
+    descending: bool,
+    attributes: Vec<String>,
+    excluded: Vec<String>,
+}
+
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect()
+}
+
+fn parse_int(name: &str, v: &str) -> Result<i64> {
+    v.trim()
+        .parse::<i64>()
+        .map_err(|_| Error::invalid_value(format!("{name} must be an integer, not \"{v}\"")))
+}
+
+impl ListParams {
+    fn defaults() -> ListParams {
+        ListParams { start_index: 1, count: DEFAULT_COUNT, ..ListParams::default() }
+    }
+
+    fn set(&mut self, key: &str, value: &str) -> Result<()> {
+        match key.to_ascii_lowercase().as_str() {
+            "filter" => self.filter = Some(filter::parse(value)?),
+            // RFC 7644 §3.4.2.4: below 1 means 1; a negative count means 0.
+            "startindex" => self.start_index = parse_int("startIndex", value)?.max(1) as usize,
+            "count" => self.count = (parse_int("count", value)?.max(0) as usize).min(MAX_RESULTS),
+            "sortby" => self.sort_by = Some(value.to_string()).filter(|s| !s.is_empty()),
+            "sortorder" => {
+                self.descending = match value.to_ascii_lowercase().as_str() {
+                    "ascending" | "" => false,
+                    "descending" => true,
+                    _ => {
+                        return Err(Error::invalid_value(format!(
+                            "sortOrder must be \"ascending\" or \"descending\", not \"{value}\""
+                        )));
+                    }
+                }
+            }
+            "attributes" => self.attributes = split_list(value),
+            "excludedattributes" => self.excluded = split_list(value),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn from_query(query: &str) -> Result<ListParams> {
+        let mut p = ListParams::defaults();
+        for (k, v) in query_params(query) {
+            p.set(&k, &v)?;
+        }
+        Ok(p)
+    }
+
+    /// A SearchRequest body (RFC 7644 §3.4.3).
+    fn from_body(body: &Value) -> Result<ListParams> {
+        let obj = body
+            .as_object()
+            .ok_or_else(|| Error::invalid_syntax("a search request must be a JSON object"))?;
+        let mut p = ListParams::defaults();
+        for (k, v) in obj {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(","),
+                Value::Null => continue,
+                _ if k.eq_ignore_ascii_case("schemas") => continue,
+                other => {
+                    return Err(Error::invalid_value(format!("\"{k}\" has an unexpected value {other}")));
+                }
+            };
+            if !k.eq_ignore_ascii_case("schemas") {
+                p.set(k, &text)?;
+            }
+        }
+        Ok(p)
+    }
+
+    fn project(&self, resource: Value) -> Value {
+        if self.attributes.is_empty() && self.excluded.is_empty() {
+            resource
+        } else {
+            resource::project(&resource, &self.attributes, &self.excluded)
+        }
+    }
+}
+
+/// `attributes`/`excludedAttributes` of a single-resource request.
+fn projection_of(ctx: &Ctx<'_>) -> Result<ListParams> {
+    let mut p = ListParams::defaults();
+    for (k, v) in query_params(&ctx.req.query) {
+        let lk = k.to_ascii_lowercase();
+        if lk == "attributes" || lk == "excludedattributes" {
+            p.set(&k, &v)?;
+        }
+    }
+    Ok(p)
+}
+
+fn excludes_members(p: &ListParams) -> bool {
+    let named = |list: &[String]| list.iter().any(|a| a.eq_ignore_ascii_case("members"));
+    named(&p.excluded) || (!p.attributes.is_empty() && !named(&p.attributes))
+}
+
+// ------------------------------------------------------------------------------------------------
+// Rendering.
+
+fn version_tag(version: i64) -> String {
+    format!("W/\"{version}\"")
+}
+
+fn user_location(app: &App, id: &str) -> String {
+    format!("{}/Users/{id}", app.config.base_url)
+}
+
+fn group_location(app: &App, id: &str) -> String {
+    format!("{}/Groups/{id}", app.config.base_url)
+}
+
+fn render_user(app: &App, conn: &Connection, plan: &Plan, u: &UserRow) -> Result<Value> {
+    let groups: Vec<GroupRef> = groups::of_user(conn, &u.id)?
+        .into_iter()
+        .map(|(id, display)| GroupRef { location: group_location(app, &id), id, display })
+        .collect();
+    let meta = Meta {
+        created: u.created.clone(),
+        last_modified: u.last_modified.clone(),
+        location: user_location(app, &u.id),
+        version: version_tag(u.version),
+    };
+    let view = seats::view(conn, plan, u)?;
+    Ok(resource::render_user(&u.doc, &u.id, &meta, &groups, Some(&view)))
+}
+
+fn render_group(app: &App, conn: &Connection, g: &GroupRow, with_members: bool) -> Result<Value> {
+    let members: Option<Vec<MemberRef>> = if with_members {
+        Some(
+            groups::members(conn, &g.id)?
+                .into_iter()
+                .map(|(id, display)| MemberRef {
+                    location: user_location(app, &id),
+                    value: id,
+                    display: Some(display),
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let meta = Meta {
+        created: g.created.clone(),
+        last_modified: g.last_modified.clone(),
+        location: group_location(app, &g.id),
+        version: version_tag(g.version),
+    };
+    Ok(resource::render_group(&g.id, &g.display_name, g.external_id.as_deref(), &meta, members.as_deref()))
+}
+
+fn resource_response(status: u16, body: &Value, version: i64, location: Option<String>) -> Response {
+    let mut r = json_response(status, Surface::Scim, body).header("ETag", version_tag(version));
+    if let Some(l) = location {
+        r = r.header("Location", l);
+    }
+    r
+}
+
+/// `If-Match`: the request applies only to this version (or `*`); otherwise 412.
+fn check_if_match(ctx: &Ctx<'_>, version: i64) -> Result<()> {
+    let Some(wanted) = ctx.req.header("if-match") else { return Ok(()) };
+    let current = version_tag(version);
+    let strong = format!("\"{version}\"");
+    let matches = wanted.split(',').map(str::trim).any(|t| t == "*" || t == current || t == strong);
+    if matches {
+        Ok(())
+    } else {
+        Err(Error::new(
+            Kind::PreconditionFailed,
+            format!(
+                "If-Match {wanted} does not match the current version {current}: GET the resource and retry"
+            ),
+        ))
+    }
+}
+
+fn not_modified(ctx: &Ctx<'_>, version: i64) -> bool {
+    ctx.req
+        .header("if-none-match")
+        .is_some_and(|v| v.split(',').map(str::trim).any(|t| t == version_tag(version)))
+}
+
+// ------------------------------------------------------------------------------------------------
+// Lists.
+
+/// Rows that can match, from an index when the filter names an indexed equality.
+enum Candidates<T> {
+    Rows(Vec<T>),
+    Scan,
+}
+
+fn user_candidates(conn: &Connection, f: &Filter) -> Result<Candidates<UserRow>> {
+    let Some(hint) = f.index_hint() else { return Ok(Candidates::Scan) };
+    let visible = |u: &UserRow| !u.is_guest && !u.scim_deleted;
+    Ok(Candidates::Rows(match hint.attr {
+        IndexedAttr::UserName => {
+            users::by_user_name(conn, &hint.value)?.into_iter().filter(visible).collect()
+        }
+        IndexedAttr::Id => users::get(conn, &hint.value)?.into_iter().filter(visible).collect(),
+        IndexedAttr::ExternalId => users::scim_by_external_id(conn, &hint.value)?,
+        IndexedAttr::DisplayName => users::scim_by_display_name(conn, &hint.value)?,
+        IndexedAttr::EmailValue => users::scim_by_email(conn, &hint.value)?,
+    }))
+}
+
+fn group_candidates(conn: &Connection, f: &Filter) -> Result<Candidates<GroupRow>> {
+    let Some(hint) = f.index_hint() else { return Ok(Candidates::Scan) };
+    Ok(Candidates::Rows(match hint.attr {
+        IndexedAttr::DisplayName => groups::by_display_name(conn, &hint.value)?,
+        IndexedAttr::Id => groups::get(conn, &hint.value)?.into_iter().collect(),
+        IndexedAttr::ExternalId => groups::by_external_id(conn, &hint.value)?,
+        IndexedAttr::UserName | IndexedAttr::EmailValue => Vec::new(),
+    }))
+}
+
+fn page_of<T>(items: Vec<T>, p: &ListParams) -> Vec<T> {
+    items.into_iter().skip(p.start_index - 1).take(p.count).collect()
+}
+
+/// A list or search: never 404; stable order (creation order, or sortBy then creation order).
+fn list(app: &App, w: &Worker, res: Resource, p: &ListParams) -> Result<Response> {
+    let conn = &w.read;
+    let plan = seats::plan(conn)?;
+    let (resources, total) = match res {
+        Resource::Users => list_users(app, conn, &plan, p)?,
+        Resource::Groups => list_groups(app, conn, p)?,
+    };
+    let resources = resources.into_iter().map(|r| p.project(r)).collect();
+    Ok(ok(&list_response(resources, total, p.start_index)))
+}
+
+fn sorted(mut keyed: Vec<(Option<String>, i64, Value)>, p: &ListParams) -> Vec<Value> {
+    // Missing values sort last in ascending order (RFC 7644 §3.4.2.3); creation order breaks ties.
+    keyed.sort_by(|a, b| match (&a.0, &b.0) {
+        (Some(x), Some(y)) => x.cmp(y).then(a.1.cmp(&b.1)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.1.cmp(&b.1),
+    });
+    if p.descending {
+        keyed.reverse();
+    }
+    keyed.into_iter().map(|(_, _, v)| v).collect()
+}
+
+fn list_users(app: &App, conn: &Connection, plan: &Plan, p: &ListParams) -> Result<(Vec<Value>, usize)> {
+    if p.filter.is_none() && p.sort_by.is_none() {
+        let (rows, total) = users::scim_page(conn, p.start_index - 1, p.count)?;
+        let out = rows.iter().map(|u| render_user(app, conn, plan, u)).collect::<Result<_>>()?;
+        return Ok((out, total));
+    }
+    let mut keyed: Vec<(Option<String>, i64, Value)> = Vec::new();
+    let mut consider = |u: UserRow| -> Result<()> {
+        let r = render_user(app, conn, plan, &u)?;
+        if p.filter.as_ref().is_none_or(|f| f.matches(&r)) {
+            let key = p.sort_by.as_deref().and_then(|a| resource::sort_key(&r, a));
+            keyed.push((key, u.seq, r));
+        }
+        Ok(())
+    };
+    match p.filter.as_ref().map(|f| user_candidates(conn, f)).transpose()? {
+        Some(Candidates::Rows(rows)) => rows.into_iter().try_for_each(&mut consider)?,
+        _ => users::scim_each(conn, &mut consider)?,
+    }
+    let total = keyed.len();
+    let all = if p.sort_by.is_some() { sorted(keyed, p) } else { keyed.into_iter().map(|k| k.2).collect() };
+    Ok((page_of(all, p), total))
+}
+
+fn list_groups(app: &App, conn: &Connection, p: &ListParams) -> Result<(Vec<Value>, usize)> {
+    let with_members = !excludes_members(p);
+    // A filter or sort on members needs them; otherwise reading a group never touches memberships.
+    let filter_needs_members =
+        p.filter.as_ref().is_some_and(|f| format!("{f:?}").to_ascii_lowercase().contains("members"));
+    if p.filter.is_none() && p.sort_by.is_none() {
+        let (rows, total) = groups::page(conn, p.start_index - 1, p.count)?;
+        let out = rows.iter().map(|g| render_group(app, conn, g, with_members)).collect::<Result<_>>()?;
+        return Ok((out, total));
+    }
+    let rows = match p.filter.as_ref().map(|f| group_candidates(conn, f)).transpose()? {
+        Some(Candidates::Rows(rows)) => rows,
+        _ => groups::all(conn)?,
+    };
+    let mut keyed = Vec::new();
+    for g in rows {
+        let r = render_group(app, conn, &g, with_members || filter_needs_members)?;
+        if p.filter.as_ref().is_none_or(|f| f.matches(&r)) {
+            let key = p.sort_by.as_deref().and_then(|a| resource::sort_key(&r, a));
+            keyed.push((key, g.seq, r));
+        }
+    }
+    let total = keyed.len();
+    let all = if p.sort_by.is_some() { sorted(keyed, p) } else { keyed.into_iter().map(|k| k.2).collect() };
+    let mut page = page_of(all, p);
+    if !with_members {
+        for r in &mut page {
+            if let Some(o) = r.as_object_mut() {
+                o.remove("members");
+            }
+        }
+    }
+    Ok((page, total))
+}
+
+// ------------------------------------------------------------------------------------------------
+// Users.
+
+fn actor(ctx: &Ctx<'_>) -> Actor {
+    Actor {
+        name: ctx.token.as_ref().map(|t| t.name.clone()).unwrap_or_else(|| "scim".into()),
+        source: "scim",
+        request_id: Some(ctx.request_id.clone()),
+    }
+}
+
+/// A SCIM-visible user, or 404.
+fn visible_user(conn: &Connection, id: &str) -> Result<UserRow> {
+    match users::get(conn, id)? {
+        Some(u) if !u.is_guest && !u.scim_deleted => Ok(u),
+        _ => Err(Error::not_found(format!("no user with id \"{id}\""))),
+    }
+}
+
+fn visible_group(conn: &Connection, id: &str) -> Result<GroupRow> {
+    groups::get(conn, id)?.ok_or_else(|| Error::not_found(format!("no group with id \"{id}\"")))
+}
+
+/// The columns derived from a canonical document.
+fn derive_columns(u: &mut UserRow) {
+    u.user_name = u.doc.get("userName").and_then(Value::as_str).unwrap_or_default().to_string();
+    u.external_id = u.doc.get("externalId").and_then(Value::as_str).map(str::to_string);
+    u.display_name = u.doc.get("displayName").and_then(Value::as_str).map(str::to_string);
+    u.primary_email = resource::primary_email(&u.doc);
+}
+
+fn save_indexes(conn: &Connection, u: &UserRow) -> Result<()> {
+    users::set_emails(conn, &u.id, &resource::emails(&u.doc))?;
+    users::set_roles(conn, &u.id, &resource::role_values(&u.doc))
+}
+
+fn create_user(app: &App, ctx: &Ctx<'_>) -> Result<Response> {
+    let doc = resource::canonical_user(&json_body(ctx.req)?)?;
+    let projection = projection_of(ctx)?;
+    let actor = actor(ctx);
+    let (body, version, id) = app.store.write(|tx| {
+        let plan = seats::plan(tx)?;
+        plan.require_scim_writes()?;
+        let now = util::now_rfc3339_secs();
+        let mut u = UserRow {
+            id: util::uuid()?,
+            seq: 0,
+            user_name: String::new(),
+            external_id: None,
+            display_name: None,
+            primary_email: None,
+            doc,
+            version: 1,
+            status: "active".into(),
+            seat: None,
+            licensed: false,
+            is_guest: false,
+            managed_by_directory: true,
+            manual_seat: false,
+            scim_deleted: false,
+            provisional_until: None,
+            first_sign_in: None,
+            created: now.clone(),
+            last_modified: now,
+        };
+        derive_columns(&mut u);
+        plan.check_domain(tx, &u)?;
+        if let Some(existing) = users::by_user_name(tx, &u.user_name)? {
+            return Err(seats::duplicate_user_name(&existing));
+        }
+        seats::on_create(tx, &plan, &actor, &mut u)?;
+        u.seq = users::insert(tx, &u)?;
+        save_indexes(tx, &u)?;
+        Ok((render_user(app, tx, &plan, &u)?, u.version, u.id))
+    })?;
+    Ok(resource_response(201, &projection.project(body), version, Some(user_location(app, &id))))
+}
+
+fn get_user(app: &App, w: &Worker, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+    let projection = projection_of(ctx)?;
+    let u = visible_user(&w.read, id)?;
+    if not_modified(ctx, u.version) {
+        return Ok(Response::empty(304).header("ETag", version_tag(u.version)));
+    }
+    let plan = seats::plan(&w.read)?;
+    let body = render_user(app, &w.read, &plan, &u)?;
+    Ok(resource_response(200, &projection.project(body), u.version, None))
+}
+
+/// PUT and PATCH share this: the new document replaces the old, then the seat rules run.
+fn update_user(
+    app: &App,
+    ctx: &Ctx<'_>,
+    id: &str,
+    edit: impl FnOnce(&Value) -> Result<Value>,
+) -> Result<Response> {
+    let projection = projection_of(ctx)?;
+    let actor = actor(ctx);
+    let (body, version) = app.store.write(|tx| {
+        let plan = seats::plan(tx)?;
+        let before = visible_user(tx, id)?;
+        check_if_match(ctx, before.version)?;
+        plan.require_scim_writes()?;
+        let mut u = before.clone();
+        u.doc = edit(&before.doc)?;
+        derive_columns(&mut u);
+        if !u.user_name.eq_ignore_ascii_case(&before.user_name) {
+            if let Some(existing) = users::by_user_name(tx, &u.user_name)?.filter(|e| e.id != u.id) {
+                return Err(seats::duplicate_user_name(&existing));
+            }
+            plan.check_domain(tx, &u)?;
+        }
+        seats::on_update(tx, &plan, &actor, &before, &mut u)?;
+        u.version = before.version + 1;
+        u.last_modified = util::now_rfc3339_secs();
+        users::update(tx, &u)?;
+        save_indexes(tx, &u)?;
+        Ok((render_user(app, tx, &plan, &u)?, u.version))
+    })?;
+    Ok(resource_response(200, &projection.project(body), version, None))
+}
+
+fn replace_user(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+    let body = json_body(ctx.req)?;
+    update_user(app, ctx, id, |_| resource::canonical_user(&body))
+}
+
+fn patch_user(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+    let ops = patch::parse_ops(&json_body(ctx.req)?)?;
+    update_user(app, ctx, id, |old| {
+        let mut doc = old.clone();
+        patch::apply_user(&mut doc, &ops)?;
+        Ok(doc)
+    })
+}
+
+fn delete_user(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+    let actor = actor(ctx);
+    app.store.write(|tx| {
+        let plan = seats::plan(tx)?;
+        let mut u = visible_user(tx, id)?;
+        check_if_match(ctx, u.version)?;
+        plan.require_scim_writes()?;
+        seats::on_scim_delete(tx, &plan, &actor, &mut u)
+    })?;
+    Ok(Response::empty(204))
+}
+
+// ------------------------------------------------------------------------------------------------
+// Groups.
+
+/// Refuses member ids that are not SCIM-visible users (nothing is changed).
+fn check_members(conn: &Connection, ids: &[String]) -> Result<()> {
+    let missing = groups::missing_users(conn, ids)?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+    Err(Error::invalid_value(format!(
+        "members must be existing users; no user has id {}{}",
+        shown.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
+        if missing.len() > 5 { format!(" (and {} more)", missing.len() - 5) } else { String::new() }
+    )))
+}
+
+fn create_group(app: &App, ctx: &Ctx<'_>) -> Result<Response> {
+    let body = resource::canonical_group(&json_body(ctx.req)?)?;
+    let projection = projection_of(ctx)?;
+    let actor = actor(ctx);
+    let (out, version, id) = app.store.write(|tx| {
+        let plan = seats::plan(tx)?;
+        plan.require_scim_writes()?;
+        let now = util::now_rfc3339_secs();
+        let mut g = GroupRow {
+            id: util::uuid()?,
+            seq: 0,
+            display_name: body.display_name.clone(),
+            external_id: body.external_id.clone(),
+            version: 1,
+            created: now.clone(),
+            last_modified: now,
+        };
+        if !groups::by_display_name(tx, &g.display_name)?.is_empty() {
+            return Err(Error::uniqueness(format!(
+                "a group with displayName \"{}\" already exists",
+                g.display_name
+            )));
+        }
+        g.seq = groups::insert(tx, &g)?;
+        let members = body.members.clone().unwrap_or_default();
+        check_members(tx, &members)?;
+        let added = groups::add_members(tx, &g.id, &members)?;
+        seats::membership_changed(tx, &plan, &actor, &added)?;
+        Ok((render_group(app, tx, &g, !excludes_members(&projection))?, g.version, g.id))
+    })?;
+    Ok(resource_response(201, &projection.project(out), version, Some(group_location(app, &id))))
+}
+
+fn get_group(app: &App, w: &Worker, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+    let projection = projection_of(ctx)?;
+    let g = visible_group(&w.read, id)?;
+    if not_modified(ctx, g.version) {
+        return Ok(Response::empty(304).header("ETag", version_tag(g.version)));
+    }
+    let body = render_group(app, &w.read, &g, !excludes_members(&projection))?;
+    Ok(resource_response(200, &projection.project(body), g.version, None))
+}
+
+fn rename(tx: &Connection, g: &mut GroupRow, name: &str) -> Result<()> {
+    if !name.eq_ignore_ascii_case(&g.display_name)
+        && groups::by_display_name(tx, name)?.iter().any(|o| o.id != g.id)
+    {
+        return Err(Error::uniqueness(format!("a group with displayName \"{name}\" already exists")));
+    }
+    g.display_name = name.to_string();
+    Ok(())
+}
+
+fn replace_group(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+    let body = resource::canonical_group(&json_body(ctx.req)?)?;
+    let projection = projection_of(ctx)?;
+    let actor = actor(ctx);
+    let (out, version) = app.store.write(|tx| {
+        let plan = seats::plan(tx)?;
+        let mut g = visible_group(tx, id)?;
+        check_if_match(ctx, g.version)?;
+        plan.require_scim_writes()?;
+        rename(tx, &mut g, &body.display_name)?;
+        g.external_id = body.external_id.clone();
+        // PUT replaces the member list when it carries one (Okta AIW pushes membership this way).
+        if let Some(wanted) = &body.members {
+            check_members(tx, wanted)?;
+            let current = groups::member_ids(tx, &g.id)?;
+            let wanted_set: std::collections::HashSet<&String> = wanted.iter().collect();
+            let current_set: std::collections::HashSet<&String> = current.iter().collect();
+            let gone: Vec<String> = current.iter().filter(|u| !wanted_set.contains(u)).cloned().collect();
+            let new: Vec<String> = wanted.iter().filter(|u| !current_set.contains(u)).cloned().collect();
+            let mut touched = groups::remove_members(tx, &g.id, &gone)?;
+            touched.extend(groups::add_members(tx, &g.id, &new)?);
+            seats::membership_changed(tx, &plan, &actor, &touched)?;
+        }
+        g.version += 1;
+        g.last_modified = util::now_rfc3339_secs();
+        groups::update(tx, &g)?;
+        Ok((render_group(app, tx, &g, !excludes_members(&projection))?, g.version))
+    })?;
+    Ok(resource_response(200, &projection.project(out), version, None))
+}
+
+fn patch_group(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+    let ops = patch::parse_ops(&json_body(ctx.req)?)?;
+    let changes = patch::group_changes(&ops)?;
+    let projection = projection_of(ctx)?;
+    let wants_body = !projection.attributes.is_empty();
+    let actor = actor(ctx);
+    let (out, version) = app.store.write(|tx| {
+        let plan = seats::plan(tx)?;
+        let mut g = visible_group(tx, id)?;
+        check_if_match(ctx, g.version)?;
+        plan.require_scim_writes()?;
+        if let Some(name) = &changes.display_name {
+            rename(tx, &mut g, name)?;
+        }
+        if let Some(ext) = &changes.external_id {
+            g.external_id = ext.clone();
+        }
+        let mut touched: Vec<String> = Vec::new();
+        for op in &changes.members {
+            match op {
+                patch::MemberOp::Add(ids) => {
+                    check_members(tx, ids)?;
+                    touched.extend(groups::add_members(tx, &g.id, ids)?);
+                }
+                patch::MemberOp::Remove(ids) => touched.extend(groups::remove_members(tx, &g.id, ids)?),
+                patch::MemberOp::RemoveAll => {
+                    let all = groups::member_ids(tx, &g.id)?;
+                    touched.extend(groups::remove_members(tx, &g.id, &all)?);
+                }
+                patch::MemberOp::Replace(ids) => {
+                    check_members(tx, ids)?;
+                    let all = groups::member_ids(tx, &g.id)?;
+                    touched.extend(groups::remove_members(tx, &g.id, &all)?);
+                    touched.extend(groups::add_members(tx, &g.id, ids)?);
+                }
+            }
+        }
+        touched.sort();
+        touched.dedup();
+        seats::membership_changed(tx, &plan, &actor, &touched)?;
+        g.version += 1;
+        g.last_modified = util::now_rfc3339_secs();
+        groups::update(tx, &g)?;
+        let out =
+            if wants_body { Some(render_group(app, tx, &g, !excludes_members(&projection))?) } else { None };
+        Ok((out, g.version))
+    })?;
+    Ok(match out {
+        Some(body) => resource_response(200, &projection.project(body), version, None),
+        None => Response::empty(204).header("ETag", version_tag(version)),
+    })
+}
+
+fn delete_group(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+    let actor = actor(ctx);
+    app.store.write(|tx| {
+        let plan = seats::plan(tx)?;
+        let g = visible_group(tx, id)?;
+        check_if_match(ctx, g.version)?;
+        plan.require_scim_writes()?;
+        // Deleting a group removes its members from it: an update call for each of them.
+        let members = groups::member_ids(tx, &g.id)?;
+        groups::delete(tx, &g.id)?;
+        seats::membership_changed(tx, &plan, &actor, &members)
+    })?;
+    Ok(Response::empty(204))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn list_params_follow_rfc_clamping() {
+        let p = ListParams::from_query("startIndex=0&count=-5").unwrap();
+        assert_eq!((p.start_index, p.count), (1, 0));
+        let p = ListParams::from_query("count=5000").unwrap();
+        assert_eq!(p.count, MAX_RESULTS);
+        assert!(ListParams::from_query("count=abc").is_err());
+        assert!(ListParams::from_query("sortOrder=sideways").is_err());
+        let p =
+            ListParams::from_body(&json!({"startIndex": 3, "count": 2, "attributes": ["userName"]})).unwrap();
+        assert_eq!((p.start_index, p.count), (3, 2));
+        assert_eq!(p.attributes, vec!["userName"]);
+    }
 }

@@ -3,6 +3,7 @@
 //! the memberships table.
 
 use crate::error::{Error, Result};
+use crate::scim::filter::fold_case as fold;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -44,7 +45,7 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<GroupRow>> {
 }
 
 pub fn by_display_name(conn: &Connection, name: &str) -> Result<Vec<GroupRow>> {
-    query(conn, &format!("SELECT {COLUMNS} FROM groups WHERE display_name = ?1 COLLATE NOCASE"), [name])
+    query(conn, &format!("SELECT {COLUMNS} FROM groups WHERE display_key = ?1"), [fold(name)])
 }
 
 pub fn by_external_id(conn: &Connection, v: &str) -> Result<Vec<GroupRow>> {
@@ -81,8 +82,17 @@ fn map_unique(e: rusqlite::Error, name: &str) -> Error {
 pub fn insert(conn: &Connection, g: &GroupRow) -> Result<i64> {
     let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM groups", [], |r| r.get(0))?;
     conn.execute(
-        &format!("INSERT INTO groups ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"),
-        params![g.id, seq, g.display_name, g.external_id, g.version, g.created, g.last_modified],
+        &format!("INSERT INTO groups ({COLUMNS}, display_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        params![
+            g.id,
+            seq,
+            g.display_name,
+            g.external_id,
+            g.version,
+            g.created,
+            g.last_modified,
+            fold(&g.display_name)
+        ],
     )
     .map_err(|e| map_unique(e, &g.display_name))?;
     Ok(seq)
@@ -90,8 +100,9 @@ pub fn insert(conn: &Connection, g: &GroupRow) -> Result<i64> {
 
 pub fn update(conn: &Connection, g: &GroupRow) -> Result<()> {
     conn.execute(
-        "UPDATE groups SET display_name = ?2, external_id = ?3, version = ?4, last_modified = ?5 WHERE id = ?1",
-        params![g.id, g.display_name, g.external_id, g.version, g.last_modified],
+        "UPDATE groups SET display_name = ?2, external_id = ?3, version = ?4, last_modified = ?5, display_key = ?6 \
+         WHERE id = ?1",
+        params![g.id, g.display_name, g.external_id, g.version, g.last_modified, fold(&g.display_name)],
     )
     .map_err(|e| map_unique(e, &g.display_name))?;
     Ok(())
@@ -104,7 +115,8 @@ pub fn delete(conn: &Connection, id: &str) -> Result<()> {
 
 /// Adds members; returns the user ids that were not members before.
 pub fn add_members(conn: &Connection, group_id: &str, users: &[String]) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)")?;
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)")?;
     let mut added = Vec::new();
     for u in users {
         if stmt.execute(params![group_id, u])? > 0 {
@@ -158,7 +170,8 @@ pub fn of_user(conn: &Connection, user_id: &str) -> Result<Vec<(String, String)>
 
 /// Which of these ids are SCIM-visible users (members must be existing users).
 pub fn missing_users(conn: &Connection, ids: &[String]) -> Result<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1 AND is_guest = 0 AND scim_deleted = 0")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1 AND is_guest = 0 AND scim_deleted = 0")?;
     let mut missing = Vec::new();
     for id in ids {
         if !stmt.exists([id])? {

@@ -7,9 +7,9 @@
 //! The submodules hold the queries for one table family each; they take `&Connection`, so the
 //! same function serves a read connection and a write transaction.
 
-pub mod migrate;
 pub mod audit;
 pub mod groups;
+pub mod migrate;
 pub mod plan;
 pub mod tokens;
 pub mod users;

@@ -1,5 +1,7 @@
 //! Plan state: settings (key/value text rows) and validated domains.
 
+use crate::domain::roles::{AdminRight, RoleMapping, RoleTable};
+use crate::domain::seats::Seat;
 use crate::error::{Error, Result};
 use crate::util;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -27,7 +29,7 @@ pub fn all_settings(conn: &Connection) -> Result<Vec<(String, String)>> {
 
 /// Whether `init` has run on this database.
 pub fn is_initialised(conn: &Connection) -> Result<bool> {
-    Ok(setting(conn, "initialised_at")?.is_some())
+    Ok(setting(conn, "state.initialised_at")?.is_some())
 }
 
 #[derive(Debug, Clone)]
@@ -75,4 +77,49 @@ pub fn domains(conn: &Connection) -> Result<Vec<Domain>> {
     let rows =
         stmt.query_map([], |r| Ok(Domain { name: r.get(0)?, verified: r.get(1)?, created: r.get(2)? }))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The edited role table, or `None` while the defaults are in force.
+pub fn role_table(conn: &Connection) -> Result<Option<RoleTable>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, mapping_values, variable_name, seat, admin_rights FROM role_mappings ORDER BY position",
+    )?;
+    let rows: Vec<(String, String, String, String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let corrupt = |what: &str| Error::internal(format!("the stored role table is not valid: {what}"));
+    let mut roles = Vec::with_capacity(rows.len());
+    for (name, values, variable_name, seat, rights) in rows {
+        let mapping_values: Vec<String> = serde_json::from_str(&values).map_err(|_| corrupt(&name))?;
+        let rights: Vec<String> = serde_json::from_str(&rights).map_err(|_| corrupt(&name))?;
+        let admin_rights =
+            rights.iter().map(|r| AdminRight::parse(r).ok_or_else(|| corrupt(r))).collect::<Result<_>>()?;
+        let seat = Seat::parse(&seat).map_err(|_| corrupt(&seat))?;
+        roles.push(RoleMapping { name, mapping_values, variable_name, seat, admin_rights });
+    }
+    RoleTable::new(roles).map(Some).map_err(|e| corrupt(&e.to_string()))
+}
+
+/// Replaces the role table.
+pub fn set_role_table(conn: &Connection, table: &RoleTable) -> Result<()> {
+    conn.execute("DELETE FROM role_mappings", [])?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO role_mappings (name, mapping_values, variable_name, seat, admin_rights, position) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for (i, r) in table.roles().iter().enumerate() {
+        let rights: Vec<&str> = r.admin_rights.iter().map(|a| a.as_str()).collect();
+        stmt.execute(params![
+            r.name,
+            serde_json::Value::from(r.mapping_values.clone()).to_string(),
+            r.variable_name,
+            r.seat.as_str(),
+            serde_json::Value::from(rights).to_string(),
+            i as i64
+        ])?;
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! role values of their `roles` attribute.
 
 use crate::error::{Error, Result};
+use crate::scim::filter::fold_case as fold;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,8 +73,8 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<UserRow>> {
 /// The user with this userName, compared case-insensitively (the uniqueness rule).
 pub fn by_user_name(conn: &Connection, user_name: &str) -> Result<Option<UserRow>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE user_name = ?1 COLLATE NOCASE"))?
-        .query_row([user_name], from_row)
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE user_name_key = ?1"))?
+        .query_row([fold(user_name)], from_row)
         .optional()?)
 }
 
@@ -81,7 +82,9 @@ pub fn by_user_name(conn: &Connection, user_name: &str) -> Result<Option<UserRow
 pub fn scim_by_external_id(conn: &Connection, v: &str) -> Result<Vec<UserRow>> {
     query_users(
         conn,
-        &format!("SELECT {COLUMNS} FROM users WHERE external_id = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"),
+        &format!(
+            "SELECT {COLUMNS} FROM users WHERE external_id = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
+        ),
         [v],
     )
 }
@@ -90,10 +93,9 @@ pub fn scim_by_display_name(conn: &Connection, v: &str) -> Result<Vec<UserRow>> 
     query_users(
         conn,
         &format!(
-            "SELECT {COLUMNS} FROM users WHERE display_name = ?1 COLLATE NOCASE AND is_guest = 0 \
-             AND scim_deleted = 0 ORDER BY seq"
+            "SELECT {COLUMNS} FROM users WHERE display_key = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
         ),
-        [v],
+        [fold(v)],
     )
 }
 
@@ -104,7 +106,7 @@ pub fn scim_by_email(conn: &Connection, v: &str) -> Result<Vec<UserRow>> {
             "SELECT {COLUMNS} FROM users WHERE id IN (SELECT user_id FROM user_emails WHERE value = ?1) \
              AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
         ),
-        [v.to_lowercase()],
+        [fold(v)],
     )
 }
 
@@ -147,11 +149,15 @@ pub fn all(conn: &Connection) -> Result<Vec<UserRow>> {
 pub fn insert(conn: &Connection, u: &UserRow) -> Result<i64> {
     let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM users", [], |r| r.get(0))?;
     let inserted = conn.execute(
-        &format!("INSERT INTO users ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"),
+        &format!(
+            "INSERT INTO users ({COLUMNS}, user_name_key, display_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
+             ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
+        ),
         params![
             u.id, seq, u.user_name, u.external_id, u.display_name, u.primary_email, u.doc.to_string(), u.version,
             u.status, u.seat, u.licensed, u.is_guest, u.managed_by_directory, u.manual_seat, u.scim_deleted,
-            u.provisional_until, u.first_sign_in, u.created, u.last_modified
+            u.provisional_until, u.first_sign_in, u.created, u.last_modified, fold(&u.user_name),
+            u.display_name.as_deref().map(fold)
         ],
     );
     match inserted {
@@ -168,12 +174,13 @@ pub fn update(conn: &Connection, u: &UserRow) -> Result<()> {
     let changed = conn.execute(
         "UPDATE users SET user_name = ?2, external_id = ?3, display_name = ?4, primary_email = ?5, doc = ?6, \
          version = ?7, status = ?8, seat = ?9, licensed = ?10, is_guest = ?11, managed_by_directory = ?12, \
-         manual_seat = ?13, scim_deleted = ?14, provisional_until = ?15, first_sign_in = ?16, last_modified = ?17 \
-         WHERE id = ?1",
+         manual_seat = ?13, scim_deleted = ?14, provisional_until = ?15, first_sign_in = ?16, last_modified = ?17, \
+         user_name_key = ?18, display_key = ?19 WHERE id = ?1",
         params![
             u.id, u.user_name, u.external_id, u.display_name, u.primary_email, u.doc.to_string(), u.version,
             u.status, u.seat, u.licensed, u.is_guest, u.managed_by_directory, u.manual_seat, u.scim_deleted,
-            u.provisional_until, u.first_sign_in, u.last_modified
+            u.provisional_until, u.first_sign_in, u.last_modified, fold(&u.user_name),
+            u.display_name.as_deref().map(fold)
         ],
     );
     match changed {
@@ -194,9 +201,10 @@ pub fn delete(conn: &Connection, id: &str) -> Result<()> {
 /// Replaces the user's email index entries.
 pub fn set_emails(conn: &Connection, id: &str, emails: &[String]) -> Result<()> {
     conn.execute("DELETE FROM user_emails WHERE user_id = ?1", [id])?;
-    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO user_emails (user_id, value) VALUES (?1, ?2)")?;
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO user_emails (user_id, value) VALUES (?1, ?2)")?;
     for e in emails {
-        stmt.execute(params![id, e.to_lowercase()])?;
+        stmt.execute(params![id, fold(e)])?;
     }
     Ok(())
 }
@@ -204,7 +212,8 @@ pub fn set_emails(conn: &Connection, id: &str, emails: &[String]) -> Result<()> 
 /// Replaces the role values held through the `roles` attribute.
 pub fn set_roles(conn: &Connection, id: &str, values: &[String]) -> Result<()> {
     conn.execute("DELETE FROM user_roles WHERE user_id = ?1", [id])?;
-    let mut stmt = conn.prepare_cached("INSERT OR IGNORE INTO user_roles (user_id, value) VALUES (?1, ?2)")?;
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO user_roles (user_id, value) VALUES (?1, ?2)")?;
     for v in values {
         stmt.execute(params![id, v])?;
     }

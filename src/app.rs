@@ -1,11 +1,16 @@
 //! Wiring: what each command does with the store, the listeners, the workers, signals, systemd and
 //! shutdown. `run` returns the process exit code: 0 ok, 1 failure (2, usage, is clap's).
 
-use crate::cli::{BackupArgs, Cli, Command, InitArgs, JsonArgs, ServeArgs, TokenCommand};
+use crate::cli::{
+    BackupArgs, Cli, Command, DiCommand, DomainCommand, InitArgs, JsonArgs, ReportCommand, SeatCommand,
+    ServeArgs, SettingsCommand, TokenCommand, UsersCommand,
+};
 use crate::error::{Error, Result};
 use crate::http::edge::{Edge, EdgeStats, Limits, Surface};
 use crate::http::server;
 use crate::http::tls::TlsState;
+use crate::service::admin::{self, UserQuery};
+use crate::service::seats::Actor;
 use crate::service::{App, ServiceConfig};
 use crate::store::tokens::{self, NewToken, Scope};
 use crate::store::{self, Store, plan};
@@ -22,22 +27,165 @@ use std::time::{Duration, Instant};
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Admin API workers (the admin surface is light; SCIM workers are a flag).
 const ADMIN_WORKERS: usize = 2;
+/// How often the provisional review expiry runs while serving (SPEC: at least once a minute).
+const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 
 pub fn run(cli: Cli) -> i32 {
-    let result = match cli.command {
-        Command::Serve(args) => serve(args),
-        Command::Init(args) => init(args),
-        Command::Token(cmd) => token(cmd),
-        Command::Check(args) => check(args),
-        Command::Backup(args) => backup(args),
-    };
-    match result {
+    match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", e.detail);
             1
         }
     }
+}
+
+fn dispatch(command: Command) -> Result<i32> {
+    match command {
+        Command::Serve(args) => serve(args),
+        Command::Init(args) => init(args),
+        Command::Token(cmd) => token(cmd),
+        Command::Check(args) => check(args),
+        Command::Backup(args) => backup(args),
+        Command::Di(cmd) => di(cmd),
+        Command::Users(cmd) => users(cmd),
+        Command::Seat(SeatCommand::Set { db, id, seat, reason, json }) => {
+            let store = Store::open_existing(&db.db)?;
+            emit(&admin::set_seat(&store, &Actor::cli(), &id, &seat, reason.as_deref())?, json)
+        }
+        Command::Domain(cmd) => domain(cmd),
+        Command::Settings(cmd) => settings(cmd),
+        Command::Reconcile(args) => {
+            let store = Store::open_existing(&args.db.db)?;
+            emit(&admin::reconcile(&store, &Actor::cli(), !args.apply)?, args.json)
+        }
+        Command::Report(ReportCommand::Users { db, out }) => {
+            let store = Store::open_existing(&db.db)?;
+            let csv = admin::users_csv(&store.reader()?)?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, csv)?;
+                    eprintln!("user list written to {}", path.display());
+                }
+                None => print!("{csv}"),
+            }
+            Ok(0)
+        }
+        Command::Sweep(args) => {
+            let store = Store::open_existing(&args.db.db)?;
+            emit(&admin::sweep(&store, &Actor::cli())?, args.json)
+        }
+    }
+}
+
+/// Prints an operation's result: its JSON with `--json`, else a readable form.
+fn emit(v: &serde_json::Value, as_json: bool) -> Result<i32> {
+    if as_json {
+        println!("{v}");
+    } else {
+        print!("{}", crate::output::human(v));
+    }
+    Ok(0)
+}
+
+fn di(cmd: DiCommand) -> Result<i32> {
+    match cmd {
+        DiCommand::Enable { db, force, dry_run, json } => {
+            let store = Store::open_existing(&db.db)?;
+            match admin::di_enable(&store, &Actor::cli(), force, dry_run) {
+                Ok(v) => emit(&v, json),
+                Err(e) => {
+                    // Show the preview the refusal is about, then fail.
+                    if let Some(extra) = e.extra.as_deref() {
+                        if json {
+                            println!("{}", e.admin_body());
+                        } else {
+                            print!("{}", crate::output::human(extra));
+                        }
+                    }
+                    Err(e)
+                }
+            }
+        }
+        DiCommand::Disable(args) => {
+            emit(&admin::di_disable(&Store::open_existing(&args.db.db)?, &Actor::cli())?, args.json)
+        }
+        DiCommand::Status(args) => {
+            emit(&admin::di_status(&Store::open_existing(&args.db.db)?.reader()?)?, args.json)
+        }
+    }
+}
+
+fn users(cmd: UsersCommand) -> Result<i32> {
+    match cmd {
+        UsersCommand::List { db, status, seat, q, include_pending, json } => {
+            let store = Store::open_existing(&db.db)?;
+            let query =
+                UserQuery { status, seat, q, include_pending, cursor: None, limit: Some(admin::MAX_LIMIT) };
+            let conn = store.reader()?;
+            let mut page = admin::list_users(&conn, &query)?;
+            let mut items = page["items"].as_array().cloned().unwrap_or_default();
+            while let Some(cursor) = page["next_cursor"].as_str().and_then(|c| c.parse().ok()) {
+                page = admin::list_users(&conn, &UserQuery { cursor: Some(cursor), ..query.clone() })?;
+                items.extend(page["items"].as_array().cloned().unwrap_or_default());
+            }
+            emit(&json!({ "items": items, "next_cursor": null }), json)
+        }
+        UsersCommand::Show { db, id, json } => {
+            emit(&admin::user(&Store::open_existing(&db.db)?.reader()?, &id)?, json)
+        }
+        UsersCommand::Explain { db, id, json } => {
+            emit(&admin::explain(&Store::open_existing(&db.db)?.reader()?, &id)?, json)
+        }
+    }
+}
+
+fn domain(cmd: DomainCommand) -> Result<i32> {
+    match cmd {
+        DomainCommand::Add { db, name, json } => {
+            emit(&admin::add_domain(&Store::open_existing(&db.db)?, &Actor::cli(), &name)?, json)
+        }
+        DomainCommand::Verify { db, name, json } => {
+            emit(&admin::verify_domain(&Store::open_existing(&db.db)?, &Actor::cli(), &name)?, json)
+        }
+        DomainCommand::List(args) => {
+            emit(&admin::domains(&Store::open_existing(&args.db.db)?.reader()?)?, args.json)
+        }
+    }
+}
+
+fn settings(cmd: SettingsCommand) -> Result<i32> {
+    match cmd {
+        SettingsCommand::Show(args) => {
+            emit(&admin::settings(&Store::open_existing(&args.db.db)?.reader()?)?, args.json)
+        }
+        SettingsCommand::Set { db, key, value, json } => {
+            let store = Store::open_existing(&db.db)?;
+            emit(&admin::set_settings(&store, &Actor::cli(), &[(key, value)])?, json)
+        }
+    }
+}
+
+/// Runs the provisional review expiry every `SWEEP_INTERVAL` until shutdown.
+fn spawn_sweeper(app: Arc<App>, shutdown: Arc<AtomicBool>) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name("sweep".into()).spawn(move || {
+        let mut next = Instant::now();
+        while !shutdown.load(Ordering::SeqCst) {
+            if Instant::now() >= next {
+                match admin::sweep(&app.store, &Actor::system()) {
+                    Ok(v) => {
+                        let n = v["changes"].as_array().map_or(0, Vec::len);
+                        if n > 0 {
+                            log::info!("provisional review sweep: {n} change(s)");
+                        }
+                    }
+                    Err(e) => log::error!("provisional review sweep failed: {}", e.detail),
+                }
+                next = Instant::now() + SWEEP_INTERVAL;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    })
 }
 
 /// Creates the first tokens (and, for a lab, validates the domain and turns DI on) in one transaction.
@@ -274,6 +422,7 @@ fn serve(args: ServeArgs) -> Result<i32> {
         listening.push(Listening { surface, addr, edge, accept, server, workers: worker_handles });
     }
 
+    let sweeper = spawn_sweeper(Arc::clone(&app), Arc::clone(&shutdown))?;
     println!("scim-seat ready scim={scheme}://{scim_addr}{base_path} admin={scheme}://{admin_addr}");
     let _ = std::io::stdout().flush();
     log::info!("serving SCIM on {scim_addr} and admin on {admin_addr}");
@@ -315,6 +464,7 @@ fn serve(args: ServeArgs) -> Result<i32> {
         }
         log::debug!("{:?} listener stopped", l.surface);
     }
+    let _ = sweeper.join();
     let _ = std::fs::remove_dir_all(&socket_dir);
     drop(app);
     log::info!("stopped");

@@ -37,6 +37,160 @@ pub enum Command {
     Check(JsonArgs),
     /// Online backup of the database to FILE, safe while serving.
     Backup(BackupArgs),
+    /// The Directory Integration switch (with the same preview and guard as the admin API).
+    #[command(subcommand)]
+    Di(DiCommand),
+    /// The admin view of users.
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// Manual seat changes (same rules as PUT /admin/users/{id}/seat).
+    #[command(subcommand)]
+    Seat(SeatCommand),
+    /// Validated domains.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+    /// Plan settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// Apply the group logic to existing users (a dry run unless --apply).
+    Reconcile(ReconcileArgs),
+    /// Reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+    /// Run the provisional review expiry now.
+    Sweep(JsonArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DiCommand {
+    /// Turn DI on: refused (exit 1) when members would be downgraded, unless --force.
+    Enable {
+        #[command(flatten)]
+        db: DbArg,
+        /// Turn DI on even though the preview downgrades members.
+        #[arg(long)]
+        force: bool,
+        /// Only show the preview.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Turn DI off (SCIM writes are then refused).
+    Disable(JsonArgs),
+    /// Whether DI is on, since when, and the validated domains.
+    Status(JsonArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// List users (pending ones too with --include-pending).
+    List {
+        #[command(flatten)]
+        db: DbArg,
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        seat: Option<String>,
+        /// Text to look for in userName, displayName or email.
+        #[arg(long)]
+        q: Option<String>,
+        #[arg(long)]
+        include_pending: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One user.
+    Show {
+        #[command(flatten)]
+        db: DbArg,
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Why a user has its seat.
+    Explain {
+        #[command(flatten)]
+        db: DbArg,
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeatCommand {
+    /// Set a user's seat: viewer, member, no_access (provisional_member is system-triggered only).
+    Set {
+        #[command(flatten)]
+        db: DbArg,
+        id: String,
+        seat: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DomainCommand {
+    /// Add a domain (not yet verified).
+    Add {
+        #[command(flatten)]
+        db: DbArg,
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark a domain verified.
+    Verify {
+        #[command(flatten)]
+        db: DbArg,
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List domains.
+    List(JsonArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Every plan setting.
+    Show(JsonArgs),
+    /// Change one setting, e.g. `settings set auto_upgrade false`.
+    Set {
+        #[command(flatten)]
+        db: DbArg,
+        key: String,
+        value: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Apply the changes (default: only report them).
+    #[arg(long)]
+    pub apply: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The user list CSV (Name, Email, Status, Seat type, Roles, Managed by DI, Division, …).
+    Users {
+        #[command(flatten)]
+        db: DbArg,
+        /// Write to FILE instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -69,13 +69,15 @@ pub struct Error {
     pub detail: String,
     /// Seconds for a `Retry-After` header (429, 503).
     pub retry_after: Option<u64>,
+    /// More fields for the admin error body (e.g. the DI-enable preview a refusal is about).
+    pub extra: Option<Box<Value>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: Kind, detail: impl Into<String>) -> Error {
-        Error { kind, scim_type: None, code: None, detail: detail.into(), retry_after: None }
+        Error { kind, scim_type: None, code: None, detail: detail.into(), retry_after: None, extra: None }
     }
 
     /// 400 with a scimType.
@@ -126,6 +128,12 @@ impl Error {
     }
     pub fn internal(detail: impl Into<String>) -> Error {
         Error::new(Kind::Internal, detail)
+    }
+
+    /// Adds fields to the admin error body (an object's keys are merged beside error and detail).
+    pub fn with_extra(mut self, extra: Value) -> Error {
+        self.extra = Some(Box::new(extra));
+        self
     }
 
     /// Sets the admin error code.
@@ -218,7 +226,15 @@ impl Error {
 
     /// Admin API error body `{"error", "detail"}`.
     pub fn admin_body(&self) -> Value {
-        json!({ "error": self.admin_code(), "detail": self.detail })
+        let mut body = json!({ "error": self.admin_code(), "detail": self.detail });
+        if let (Some(extra), Some(obj)) =
+            (self.extra.as_deref().and_then(Value::as_object), body.as_object_mut())
+        {
+            for (k, v) in extra {
+                obj.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        body
     }
 }
 

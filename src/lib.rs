@@ -10,6 +10,7 @@ pub mod cli;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod output;
 pub mod scim;
 pub mod service;
 pub mod store;

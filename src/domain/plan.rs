@@ -986,8 +986,8 @@ pub fn review_expiry(state: &UserState, ctx: &Context) -> Outcome {
 
 /// The one-time mapping when `plan_model` switched (see `seats::FollowUp`): legacy -> user_model maps
 /// licensed to member and unlicensed to viewer; user_model -> legacy maps member to licensed and every
-/// other seat to unlicensed (decision: a provisional member's trial is not a licence). Guests and
-/// deactivated users are not mapped.
+/// other seat to unlicensed (Decision: a provisional member's trial is not a licence; the mapping runs
+/// at every switch). Guests and deactivated users are not mapped.
 pub fn switch_plan_model(state: &UserState, to: PlanModel) -> Outcome {
     if state.is_guest || !state.is_active() {
         return Outcome::unchanged(state);
@@ -1070,10 +1070,10 @@ where
 
 /// The guard of `POST /admin/di/enable` (and `scim-seat di enable`) once the preview is computed:
 /// turning DI on needs at least one validated domain, and is refused while the preview downgrades
-/// anyone (a member who would become viewer on the next sync; decision: on legacy plans, a licensed
-/// user who would become unlicensed) unless `force`. A dry run reports the
-/// preview without calling this. Enabling DI changes no seat by itself: the preview shows what each
-/// user's next update call will do.
+/// anyone (a member who would become viewer on the next sync; Decision: on legacy plans, a licensed
+/// user who would become unlicensed) unless `force`. A dry run reports the preview without calling
+/// this. Enabling DI changes no seat by itself: the preview shows what each user's next update call
+/// will do.
 pub fn check_di_enable(validated_domains: usize, downgrades: usize, force: bool) -> Result<(), Refusal> {
     if validated_domains == 0 {
         return Err(Refusal::new(

@@ -181,7 +181,8 @@ impl RoleTable {
     /// Validates an edited table: at least one and at most [`MAX_ROLES`] roles; every role has a
     /// non-empty name, variable name and at least one mapping value (each at most [`MAX_ROLE_TEXT`]
     /// characters); its seat is viewer or member; and no name, value or variable name (ignoring case
-    /// and surrounding whitespace) is claimed by two roles.
+    /// and surrounding whitespace) is claimed by two roles. Decision: these limits are scim-seat's; the
+    /// documents only print the default table.
     pub fn new(roles: Vec<RoleMapping>) -> Result<RoleTable, RoleTableError> {
         if roles.is_empty() {
             return Err(RoleTableError {
@@ -265,7 +266,9 @@ impl RoleTable {
     /// The role a group stands for. The display name is matched as a role value first (so
     /// `Smartsheet Licensed User` matches even with a prefix configured); failing that, `prefix` is
     /// stripped (ignoring case) and the rest is matched as a role value or as a role name without its
-    /// leading `Smartsheet ` (`Smartsheet US Licensed User` with prefix `Smartsheet US `).
+    /// leading `Smartsheet ` (`Smartsheet US Licensed User` with prefix `Smartsheet US `). Decision: the
+    /// short name counts only after a configured prefix was stripped, so an unrelated group called
+    /// `Licensed User` does not become a role group by accident.
     pub fn resolve_group(&self, display_name: &str, prefix: Option<&str>) -> Option<&RoleMapping> {
         if let Some(role) = self.resolve(display_name) {
             return Some(role);
@@ -318,9 +321,9 @@ pub struct HeldRole {
 
 /// The roles a user holds: the union of the values of the `roles` attribute and of the groups the user
 /// is in, in that order. Empty values are skipped (Okta sends `""` for a role not held); a value
-/// repeated from the same source is listed once. Groups that match no role are kept with `role: None`
-/// (decision: a group pushed to this app that maps to nothing is usually a misnamed role group or a
-/// missing `role_group_prefix`, and `explain` should show it).
+/// repeated from the same source is listed once. Decision: groups that match no role are kept with
+/// `role: None`, because a group pushed to this app that maps to nothing is usually a misnamed role
+/// group or a missing `role_group_prefix`, and `explain` should show it.
 pub fn held_roles<A, G, S, T>(
     table: &RoleTable,
     roles_attribute: A,

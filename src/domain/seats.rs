@@ -41,9 +41,9 @@ impl Seat {
         }
     }
 
-    /// Parses a seat identifier. Lenient for people typing on a CLI: case is ignored, `-` and spaces
-    /// stand for `_`, and the labels people see are accepted too (`Contributor` is the viewer seat,
-    /// `Provisional Member`, `No Access`).
+    /// Parses a seat identifier. Decision: lenient for people typing on a CLI: case is ignored, `-` and
+    /// spaces stand for `_`, and the labels people see are accepted too (`Contributor` is the viewer
+    /// seat, `Provisional Member`, `No Access`); output always uses the identifiers.
     pub fn parse(text: &str) -> Result<Seat, SeatParseError> {
         let normal: String = text
             .trim()

@@ -5,6 +5,7 @@
 //! authenticate, route, run the operation (one transaction per changing request), render the
 //! answer or the error, log one line and count the request for /metrics.
 
+pub mod admin;
 pub mod admin_api;
 pub mod auth;
 pub mod metrics;

@@ -123,3 +123,13 @@ pub fn set_role_table(conn: &Connection, table: &RoleTable) -> Result<()> {
     }
     Ok(())
 }
+
+/// Marks a domain verified; false when the domain is not on the plan.
+pub fn set_domain_verified(conn: &Connection, name: &str) -> Result<bool> {
+    Ok(conn.execute("UPDATE domains SET verified = 1 WHERE name = ?1", [name])? > 0)
+}
+
+pub fn remove_domain(conn: &Connection, name: &str) -> Result<()> {
+    conn.execute("DELETE FROM domains WHERE name = ?1", [name])?;
+    Ok(())
+}

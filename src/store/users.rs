@@ -233,3 +233,14 @@ pub fn members_in_use(conn: &Connection) -> Result<u64> {
         .query_row([], |r| r.get(0))?;
     Ok(n as u64)
 }
+
+/// Active provisional members (the sweep's candidates).
+pub fn provisional(conn: &Connection) -> Result<Vec<UserRow>> {
+    query_users(
+        conn,
+        &format!(
+            "SELECT {COLUMNS} FROM users WHERE seat = 'provisional_member' AND status = 'active' ORDER BY seq"
+        ),
+        [],
+    )
+}

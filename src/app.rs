@@ -188,6 +188,39 @@ fn spawn_sweeper(app: Arc<App>, shutdown: Arc<AtomicBool>) -> std::io::Result<st
     })
 }
 
+/// Half the watchdog period systemd asks for (`WATCHDOG_USEC`, for this process).
+fn watchdog_interval() -> Option<Duration> {
+    let usec: u64 = std::env::var("WATCHDOG_USEC").ok()?.parse().ok()?;
+    if let Some(pid) = std::env::var("WATCHDOG_PID").ok().and_then(|p| p.parse::<u32>().ok())
+        && pid != std::process::id()
+    {
+        return None;
+    }
+    (usec > 0).then(|| Duration::from_micros(usec / 2))
+}
+
+/// Sends `WATCHDOG=1` each interval while the self-probe through the admin listener succeeds.
+fn spawn_watchdog(
+    addr: SocketAddr,
+    tls: Option<Arc<TlsState>>,
+    every: Duration,
+    shutdown: Arc<AtomicBool>,
+) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name("watchdog".into()).spawn(move || {
+        let mut next = Instant::now();
+        while !shutdown.load(Ordering::SeqCst) {
+            if Instant::now() >= next {
+                match crate::http::probe::healthz(addr, tls.as_deref(), every.min(Duration::from_secs(5))) {
+                    Ok(()) => notify_systemd("WATCHDOG=1"),
+                    Err(e) => log::error!("watchdog self-probe of {addr} failed: {e}; not notifying systemd"),
+                }
+                next = Instant::now() + every;
+            }
+            std::thread::sleep(Duration::from_millis(20).min(every));
+        }
+    })
+}
+
 /// Creates the first tokens (and, for a lab, validates the domain and turns DI on) in one transaction.
 fn initialise(store: &Store, lab: Option<&str>) -> Result<(NewToken, NewToken)> {
     store.write(|tx| {
@@ -423,6 +456,9 @@ fn serve(args: ServeArgs) -> Result<i32> {
     }
 
     let sweeper = spawn_sweeper(Arc::clone(&app), Arc::clone(&shutdown))?;
+    let watchdog = watchdog_interval()
+        .map(|every| spawn_watchdog(wake_addr(admin_addr), tls.clone(), every, Arc::clone(&shutdown)))
+        .transpose()?;
     println!("scim-seat ready scim={scheme}://{scim_addr}{base_path} admin={scheme}://{admin_addr}");
     let _ = std::io::stdout().flush();
     log::info!("serving SCIM on {scim_addr} and admin on {admin_addr}");
@@ -465,6 +501,9 @@ fn serve(args: ServeArgs) -> Result<i32> {
         log::debug!("{:?} listener stopped", l.surface);
     }
     let _ = sweeper.join();
+    if let Some(w) = watchdog {
+        let _ = w.join();
+    }
     let _ = std::fs::remove_dir_all(&socket_dir);
     drop(app);
     log::info!("stopped");

@@ -2,5 +2,6 @@
 //! it. Nothing here knows SCIM or seats; the service layer does.
 
 pub mod edge;
+pub mod probe;
 pub mod server;
 pub mod tls;

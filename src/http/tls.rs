@@ -14,12 +14,24 @@ pub struct TlsState {
     cert: PathBuf,
     key: PathBuf,
     config: RwLock<Arc<ServerConfig>>,
+    /// The end-entity certificate in service (the watchdog's probe pins it).
+    leaf: RwLock<Option<CertificateDer<'static>>>,
 }
 
 impl TlsState {
     pub fn load(cert: &Path, key: &Path) -> Result<TlsState> {
-        let config = build(cert, key)?;
-        Ok(TlsState { cert: cert.to_path_buf(), key: key.to_path_buf(), config: RwLock::new(config) })
+        let (config, leaf) = build(cert, key)?;
+        Ok(TlsState {
+            cert: cert.to_path_buf(),
+            key: key.to_path_buf(),
+            config: RwLock::new(config),
+            leaf: RwLock::new(Some(leaf)),
+        })
+    }
+
+    /// The end-entity certificate in service.
+    pub fn certificate(&self) -> Option<CertificateDer<'static>> {
+        self.leaf.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// The configuration for a new handshake.
@@ -29,13 +41,14 @@ impl TlsState {
 
     /// Re-reads the files; on error the old pair stays in service and the error is returned.
     pub fn reload(&self) -> Result<()> {
-        let fresh = build(&self.cert, &self.key)?;
+        let (fresh, leaf) = build(&self.cert, &self.key)?;
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        *self.leaf.write().unwrap_or_else(|p| p.into_inner()) = Some(leaf);
         Ok(())
     }
 }
 
-fn build(cert_path: &Path, key_path: &Path) -> Result<Arc<ServerConfig>> {
+fn build(cert_path: &Path, key_path: &Path) -> Result<(Arc<ServerConfig>, CertificateDer<'static>)> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_path)
         .map_err(|e| {
             Error::invalid_value(format!("cannot read the certificate {}: {e}", cert_path.display()))
@@ -65,6 +78,7 @@ fn build(cert_path: &Path, key_path: &Path) -> Result<Arc<ServerConfig>> {
             meta.permissions().mode() & 0o777
         );
     }
+    let leaf = certs[0].clone();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -79,7 +93,7 @@ fn build(cert_path: &Path, key_path: &Path) -> Result<Arc<ServerConfig>> {
             ))
         })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    Ok((Arc::new(config), leaf))
 }
 
 /// Writes a self-signed certificate and key for `host` into `dir` (`cert.pem`, `key.pem`, mode 600

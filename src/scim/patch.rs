@@ -382,6 +382,10 @@ fn set_schema_object(
         }
         Value::Object(inner) => {
             for (k, iv) in inner {
+                // Clients echo the object's own `schemas` inside it (as POST and PUT accept): not an attribute.
+                if k.eq_ignore_ascii_case("schemas") {
+                    continue;
+                }
                 let qualified = format!("{}:{k}", s.id);
                 if lenient || schema::resolve_user(&qualified).is_ok() {
                     pathless_key(work, op, &qualified, iv, true)?;
@@ -1038,6 +1042,17 @@ mod tests {
     }
 
     // ---- parse_ops ----
+
+    #[test]
+    fn extension_object_value_may_echo_its_own_schemas() {
+        // scim2-tester sends the extension object with its `schemas` inside, by path.
+        for op in ["add", "replace"] {
+            let d = ok(json!([{"op":op,"path":ENTERPRISE_USER_SCHEMA,
+                "value":{"schemas":[ENTERPRISE_USER_SCHEMA],"employeeNumber":"43"}}]));
+            assert_eq!(d[ENTERPRISE_USER_SCHEMA]["employeeNumber"], "43");
+            assert!(d[ENTERPRISE_USER_SCHEMA].get("schemas").is_none());
+        }
+    }
 
     #[test]
     fn op_names_in_any_case() {

@@ -82,6 +82,14 @@ pub fn route(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, Res
                     .ok_or_else(|| Error::not_found(format!("no schema \"{}\"", rest[1])))
             }),
         ),
+        // Searching across resource types from the root (RFC 7644 §3.4.3) is not offered.
+        ("", 0) | (".search", 1) => (
+            "/.search",
+            Err(Error::new(
+                Kind::NotImplemented,
+                "searching from the root is not supported: query /Users or /Groups (or POST /Users/.search)",
+            )),
+        ),
         ("bulk", 1) => (
             "/Bulk",
             Err(Error::new(

@@ -145,6 +145,7 @@ fn https_serves_and_survives_garbage_and_slow_handshakes() {
         tls: true,
         lab: Some("example.com"),
         extra: vec!["--handshake-timeout-ms".into(), "500".into()],
+        ..Opts::default()
     });
     assert!(s.scim_url.starts_with("https://") && s.admin_url.starts_with("https://"));
     healthy(&s);

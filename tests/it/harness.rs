@@ -59,6 +59,8 @@ pub struct Opts {
     pub tls: bool,
     pub lab: Option<&'static str>,
     pub extra: Vec<String>,
+    /// Extra environment variables for the server process.
+    pub env: Vec<(String, String)>,
 }
 
 pub struct Server {
@@ -123,11 +125,21 @@ impl Server {
             args.extend(["--lab".into(), lab.into()]);
         }
         args.extend(opts.extra.iter().cloned());
-        Server::spawn(dir, db, args, tls)
+        Server::spawn_with_env(dir, db, args, tls, &opts.env)
     }
 
     /// Starts `serve` with exactly these arguments on an existing directory and database.
     pub fn spawn(dir: TempDir, db: PathBuf, args: Vec<String>, tls: Option<Arc<ClientConfig>>) -> Server {
+        Server::spawn_with_env(dir, db, args, tls, &[])
+    }
+
+    pub fn spawn_with_env(
+        dir: TempDir,
+        db: PathBuf,
+        args: Vec<String>,
+        tls: Option<Arc<ClientConfig>>,
+        env: &[(String, String)],
+    ) -> Server {
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -136,6 +148,7 @@ impl Server {
         let mut child = Command::new(BIN)
             .args(&args)
             .env("RUST_LOG", "info")
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -197,6 +210,11 @@ impl Server {
             scim_token,
             tls,
         }
+    }
+
+    /// A TLS client configuration trusting exactly the certificate in `cert`.
+    pub fn client_config_for(cert: &Path) -> Arc<ClientConfig> {
+        client_config(cert)
     }
 
     /// The server's log so far (for assertions and failure messages).
@@ -461,4 +479,97 @@ impl Client {
             }
         }
     }
+}
+
+/// Percent-encodes a query-string value the way Okta does (`%20` for a space, every byte outside
+/// the unreserved set escaped), so tests can put filters with spaces and quotes into a request line.
+pub fn query_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Client {
+    /// Like [`Client::send`], but the body is raw bytes and no Content-Type is added: pass one in
+    /// `headers` if the test wants one (for malformed bodies and other media types).
+    pub fn send_bytes(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Resp {
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\n");
+        for (n, v) in headers {
+            head.push_str(&format!("{n}: {v}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        self.stream.write_all(head.as_bytes()).unwrap();
+        self.stream.write_all(body).unwrap();
+        self.stream.flush().unwrap();
+        self.read_response(method == "HEAD").unwrap_or_else(|e| panic!("no response to {method} {path}: {e}"))
+    }
+}
+
+impl Server {
+    /// One request to the SCIM listener with the SCIM token plus `headers`; `path` is below the base
+    /// path and `body` is sent as-is (no Content-Type unless `headers` names one).
+    pub fn scim_raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
+        let mut all = auth(&self.scim_token);
+        all.extend(headers.iter().map(|(n, v)| (n.to_string(), v.to_string())));
+        let full = format!("{}{}", self.base_path, path);
+        self.client(self.scim_addr).send_bytes(method, &full, &all, body)
+    }
+}
+
+pub const PATCH_OP_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub const LIST_RESPONSE_URN: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub const ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const SEAT_URN: &str = "urn:scim-seat:schemas:extension:seat:2.0:User";
+
+/// A PatchOp request body with these operations.
+pub fn patch_ops(ops: Value) -> Value {
+    serde_json::json!({ "schemas": [PATCH_OP_URN], "Operations": ops })
+}
+
+/// Asserts the status and the SCIM media type, and returns the JSON body.
+pub fn expect_scim(r: &Resp, status: u16) -> Value {
+    assert_eq!(r.status, status, "unexpected status; body: {}", r.text());
+    let ct = r.header("content-type").unwrap_or_default();
+    assert!(ct.starts_with("application/scim+json"), "content type {ct:?}; body: {}", r.text());
+    r.json()
+}
+
+/// Asserts a SCIM error answer: status, media type, the Error schema, `status` as a string, a
+/// non-empty `detail`, and the `scimType` when one is given. Returns the body.
+pub fn expect_scim_error(r: &Resp, status: u16, scim_type: Option<&str>) -> Value {
+    let v = expect_scim(r, status);
+    assert_eq!(v["schemas"], serde_json::json!([ERROR_URN]), "{v}");
+    assert_eq!(v["status"], serde_json::json!(status.to_string()), "{v}");
+    assert!(v["detail"].as_str().is_some_and(|d| !d.trim().is_empty()), "{v}");
+    if let Some(t) = scim_type {
+        assert_eq!(v["scimType"], t, "{v}");
+    }
+    v
+}
+
+/// Asserts a ListResponse with integer counters and returns (totalResults, Resources).
+pub fn expect_list(r: &Resp) -> (u64, Vec<Value>) {
+    let v = expect_scim(r, 200);
+    assert_eq!(v["schemas"], serde_json::json!([LIST_RESPONSE_URN]), "{v}");
+    for k in ["totalResults", "startIndex", "itemsPerPage"] {
+        assert!(v[k].is_u64(), "{k} is not an integer: {v}");
+    }
+    let resources = v["Resources"].as_array().cloned().unwrap_or_default();
+    assert_eq!(v["itemsPerPage"].as_u64().unwrap(), resources.len() as u64, "{v}");
+    (v["totalResults"].as_u64().unwrap(), resources)
 }

@@ -4,6 +4,7 @@
 
 mod auth;
 mod edge;
+mod ops;
 // The harness serves every module; not each uses every helper.
 #[allow(dead_code)]
 mod harness;

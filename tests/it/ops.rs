@@ -1,0 +1,199 @@
+//! Operations: the systemd notify protocol (READY, WATCHDOG from the self-probe, STOPPING) against a
+//! test socket, TLS reload on SIGHUP, online backup while writing, restore from a backup, and the
+//! schema version rules.
+
+use crate::harness::{Opts, Server, TempDir, cli};
+use serde_json::json;
+use std::os::unix::net::UnixDatagram;
+use std::time::{Duration, Instant};
+
+fn user(n: usize) -> serde_json::Value {
+    json!({"userName": format!("ops{n}@example.com"), "name": {"givenName": "O", "familyName": format!("{n}")}})
+}
+
+/// Collects notify datagrams until `want` is seen or the deadline passes.
+fn read_until(sock: &UnixDatagram, want: &str, within: Duration) -> Vec<String> {
+    let deadline = Instant::now() + within;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 512];
+    while Instant::now() < deadline {
+        sock.set_read_timeout(Some(
+            deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(1)),
+        ))
+        .unwrap();
+        match sock.recv(&mut buf) {
+            Ok(n) => {
+                let msg = String::from_utf8_lossy(&buf[..n]).into_owned();
+                let done = msg.contains(want);
+                seen.push(msg);
+                if done {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    seen
+}
+
+fn notify_server(tls: bool) -> (Server, UnixDatagram, TempDir) {
+    let sock_dir = TempDir::new();
+    let path = sock_dir.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&path).unwrap();
+    let s = Server::start_with(Opts {
+        tls,
+        lab: Some("example.com"),
+        env: vec![
+            ("NOTIFY_SOCKET".into(), path.display().to_string()),
+            ("WATCHDOG_USEC".into(), "300000".into()),
+        ],
+        ..Opts::default()
+    });
+    (s, sock, sock_dir)
+}
+
+#[test]
+fn systemd_notify_ready_watchdog_stopping() {
+    let (mut s, sock, _dir) = notify_server(false);
+    let seen = read_until(&sock, "READY=1", Duration::from_secs(5));
+    assert!(seen.iter().any(|m| m == "READY=1"), "{seen:?}");
+    // The watchdog pings come from a real probe of the listener, every WATCHDOG_USEC/2.
+    let seen = read_until(&sock, "WATCHDOG=1", Duration::from_secs(3));
+    assert!(seen.iter().any(|m| m == "WATCHDOG=1"), "{seen:?}");
+    let seen = read_until(&sock, "WATCHDOG=1", Duration::from_secs(3));
+    assert!(seen.iter().any(|m| m == "WATCHDOG=1"), "{seen:?}");
+    assert_eq!(s.stop(), Some(0));
+    let seen = read_until(&sock, "STOPPING=1", Duration::from_secs(3));
+    assert!(seen.iter().any(|m| m == "STOPPING=1"), "{seen:?}");
+    assert!(!s.log().contains("self-probe"), "the probe failed:\n{}", s.log());
+}
+
+#[test]
+fn watchdog_probe_works_over_tls() {
+    let (s, sock, _dir) = notify_server(true);
+    let seen = read_until(&sock, "WATCHDOG=1", Duration::from_secs(5));
+    assert!(seen.iter().any(|m| m == "WATCHDOG=1"), "{seen:?}\n{}", s.log());
+}
+
+#[test]
+fn sighup_reloads_the_certificate_without_dropping_service() {
+    let s = Server::start_with(Opts { tls: true, lab: Some("example.com"), ..Opts::default() });
+    let mut kept = s.client(s.scim_addr);
+    assert_eq!(kept.send("GET", "/healthz", &[], None).status, 200);
+    // Replace the pair on disk with a new self-signed one, then SIGHUP.
+    let fresh = TempDir::new();
+    let (code, _, err) = cli(
+        &fresh.path().join("x.db"),
+        &["init", "--self-signed", "127.0.0.1", "--tls-dir", fresh.path().to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let tls_dir = s.dir.path().join("tls");
+    let old_cert = std::fs::read(tls_dir.join("cert.pem")).unwrap();
+    std::fs::copy(fresh.path().join("cert.pem"), tls_dir.join("cert.pem")).unwrap();
+    std::fs::copy(fresh.path().join("key.pem"), tls_dir.join("key.pem")).unwrap();
+    s.signal("HUP");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !s.log().contains("TLS certificate and key reloaded") {
+        assert!(Instant::now() < deadline, "no reload in the log:\n{}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The open connection keeps working; a client trusting only the old certificate is refused…
+    assert_eq!(kept.send("GET", "/healthz", &[], None).status, 200);
+    let mut old_trust = s.client(s.scim_addr);
+    let refused = old_trust.write_raw(b"GET /healthz HTTP/1.1\r\n\r\n").is_err()
+        || old_trust.read_response(false).is_err();
+    assert!(refused, "a new handshake still used the old certificate");
+    // …and one trusting the new certificate is served.
+    let new_client = Server::client_config_for(&tls_dir.join("cert.pem"));
+    let r = crate::harness::Client::connect(s.scim_addr, Some(new_client)).send("GET", "/healthz", &[], None);
+    assert_eq!(r.status, 200);
+    assert_ne!(old_cert, std::fs::read(tls_dir.join("cert.pem")).unwrap());
+    // A broken pair on SIGHUP keeps the working one in service.
+    std::fs::write(tls_dir.join("key.pem"), "not a key").unwrap();
+    s.signal("HUP");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !s.log().contains("TLS reload failed") {
+        assert!(Instant::now() < deadline, "no failure in the log:\n{}", s.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let new_client = Server::client_config_for(&tls_dir.join("cert.pem"));
+    let r = crate::harness::Client::connect(s.scim_addr, Some(new_client)).send("GET", "/healthz", &[], None);
+    assert_eq!(r.status, 200);
+}
+
+#[test]
+fn backup_while_writing_then_restore() {
+    let s = Server::start();
+    let writer = {
+        let base = s.base_path.clone();
+        let addr = s.scim_addr;
+        let token = s.scim_token.clone();
+        std::thread::spawn(move || {
+            let mut c = crate::harness::Client::connect(addr, None);
+            for n in 0..200 {
+                let r =
+                    c.send("POST", &format!("{base}/Users"), &crate::harness::auth(&token), Some(&user(n)));
+                assert_eq!(r.status, 201, "{}", r.text());
+            }
+        })
+    };
+    std::thread::sleep(Duration::from_millis(30));
+    let copy = s.dir.path().join("backup.db");
+    let (code, out, err) = cli(&s.db, &["backup", copy.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    writer.join().unwrap();
+    let (code, out, _) = cli(&copy, &["check"]);
+    assert_eq!(code, 0, "{out}");
+    // Backing up onto an existing file is refused.
+    let (code, _, err) = cli(&s.db, &["backup", copy.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("exists"));
+    // Restore: serve the copy; it holds a consistent prefix of the users and the same tokens.
+    let dir = TempDir::new();
+    let restored = dir.path().join("restored.db");
+    std::fs::copy(&copy, &restored).unwrap();
+    let args = vec![
+        "serve".to_string(),
+        "--db".into(),
+        restored.display().to_string(),
+        "--listen".into(),
+        "127.0.0.1:0".into(),
+        "--admin-listen".into(),
+        "127.0.0.1:0".into(),
+    ];
+    let mut r = Server::spawn(dir, restored, args, None);
+    r.scim_token = s.scim_token.clone();
+    let list = r.scim("GET", "/Users?count=0", None);
+    assert_eq!(list.status, 200, "the old token works on the restored file");
+    let total = list.json()["totalResults"].as_u64().unwrap();
+    assert!(total <= 200);
+    let created = r.scim("POST", "/Users", Some(&user(1000)));
+    assert_eq!(created.status, 201);
+}
+
+#[test]
+fn a_database_from_a_newer_scim_seat_is_refused() {
+    let dir = TempDir::new();
+    let db = dir.path().join("new.db");
+    let (code, _, _) = cli(&db, &["init"]);
+    assert_eq!(code, 0);
+    // Pretend a future version wrote the file.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let (code, _, err) = cli(&db, &["check"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("newer than this scim-seat"), "{err}");
+}
+
+#[test]
+fn a_foreign_sqlite_file_is_refused() {
+    let dir = TempDir::new();
+    let db = dir.path().join("other.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute_batch("CREATE TABLE t (x)").unwrap();
+    drop(conn);
+    let (code, _, err) = cli(&db, &["check"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not a scim-seat one"), "{err}");
+}

@@ -1,9 +1,14 @@
 //! SQLite storage: the only module with SQL.
 //!
-//! One file, WAL mode, `synchronous=FULL`, foreign keys on. Writes go through [`Store::write`]: one
-//! writer at a time, `BEGIN IMMEDIATE`, committed only when the closure returns `Ok` (rusqlite's
-//! `Transaction` rolls back when dropped uncommitted, including during a panic). Reads use a
-//! connection per worker ([`Store::reader`]) and run in parallel with the writer thanks to WAL.
+//! One file, WAL mode, `synchronous=FULL`, foreign keys on. Reads use a connection per worker
+//! ([`Store::reader`]) and run in parallel with the writer thanks to WAL.
+//!
+//! Writes go through [`Store::write`], one writer connection, with group commit: a durable commit
+//! costs one fsync, so writers that arrive while another is working join its transaction
+//! (`BEGIN IMMEDIATE`), each inside its own SAVEPOINT: a write whose closure fails (or panics) is
+//! rolled back alone. The last writer of the batch (no one else waiting, or the batch full) commits
+//! for all, and every writer of the batch returns only after that commit: nothing is acknowledged
+//! before it is durable, and a failed commit fails every write of the batch.
 //! The submodules hold the queries for one table family each; they take `&Connection`, so the
 //! same function serves a read connection and a write transaction.
 
@@ -15,9 +20,11 @@ pub mod tokens;
 pub mod users;
 
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 /// How long a connection waits on a lock held by another (e.g. a CLI command on the same file).
@@ -46,9 +53,40 @@ impl From<rusqlite::Error> for Error {
     }
 }
 
+/// Most writes one commit may carry (bounds the latency of the first one).
+const MAX_BATCH: usize = 64;
+
 pub struct Store {
     path: PathBuf,
-    writer: Mutex<Connection>,
+    writer: Mutex<Writer>,
+    /// Writers waiting for the writer lock: while some are, the holder leaves the commit to them.
+    waiting: AtomicUsize,
+    committed: Condvar,
+}
+
+struct Writer {
+    conn: Connection,
+    /// A batch transaction is open.
+    in_tx: bool,
+    /// Writes in the open batch.
+    batch_len: usize,
+    /// Number of the open (or last) batch.
+    batch: u64,
+    /// Outcome of each finished batch, kept for the batch's waiters: (batch, commit error).
+    last_commit: (u64, Option<Error>),
+}
+
+impl Writer {
+    fn commit(&mut self) {
+        let result = self.conn.execute_batch("COMMIT").map_err(Error::from);
+        if result.is_err() {
+            // COMMIT failed (e.g. disk full): the transaction may still be open; end it.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        self.in_tx = false;
+        self.batch_len = 0;
+        self.last_commit = (self.batch, result.err());
+    }
 }
 
 impl Store {
@@ -56,7 +94,12 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store> {
         let mut conn = connect(path, true)?;
         migrate::migrate(&mut conn)?;
-        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn) })
+        Ok(Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(Writer { conn, in_tx: false, batch_len: 0, batch: 0, last_commit: (0, None) }),
+            waiting: AtomicUsize::new(0),
+            committed: Condvar::new(),
+        })
     }
 
     /// Opens an existing database; refuses a path where no database exists.
@@ -80,19 +123,82 @@ impl Store {
         connect(&self.path, false)
     }
 
-    /// Runs `f` in one write transaction: all of it or none of it.
-    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+    /// Runs `f` as one atomic write: all of it or none of it, durable when this returns `Ok`.
+    pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        if !w.in_tx {
+            w.conn.execute_batch("BEGIN IMMEDIATE")?;
+            w.in_tx = true;
+            w.batch += 1;
+        }
+        let batch = w.batch;
+        w.batch_len += 1;
+        let out = match w.conn.execute_batch("SAVEPOINT write") {
+            Err(e) => Err(Error::from(e)),
+            Ok(()) => {
+                let conn = &w.conn;
+                let out = catch_unwind(AssertUnwindSafe(|| f(conn)));
+                let end = if matches!(out, Ok(Ok(_))) {
+                    "RELEASE write"
+                } else {
+                    "ROLLBACK TO write; RELEASE write"
+                };
+                if let Err(e) = w.conn.execute_batch(end) {
+                    // The savepoint could not be closed: abandon the whole batch.
+                    log::error!("closing a write savepoint failed: {e}");
+                    let _ = w.conn.execute_batch("ROLLBACK");
+                    w.in_tx = false;
+                    w.batch_len = 0;
+                    w.last_commit = (batch, Some(Error::from(e)));
+                    self.committed.notify_all();
+                }
+                match out {
+                    Ok(r) => r,
+                    Err(panic) => {
+                        self.finish_batch(w, batch);
+                        resume_unwind(panic);
+                    }
+                }
+            }
+        };
+        let failed = self.finish_batch(w, batch);
+        match (out, failed) {
+            (Ok(v), None) => Ok(v),
+            (Ok(_), Some(e)) => Err(e),
+            (Err(e), _) => Err(e),
+        }
     }
 
-    /// Runs `f` on the writer connection outside a transaction (backup, integrity check).
+    /// Commits the batch now, or leaves it to a writer that is waiting and waits for its commit.
+    /// Returns the commit error of `batch`, if any.
+    fn finish_batch(&self, mut w: std::sync::MutexGuard<'_, Writer>, batch: u64) -> Option<Error> {
+        if w.in_tx && w.batch == batch {
+            if self.waiting.load(Ordering::SeqCst) > 0 && w.batch_len < MAX_BATCH {
+                while w.in_tx && w.batch == batch {
+                    w = self.committed.wait(w).unwrap_or_else(|p| p.into_inner());
+                }
+            } else {
+                w.commit();
+                self.committed.notify_all();
+            }
+        }
+        match &w.last_commit {
+            (b, Some(e)) if *b == batch => Some(e.clone()),
+            _ => None,
+        }
+    }
+
+    /// Runs `f` on the writer connection outside any transaction (backup, integrity check); an
+    /// open batch is committed first.
     pub fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut conn = self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut conn)
+        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if w.in_tx {
+            w.commit();
+            self.committed.notify_all();
+        }
+        f(&mut w.conn)
     }
 }
 

@@ -34,11 +34,15 @@ impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
         if let rusqlite::Error::SqliteFailure(f, _) = &e {
             match f.code {
-                rusqlite::ErrorCode::DiskFull => {
-                    return Error::new(
+                rusqlite::ErrorCode::DiskFull | rusqlite::ErrorCode::SystemIoFailure => {
+                    log::error!("storage failure: {e}");
+                    let mut err = Error::new(
                         crate::error::Kind::Unavailable,
-                        "the disk is full: the change was not saved; free space and retry",
+                        "the server could not write to its disk (full or failing): the change was not saved; \
+                         retry later",
                     );
+                    err.retry_after = Some(30);
+                    return err;
                 }
                 rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked => {
                     return Error::new(

@@ -390,6 +390,36 @@ impl Client {
         Client { stream, buf: Vec::new() }
     }
 
+    /// A plain-HTTP connection, or `None` when nothing listens (a killed server).
+    pub fn try_connect(addr: SocketAddr) -> Option<Client> {
+        let tcp = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
+        tcp.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+        Some(Client { stream: Stream::Plain(tcp), buf: Vec::new() })
+    }
+
+    /// Like `send`, but an I/O failure (the server died) is an `Err`, not a panic.
+    pub fn try_send(
+        &mut self,
+        method: &str,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<&Value>,
+    ) -> std::io::Result<Resp> {
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: test\r\n");
+        for (n, v) in headers {
+            head.push_str(&format!("{n}: {v}\r\n"));
+        }
+        head.push_str(&format!(
+            "Content-Type: application/scim+json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        ));
+        self.stream.write_all(head.as_bytes())?;
+        self.stream.write_all(body.as_bytes())?;
+        self.stream.flush()?;
+        self.read_response(method == "HEAD")
+    }
+
     pub fn send(
         &mut self,
         method: &str,

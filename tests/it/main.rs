@@ -3,8 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod auth;
+mod durability;
 mod edge;
+mod entra;
+mod okta;
 mod ops;
+mod scim;
 // The harness serves every module; not each uses every helper.
 #[allow(dead_code)]
 mod harness;

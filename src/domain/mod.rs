@@ -15,7 +15,7 @@
 //! `crate::error::Error`. This module depends on nothing but std.
 //!
 //! The rules in plain language, with the decisions taken where the vendor documents are silent, are
-//! in `docs/seat-rules.md`.
+//! in the README's "Seat rules" section.
 
 /// Declares a closed set of values that travel as text (settings, rights): the enum, `as_str`, a
 /// case-insensitive `parse`, `ALL` and `allowed()` for error messages, and `Display`.

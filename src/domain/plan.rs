@@ -55,7 +55,7 @@
 //! removes a user from the plan only while DI is off.
 //!
 //! Decisions where the documents are silent are marked `Decision:` next to the rule and collected in
-//! docs/seat-rules.md.
+//! the README's "Seat rules" section.
 
 use super::roles::{HeldRole, RoleTable, target_seat};
 use super::seats::{

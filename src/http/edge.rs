@@ -643,6 +643,14 @@ fn check_head(raw: &[u8], limits: &Limits, peer: SocketAddr) -> Result<Head, Rej
     })
 }
 
+/// The head check as a pure function, for fuzzing and tools: checks one raw request head (request
+/// line, fields, blank line) under the default [`Limits`], as if sent from a fixed documentation
+/// address, and discards the head that would be forwarded. `Err` carries the answer the edge sends.
+pub fn check_request_head(raw: &[u8]) -> Result<(), Error> {
+    let peer = SocketAddr::from(([192, 0, 2, 1], 1));
+    check_head(raw, &Limits::default(), peer).map(|_| ()).map_err(|r| r.error)
+}
+
 fn truncate(s: &str) -> &str {
     match s.char_indices().nth(60) {
         Some((i, _)) => &s[..i],

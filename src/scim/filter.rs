@@ -192,6 +192,36 @@ impl Filter {
     /// When several conjuncts qualify, the most selective attribute wins (id, userName, externalId,
     /// emails.value, displayName), and among equals the leftmost.
     pub fn index_hint(&self) -> Option<IndexHint> {
+        self.index_hint_inner()
+    }
+
+    /// Whether the filter names the top-level attribute `name` anywhere (case-insensitive), so a
+    /// caller knows which parts of a resource evaluation needs (e.g. a group's members).
+    pub fn names_attribute(&self, name: &str) -> bool {
+        let mut stack = vec![self];
+        while let Some(f) = stack.pop() {
+            match f {
+                Filter::Compare { path, .. } | Filter::Present(path) => {
+                    if path.extension_urn().is_none() && path.attr.eq_ignore_ascii_case(name) {
+                        return true;
+                    }
+                }
+                Filter::ValuePath { path, .. } => {
+                    if path.extension_urn().is_none() && path.attr.eq_ignore_ascii_case(name) {
+                        return true;
+                    }
+                }
+                Filter::And(a, b) | Filter::Or(a, b) => {
+                    stack.push(a);
+                    stack.push(b);
+                }
+                Filter::Not(a) => stack.push(a),
+            }
+        }
+        false
+    }
+
+    fn index_hint_inner(&self) -> Option<IndexHint> {
         let mut best: Option<IndexHint> = None;
         let mut pending = vec![self];
         while let Some(node) = pending.pop() {
@@ -2115,6 +2145,16 @@ mod tests {
 
     fn some(attr: IndexedAttr, value: &str) -> Option<(IndexedAttr, String)> {
         Some((attr, value.to_string()))
+    }
+
+    #[test]
+    fn names_attribute_walks_the_whole_tree() {
+        let f = parse(r#"displayName eq "x" or not (members[value eq "1"])"#).unwrap();
+        assert!(f.names_attribute("members"));
+        assert!(f.names_attribute("DISPLAYNAME"));
+        assert!(!f.names_attribute("groups"));
+        let f = parse(r#"urn:ietf:params:scim:schemas:core:2.0:Group:members.value eq "1""#).unwrap();
+        assert!(f.names_attribute("members"));
     }
 
     #[test]

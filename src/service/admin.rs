@@ -7,7 +7,9 @@ use crate::domain::plan::{self as rules, Change, Code, Context, Preview, UserSta
 use crate::domain::roles::{self, AdminRight, RoleMapping, RoleTable};
 use crate::domain::seats::{FollowUp, PlanModel, Seat, Status};
 use crate::error::{Error, Result};
-use crate::service::seats::{self, Actor, DI_CHANGED_AT, GUARD_RESET_AT, GUARD_TRIPPED, Plan};
+use crate::service::seats::{
+    self, Actor, DI_CHANGED_AT, GUARD_RESET_AFTER_ID, GUARD_RESET_AT, GUARD_TRIPPED, Plan,
+};
 use crate::store::audit::{self, Event};
 use crate::store::users::{self, UserRow};
 use crate::store::{Store, groups, plan as plan_store};
@@ -269,17 +271,14 @@ pub fn list_users(conn: &Connection, query: &UserQuery) -> Result<Value> {
             }
         }
         if items.len() == limit {
-            next = items.last().and(Some(prev_seq(&items)));
+            // One more match exists: the page ends at the last item shown.
+            next = items.last().map(|(seq, _)| *seq);
             break;
         }
         items.push((u.seq, user_json(conn, &plan, &u)?));
     }
-    let next_cursor = next.flatten().map(|s| s.to_string());
+    let next_cursor = next.map(|s| s.to_string());
     Ok(json!({ "items": items.into_iter().map(|(_, v)| v).collect::<Vec<_>>(), "next_cursor": next_cursor }))
-}
-
-fn prev_seq(items: &[(i64, Value)]) -> Option<i64> {
-    items.last().map(|(s, _)| *s)
 }
 
 /// Removes a user from the plan (DI off) or a guest.
@@ -485,7 +484,7 @@ pub fn remove_domain(store: &Store, actor: &Actor, name: &str) -> Result<Value> 
 // ------------------------------------------------------------------------------------------------
 // DI switch, preview, reconcile, sweep
 
-fn preview_json(conn: &Connection, preview: &Preview<UserRow>, applied: bool) -> Result<Value> {
+fn preview_json(preview: &Preview<UserRow>, applied: bool) -> Value {
     let changes: Vec<Value> = preview
         .changes
         .iter()
@@ -505,14 +504,13 @@ fn preview_json(conn: &Connection, preview: &Preview<UserRow>, applied: bool) ->
         .iter()
         .map(|u| json!({ "user_id": u.id, "userName": u.user_name, "reason": "seat_limit" }))
         .collect();
-    let _ = conn;
-    Ok(json!({
+    json!({
         "changes": changes,
         "seat_limited": limited,
         "downgrades": preview.downgrades,
         "upgrades": preview.upgrades,
         "applied": applied,
-    }))
+    })
 }
 
 /// What the next update call of every directory-managed user would do, as if DI were on.
@@ -546,7 +544,7 @@ pub fn di_enable(store: &Store, actor: &Actor, force: bool, dry_run: bool) -> Re
     store.write(|tx| {
         let plan = seats::plan(tx)?;
         let preview = preview(tx, &plan)?;
-        let mut body = preview_json(tx, &preview, false)?;
+        let mut body = preview_json(&preview, false);
         if dry_run || plan.settings.di_enabled {
             body["enabled"] = Value::Bool(plan.settings.di_enabled);
             return Ok(body);
@@ -591,7 +589,7 @@ pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<Value> {
         let plan = seats::plan(tx)?;
         let preview = preview(tx, &plan)?;
         if dry_run {
-            return preview_json(tx, &preview, false);
+            return Ok(preview_json(&preview, false));
         }
         rules::check_reconcile_apply(&plan.settings).map_err(seats::refusal)?;
         for item in &preview.changes {
@@ -606,7 +604,7 @@ pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<Value> {
             u.last_modified = util::now_rfc3339_secs();
             users::update(tx, &u)?;
         }
-        preview_json(tx, &preview, true)
+        Ok(preview_json(&preview, true))
     })
 }
 
@@ -773,6 +771,9 @@ pub fn guard_reset(store: &Store, actor: &Actor) -> Result<Value> {
     store.write(|tx| {
         plan_store::set_setting(tx, GUARD_TRIPPED, "false")?;
         plan_store::set_setting(tx, GUARD_RESET_AT, &util::now_unix().to_string())?;
+        // Deprovisions up to now stop counting; the id (not the second) marks the boundary.
+        let last: i64 = tx.query_row("SELECT COALESCE(MAX(id), 0) FROM deprovisions", [], |r| r.get(0))?;
+        plan_store::set_setting(tx, GUARD_RESET_AFTER_ID, &last.to_string())?;
         audit_plan_event(
             tx,
             actor,

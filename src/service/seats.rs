@@ -21,6 +21,8 @@ use serde_json::Value;
 pub const STATE_PREFIX: &str = "state.";
 pub const GUARD_TRIPPED: &str = "state.deprovision_guard_tripped";
 pub const GUARD_RESET_AT: &str = "state.deprovision_guard_reset_at";
+/// The last deprovision counted before the guard's latest reset (later ones count again).
+pub const GUARD_RESET_AFTER_ID: &str = "state.deprovision_guard_reset_after_id";
 pub const DI_CHANGED_AT: &str = "state.di_changed_at";
 
 /// Who is acting, for the audit log.
@@ -316,10 +318,11 @@ fn guard_deprovision(conn: &Connection, plan: &Plan, u: &UserRow) -> Result<()> 
 /// SCIM deprovisions in the guard's window since its last reset.
 pub fn deprovisions_in_window(conn: &Connection, plan: &Plan, now: i64) -> Result<u64> {
     let window_start = now - (plan.settings.deprovision_guard.window_minutes as i64) * 60;
-    let reset_at: i64 = plan_store::setting(conn, GUARD_RESET_AT)?.and_then(|v| v.parse().ok()).unwrap_or(0);
+    let after_id: i64 =
+        plan_store::setting(conn, GUARD_RESET_AFTER_ID)?.and_then(|v| v.parse().ok()).unwrap_or(0);
     let n: i64 = conn.query_row(
-        "SELECT count(*) FROM deprovisions WHERE at_unix >= ?1 AND at_unix >= ?2",
-        rusqlite::params![window_start, reset_at],
+        "SELECT count(*) FROM deprovisions WHERE at_unix >= ?1 AND id > ?2",
+        rusqlite::params![window_start, after_id],
         |r| r.get(0),
     )?;
     Ok(n as u64)

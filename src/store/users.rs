@@ -226,10 +226,13 @@ pub fn roles(conn: &Connection, id: &str) -> Result<Vec<String>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Number of active users holding a member seat (for member_seat_limit).
+/// Active users holding a seat counted by member_seat_limit: a member seat, or a licence on legacy
+/// plans (where users have no seat) — the domain's `Snapshot::holds_member_seat`.
 pub fn members_in_use(conn: &Connection) -> Result<u64> {
     let n: i64 = conn
-        .prepare_cached("SELECT count(*) FROM users WHERE seat = 'member' AND status = 'active'")?
+        .prepare_cached(
+            "SELECT count(*) FROM users WHERE status = 'active' AND (seat = 'member' OR (seat IS NULL AND licensed = 1))",
+        )?
         .query_row([], |r| r.get(0))?;
     Ok(n as u64)
 }

@@ -2,7 +2,10 @@
 //! against the real binary over real HTTP(S) with a real SQLite file (see harness.rs).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin;
 mod auth;
+mod cli;
+mod di_rules;
 mod durability;
 mod edge;
 mod entra;

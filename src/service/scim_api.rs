@@ -302,7 +302,8 @@ fn render_user(app: &App, conn: &Connection, plan: &Plan, u: &UserRow) -> Result
         location: user_location(app, &u.id),
         version: version_tag(u.version),
     };
-    let view = seats::view(conn, plan, u)?;
+    let names: Vec<&str> = groups.iter().map(|g| g.display.as_str()).collect();
+    let view = seats::view(plan, u, &names);
     Ok(resource::render_user(&u.doc, &u.id, &meta, &groups, Some(&view)))
 }
 

@@ -135,12 +135,17 @@ pub fn put_state(u: &mut UserRow, s: &UserState) {
 /// The roles a user holds: its `roles` attribute and the groups it is in.
 pub fn held(conn: &Connection, plan: &Plan, u: &UserRow) -> Result<Vec<HeldRole>> {
     let groups: Vec<String> = groups::of_user(conn, &u.id)?.into_iter().map(|(_, name)| name).collect();
-    Ok(roles::held_roles(
+    Ok(held_in(plan, u, &groups))
+}
+
+/// The roles a user holds, given the display names of its groups.
+pub fn held_in<S: AsRef<str>>(plan: &Plan, u: &UserRow, group_names: &[S]) -> Vec<HeldRole> {
+    roles::held_roles(
         &plan.roles,
         resource::role_values(&u.doc),
-        groups,
+        group_names.iter().map(AsRef::as_ref),
         plan.settings.role_group_prefix.as_deref(),
-    ))
+    )
 }
 
 fn snapshot_seat(s: &Option<rules::Snapshot>) -> Option<String> {
@@ -328,10 +333,10 @@ pub fn deprovisions_in_window(conn: &Connection, plan: &Plan, now: i64) -> Resul
     Ok(n as u64)
 }
 
-/// The read-only seat extension of a SCIM user.
-pub fn view(conn: &Connection, plan: &Plan, u: &UserRow) -> Result<SeatView> {
-    let held = held(conn, plan, u)?;
-    Ok(SeatView {
+/// The read-only seat extension of a SCIM user, given the display names of its groups.
+pub fn view<S: AsRef<str>>(plan: &Plan, u: &UserRow, group_names: &[S]) -> SeatView {
+    let held = held_in(plan, u, group_names);
+    SeatView {
         seat_type: match plan.settings.plan_model {
             PlanModel::UserModel => u.seat.clone(),
             PlanModel::Legacy => None,
@@ -340,7 +345,7 @@ pub fn view(conn: &Connection, plan: &Plan, u: &UserRow) -> Result<SeatView> {
         managed_by_directory: u.managed_by_directory,
         provisional_until: u.provisional_until.map(util::rfc3339),
         admin_roles: roles::admin_rights(&held, &plan.roles).iter().map(|r| r.as_str().to_string()).collect(),
-    })
+    }
 }
 
 /// 409 for a userName already taken, saying by whom.

@@ -118,16 +118,25 @@ pub fn verify(conn: &Connection, bearer: &str) -> Result<Option<TokenInfo>> {
     if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let row: Option<(Vec<u8>, Option<String>)> = conn
-        .prepare_cached("SELECT hash, revoked FROM tokens WHERE id = ?1")?
-        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+    let row = conn
+        .prepare_cached(
+            "SELECT hash, id, name, scope, created, last_used, revoked FROM tokens WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            let hash: Vec<u8> = r.get(0)?;
+            let scope: String = r.get(3)?;
+            let info = (r.get(1)?, r.get(2)?, scope, r.get(4)?, r.get(5)?, r.get(6)?);
+            Ok((hash, info))
+        })
         .optional()?;
-    let Some((hash, revoked)) = row else { return Ok(None) };
+    let Some((hash, (id, name, scope, created, last_used, revoked))) = row else { return Ok(None) };
     let matches = util::constant_time_eq(&util::sha256(secret.as_bytes()), &hash);
+    let revoked: Option<String> = revoked;
     if !matches || revoked.is_some() {
         return Ok(None);
     }
-    get(conn, id).map(Some)
+    let scope = Scope::parse(&scope)?;
+    Ok(Some(TokenInfo { id, name, scope, created, last_used, revoked }))
 }
 
 /// Records the last use, at most once a minute per token, so reads stay reads most of the time.

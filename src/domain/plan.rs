@@ -1373,7 +1373,7 @@ pub fn utc_timestamp(secs: i64) -> String {
 
 /// Days since 1970-01-01 -> (year, month, day): count 400-year eras of 146,097 days from 0000-03-01,
 /// so the leap day falls at the end of each computed year.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let shifted = days + 719_468; // days from 0000-03-01 to 1970-01-01
     let era = shifted.div_euclid(146_097);
     let day_of_era = shifted.rem_euclid(146_097);

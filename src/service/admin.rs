@@ -23,24 +23,7 @@ pub const MAX_LIMIT: usize = 1000;
 pub const DEFAULT_LIMIT: usize = 100;
 
 fn audit_plan_event(conn: &Connection, actor: &Actor, action: &str, reason: String) -> Result<()> {
-    audit::insert(
-        conn,
-        &Event {
-            id: 0,
-            at: util::now_rfc3339(),
-            actor: actor.name.clone(),
-            source: actor.source.to_string(),
-            action: action.to_string(),
-            user_id: None,
-            before_seat: None,
-            before_status: None,
-            after_seat: None,
-            after_status: None,
-            reason: Some(reason),
-            request_id: actor.request_id.clone(),
-        },
-    )?;
-    Ok(())
+    seats::audit(conn, actor, action, None, None, None, &reason)
 }
 
 fn context<'a>(conn: &Connection, plan: &'a Plan) -> Result<Context<'a>> {
@@ -391,32 +374,12 @@ pub fn add_guest(store: &Store, actor: &Actor, body: &Value) -> Result<Value> {
                 format!("\"{email}\" is already a user of this plan (id {})", existing.id),
             ));
         }
-        let now = util::now_rfc3339_secs();
         let mut doc = json!({ "userName": email, "emails": [{ "value": email, "primary": true }] });
         if let Some(d) = display {
             doc["displayName"] = Value::from(d);
         }
-        let mut u = UserRow {
-            id: util::uuid()?,
-            seq: 0,
-            user_name: email.to_string(),
-            external_id: None,
-            display_name: display.map(str::to_string),
-            primary_email: Some(email.to_lowercase()),
-            doc,
-            version: 1,
-            status: "active".into(),
-            seat: None,
-            licensed: false,
-            is_guest: true,
-            managed_by_directory: false,
-            manual_seat: false,
-            scim_deleted: false,
-            provisional_until: None,
-            first_sign_in: None,
-            created: now.clone(),
-            last_modified: now,
-        };
+        let mut u = UserRow::new(util::uuid()?, doc, util::now_rfc3339_secs());
+        u.derive_columns(Some(email.to_lowercase()));
         seats::apply(tx, actor, &mut u, &rules::new_guest())?;
         u.seq = users::insert(tx, &u)?;
         users::set_emails(tx, &u.id, &[email.to_string()])?;

@@ -510,10 +510,8 @@ fn visible_group(conn: &Connection, id: &str) -> Result<GroupRow> {
 
 /// The columns derived from a canonical document.
 fn derive_columns(u: &mut UserRow) {
-    u.user_name = u.doc.get("userName").and_then(Value::as_str).unwrap_or_default().to_string();
-    u.external_id = u.doc.get("externalId").and_then(Value::as_str).map(str::to_string);
-    u.display_name = u.doc.get("displayName").and_then(Value::as_str).map(str::to_string);
-    u.primary_email = resource::primary_email(&u.doc);
+    let email = resource::primary_email(&u.doc);
+    u.derive_columns(email);
 }
 
 fn save_indexes(conn: &Connection, u: &UserRow) -> Result<()> {
@@ -528,28 +526,7 @@ fn create_user(app: &App, ctx: &Ctx<'_>) -> Result<Response> {
     let (body, version, id) = app.store.write(|tx| {
         let plan = seats::plan(tx)?;
         plan.require_scim_writes()?;
-        let now = util::now_rfc3339_secs();
-        let mut u = UserRow {
-            id: util::uuid()?,
-            seq: 0,
-            user_name: String::new(),
-            external_id: None,
-            display_name: None,
-            primary_email: None,
-            doc,
-            version: 1,
-            status: "active".into(),
-            seat: None,
-            licensed: false,
-            is_guest: false,
-            managed_by_directory: true,
-            manual_seat: false,
-            scim_deleted: false,
-            provisional_until: None,
-            first_sign_in: None,
-            created: now.clone(),
-            last_modified: now,
-        };
+        let mut u = UserRow::new(util::uuid()?, doc, util::now_rfc3339_secs());
         derive_columns(&mut u);
         plan.check_domain(tx, &u)?;
         if let Some(existing) = users::by_user_name(tx, &u.user_name)? {

@@ -156,8 +156,16 @@ fn snapshot_status(s: &Option<rules::Snapshot>) -> Option<String> {
     s.map(|s| if s.status == Status::Active { "active" } else { "deactivated" }.to_string())
 }
 
-/// Writes one audit event for a change.
-pub fn audit_change(conn: &Connection, actor: &Actor, user_id: &str, change: &Change) -> Result<()> {
+/// The one audit writer: an event for `user_id` (or the plan, when `None`) with before/after.
+pub fn audit(
+    conn: &Connection,
+    actor: &Actor,
+    action: &str,
+    user_id: Option<&str>,
+    before: Option<rules::Snapshot>,
+    after: Option<rules::Snapshot>,
+    reason: &str,
+) -> Result<()> {
     audit::insert(
         conn,
         &Event {
@@ -165,17 +173,30 @@ pub fn audit_change(conn: &Connection, actor: &Actor, user_id: &str, change: &Ch
             at: util::now_rfc3339(),
             actor: actor.name.clone(),
             source: actor.source.to_string(),
-            action: change.reason.code.as_str().to_string(),
-            user_id: Some(user_id.to_string()),
-            before_seat: snapshot_seat(&change.from),
-            before_status: snapshot_status(&change.from),
-            after_seat: snapshot_seat(&change.to),
-            after_status: snapshot_status(&change.to),
-            reason: Some(change.reason.detail.clone()),
+            action: action.to_string(),
+            user_id: user_id.map(str::to_string),
+            before_seat: snapshot_seat(&before),
+            before_status: snapshot_status(&before),
+            after_seat: snapshot_seat(&after),
+            after_status: snapshot_status(&after),
+            reason: Some(reason.to_string()),
             request_id: actor.request_id.clone(),
         },
     )?;
     Ok(())
+}
+
+/// Writes one audit event for a change of a user's seat or status.
+pub fn audit_change(conn: &Connection, actor: &Actor, user_id: &str, change: &Change) -> Result<()> {
+    audit(
+        conn,
+        actor,
+        change.reason.code.as_str(),
+        Some(user_id),
+        change.from,
+        change.to,
+        &change.reason.detail,
+    )
 }
 
 /// Writes an event that changed nothing (a `seat_limit`), with before = after.

@@ -28,6 +28,43 @@ pub struct UserRow {
     pub last_modified: String,
 }
 
+impl UserRow {
+    /// A new active user with this id and document, created now (`now` at whole seconds); the
+    /// caller derives the columns from the document and lets the seat rules set the state.
+    pub fn new(id: String, doc: serde_json::Value, now: String) -> UserRow {
+        UserRow {
+            id,
+            seq: 0,
+            user_name: String::new(),
+            external_id: None,
+            display_name: None,
+            primary_email: None,
+            doc,
+            version: 1,
+            status: "active".into(),
+            seat: None,
+            licensed: false,
+            is_guest: false,
+            managed_by_directory: true,
+            manual_seat: false,
+            scim_deleted: false,
+            provisional_until: None,
+            first_sign_in: None,
+            created: now.clone(),
+            last_modified: now,
+        }
+    }
+
+    /// The columns a document determines: userName, externalId, displayName, primary email.
+    pub fn derive_columns(&mut self, primary_email: Option<String>) {
+        let text = |k: &str| self.doc.get(k).and_then(serde_json::Value::as_str).map(str::to_string);
+        self.user_name = text("userName").unwrap_or_default();
+        self.external_id = text("externalId");
+        self.display_name = text("displayName");
+        self.primary_email = primary_email;
+    }
+}
+
 const COLUMNS: &str = "id, seq, user_name, external_id, display_name, primary_email, doc, version, status, \
     seat, licensed, is_guest, managed_by_directory, manual_seat, scim_deleted, provisional_until, \
     first_sign_in, created, last_modified";

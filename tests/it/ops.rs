@@ -197,3 +197,43 @@ fn a_foreign_sqlite_file_is_refused() {
     assert_eq!(code, 1);
     assert!(err.contains("not a scim-seat one"), "{err}");
 }
+
+#[test]
+fn a_world_readable_key_is_warned_about_at_start() {
+    let dir = TempDir::new();
+    let tls = dir.path().join("tls");
+    let (code, _, err) = cli(
+        &dir.path().join("c.db"),
+        &["init", "--self-signed", "127.0.0.1", "--tls-dir", tls.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(tls.join("key.pem"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let db = dir.path().join("s.db");
+    let args: Vec<String> = [
+        "serve",
+        "--db",
+        db.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+        "--admin-listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        tls.join("cert.pem").to_str().unwrap(),
+        "--tls-key",
+        tls.join("key.pem").to_str().unwrap(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let client = Server::client_config_for(&tls.join("cert.pem"));
+    let s = Server::spawn(dir, db, args, Some(client));
+    assert!(s.log().contains("readable by group or others"), "{}", s.log());
+    // The key written by `init --self-signed` itself is private.
+    let (code, _, _) = cli(
+        &s.dir.path().join("d.db"),
+        &["init", "--self-signed", "127.0.0.1", "--tls-dir", s.dir.path().join("t2").to_str().unwrap()],
+    );
+    assert_eq!(code, 0);
+    let mode = std::fs::metadata(s.dir.path().join("t2/key.pem")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}

@@ -353,10 +353,10 @@ impl Relay<'_> {
         }
         self.buf.drain(..total);
         let pipelined = std::mem::take(&mut self.buf);
-        let relayed = self.relay_answer(conn, &head.method);
+        let relayed = self.relay_answer(conn, &head.method, head.keep_alive);
         self.buf = pipelined;
-        let backend_keeps = relayed?;
-        Ok(head.keep_alive && backend_keeps)
+        relayed?;
+        Ok(head.keep_alive)
     }
 
     fn backend(&mut self) -> Result<&mut UnixStream, Step> {
@@ -445,7 +445,7 @@ impl Relay<'_> {
 
     /// Reads the backend's answer into the buffer and writes it to the client. `Ok(false)` when the
     /// backend closes the connection after it.
-    fn relay_answer(&mut self, conn: &mut Conn, method: &str) -> Result<bool, Step> {
+    fn relay_answer(&mut self, conn: &mut Conn, method: &str, keep_alive: bool) -> Result<bool, Step> {
         let Some(backend) = self.backend.as_mut() else { return Err(Step::Done) };
         self.buf.clear();
         let mut chunk = [0u8; 16384];
@@ -478,12 +478,23 @@ impl Relay<'_> {
                 Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
             }
         }
-        conn.write_all(&self.buf[..head_end + body_len]).map_err(|_| Step::Done)?;
-        self.buf.clear();
-        if info.close {
-            self.backend = None;
+        // The backend always closes; the client's connection follows what the client asked for.
+        let mut head: Vec<u8> = Vec::with_capacity(head_end + 24);
+        for line in self.buf[..head_end - 2].split_inclusive(|b| *b == b'\n') {
+            if !line.get(..11).is_some_and(|n| n.eq_ignore_ascii_case(b"connection:")) {
+                head.extend_from_slice(line);
+            }
         }
-        Ok(!info.close)
+        if !keep_alive {
+            head.extend_from_slice(b"Connection: close\r\n");
+        }
+        head.extend_from_slice(b"\r\n");
+        conn.write_all(&head)
+            .and_then(|()| conn.write_all(&self.buf[head_end..head_end + body_len]))
+            .map_err(|_| Step::Done)?;
+        self.buf.clear();
+        self.backend = None;
+        Ok(!info.close || keep_alive)
     }
 }
 
@@ -601,6 +612,7 @@ fn check_head(raw: &[u8], limits: &Limits, peer: SocketAddr) -> Result<Head, Rej
                 } else if v.split(',').any(|t| t.trim() == "keep-alive") {
                     connection_close = false;
                 }
+                continue;
             }
             "expect" => {
                 if value.eq_ignore_ascii_case("100-continue") {
@@ -630,6 +642,10 @@ fn check_head(raw: &[u8], limits: &Limits, peer: SocketAddr) -> Result<Head, Rej
             "chunked request bodies are not accepted: send Content-Length",
         ));
     }
+    // One backend connection per exchange: tiny_http 0.12's task pool can queue a new connection's
+    // task behind long-lived ones (a woken thread still counts as idle), so backend connections must
+    // never outlive a request, or a fresh client could wait until another client disconnects.
+    forward.extend_from_slice(b"Connection: close\r\n");
     forward.extend_from_slice(b"X-Forwarded-For: ");
     forward.extend_from_slice(peer.ip().to_string().as_bytes());
     forward.extend_from_slice(b"\r\n\r\n");

@@ -41,9 +41,29 @@ pub struct App {
     request_seq: AtomicU64,
 }
 
-/// Per-worker state.
+/// Per-worker state: a read connection and the plan (settings and role table) as last read.
 pub struct Worker {
     pub read: Connection,
+    plan: Option<(i64, seats::Plan)>,
+}
+
+impl Worker {
+    /// The plan, re-read only when some connection (this process's writer, or a CLI on the same
+    /// file) has committed since it was last read (`PRAGMA data_version`).
+    /// Returns the read connection beside it, so callers can use both.
+    pub fn plan(&mut self) -> Result<(&Connection, &seats::Plan)> {
+        let version: i64 = self.read.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let stale = !matches!(&self.plan, Some((v, _)) if *v == version);
+        if stale {
+            self.plan = Some((version, seats::plan(&self.read)?));
+        }
+        let plan = self
+            .plan
+            .as_ref()
+            .map(|(_, p)| p)
+            .ok_or_else(|| Error::internal("the plan could not be read"))?;
+        Ok((&self.read, plan))
+    }
 }
 
 /// What a handler knows about the request it serves.
@@ -68,7 +88,7 @@ impl App {
     }
 
     pub fn worker(&self) -> Result<Worker> {
-        Ok(Worker { read: self.store.reader()? })
+        Ok(Worker { read: self.store.reader()?, plan: None })
     }
 
     fn request_id(&self) -> String {

@@ -82,13 +82,19 @@ pub fn route(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, Res
                     .ok_or_else(|| Error::not_found(format!("no schema \"{}\"", rest[1])))
             }),
         ),
-        // Searching across resource types from the root (RFC 7644 §3.4.3) is not offered.
-        ("", 0) | (".search", 1) => (
+        // Searching across resource types from the root (RFC 7644 §3.4.3) is not offered (501, as
+        // for /Bulk); the root itself is no resource.
+        (".search", 1) if m == "POST" => (
             "/.search",
             Err(Error::new(
                 Kind::NotImplemented,
                 "searching from the root is not supported: query /Users or /Groups (or POST /Users/.search)",
             )),
+        ),
+        (".search", 1) => ("/.search", Err(not_allowed("POST"))),
+        ("", 0) => (
+            "/",
+            Err(Error::new(Kind::MethodNotAllowed, "the SCIM root is not a resource: use /Users or /Groups")),
         ),
         ("bulk", 1) => (
             "/Bulk",
@@ -401,11 +407,10 @@ fn page_of<T>(items: Vec<T>, p: &ListParams) -> Vec<T> {
 }
 
 /// A list or search: never 404; stable order (creation order, or sortBy then creation order).
-fn list(app: &App, w: &Worker, res: Resource, p: &ListParams) -> Result<Response> {
-    let conn = &w.read;
-    let plan = seats::plan(conn)?;
+fn list(app: &App, w: &mut Worker, res: Resource, p: &ListParams) -> Result<Response> {
+    let (conn, plan) = w.plan()?;
     let (resources, total) = match res {
-        Resource::Users => list_users(app, conn, &plan, p)?,
+        Resource::Users => list_users(app, conn, plan, p)?,
         Resource::Groups => list_groups(app, conn, p)?,
     };
     let resources = resources.into_iter().map(|r| p.project(r)).collect();
@@ -540,14 +545,14 @@ fn create_user(app: &App, ctx: &Ctx<'_>) -> Result<Response> {
     Ok(resource_response(201, &projection.project(body), version, Some(user_location(app, &id))))
 }
 
-fn get_user(app: &App, w: &Worker, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+fn get_user(app: &App, w: &mut Worker, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
     let projection = projection_of(ctx)?;
     let u = visible_user(&w.read, id)?;
     if not_modified(ctx, u.version) {
         return Ok(Response::empty(304).header("ETag", version_tag(u.version)));
     }
-    let plan = seats::plan(&w.read)?;
-    let body = render_user(app, &w.read, &plan, &u)?;
+    let (conn, plan) = w.plan()?;
+    let body = render_user(app, conn, plan, &u)?;
     Ok(resource_response(200, &projection.project(body), u.version, None))
 }
 

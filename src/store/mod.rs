@@ -29,6 +29,10 @@ use std::time::Duration;
 
 /// How long a connection waits on a lock held by another (e.g. a CLI command on the same file).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Page cache of the writer connection, KiB. The operating system's page cache serves the rest.
+const WRITER_CACHE_KIB: i64 = 8192;
+/// Page cache of each reader connection, KiB: there is one reader per worker, so this bounds memory.
+const READER_CACHE_KIB: i64 = 2048;
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
@@ -206,9 +210,10 @@ impl Store {
     }
 }
 
-fn connect(path: &Path, create: bool) -> Result<Connection> {
+/// A connection: the writer (which may create the file) or a reader.
+fn connect(path: &Path, writer: bool) -> Result<Connection> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if create {
+    if writer {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
     let conn = Connection::open_with_flags(path, flags)
@@ -217,9 +222,9 @@ fn connect(path: &Path, create: bool) -> Result<Connection> {
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
-         PRAGMA foreign_keys = ON;
-         PRAGMA cache_size = -16000;",
+         PRAGMA foreign_keys = ON;",
     )?;
+    conn.pragma_update(None, "cache_size", -(if writer { WRITER_CACHE_KIB } else { READER_CACHE_KIB }))?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }

@@ -147,7 +147,8 @@ pub fn scim_by_email(conn: &Connection, v: &str) -> Result<Vec<UserRow>> {
     )
 }
 
-/// A page of SCIM-visible users in creation order, and the total.
+/// A page of SCIM-visible users in creation order, and the total. The page's rows are found in the
+/// covering index `users_scim_order`, so a deep OFFSET does not read the rows it skips.
 pub fn scim_page(conn: &Connection, offset: usize, limit: usize) -> Result<(Vec<UserRow>, usize)> {
     let total: i64 = conn
         .prepare_cached("SELECT count(*) FROM users WHERE is_guest = 0 AND scim_deleted = 0")?
@@ -158,7 +159,8 @@ pub fn scim_page(conn: &Connection, offset: usize, limit: usize) -> Result<(Vec<
         query_users(
             conn,
             &format!(
-                "SELECT {COLUMNS} FROM users WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq LIMIT ?1 OFFSET ?2"
+                "SELECT {COLUMNS} FROM users WHERE rowid IN (SELECT rowid FROM users INDEXED BY users_scim_order \
+                 WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq LIMIT ?1 OFFSET ?2) ORDER BY seq"
             ),
             params![limit as i64, offset as i64],
         )?

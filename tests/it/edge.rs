@@ -228,3 +228,34 @@ fn sigterm_exits_zero_and_database_checks_ok() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("schema version 1"));
 }
+
+#[test]
+fn a_burst_of_new_connections_is_answered_at_once() {
+    // Regression: with long-lived backend connections, tiny_http's task pool could leave the first
+    // request of a new connection waiting until another client disconnected.
+    let s = Server::start();
+    let mut kept: Vec<Client> = Vec::new();
+    for _round in 0..6 {
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let addr = s.scim_addr;
+                std::thread::spawn(move || {
+                    let mut c = Client::connect(addr, None);
+                    let started = Instant::now();
+                    let r = c.send("GET", "/healthz", &[], None);
+                    (r.status, started.elapsed(), c)
+                })
+            })
+            .collect();
+        for t in threads {
+            let (status, took, c) = t.join().unwrap();
+            assert_eq!(status, 200);
+            assert!(took < Duration::from_millis(500), "a first request waited {took:?}");
+            kept.push(c);
+        }
+    }
+    // The kept-alive connections still work.
+    for c in kept.iter_mut().take(8) {
+        assert_eq!(c.send("GET", "/healthz", &[], None).status, 200);
+    }
+}

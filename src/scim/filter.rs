@@ -626,7 +626,8 @@ fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
     s.chars().flat_map(char::to_lowercase)
 }
 
-fn parse_bool(s: &str) -> Option<bool> {
+/// `true`/`false` in any case: the one reading of string booleans (Entra sends `"True"`).
+pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     if s.eq_ignore_ascii_case("true") {
         Some(true)
     } else if s.eq_ignore_ascii_case("false") {

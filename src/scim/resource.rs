@@ -91,16 +91,7 @@ pub(crate) fn key_ci(map: &Map<String, Value>, key: &str) -> Option<String> {
 pub(crate) fn bool_of(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
-        Value::String(s) => {
-            let s = s.trim();
-            if s.eq_ignore_ascii_case("true") {
-                Some(true)
-            } else if s.eq_ignore_ascii_case("false") {
-                Some(false)
-            } else {
-                None
-            }
-        }
+        Value::String(s) => super::filter::parse_bool(s.trim()),
         _ => None,
     }
 }

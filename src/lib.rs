@@ -6,6 +6,7 @@
 //! pure protocol, `store` is the only SQL, `http` is the only socket code, and `service` joins them.
 
 pub mod app;
+pub mod base;
 pub mod cli;
 pub mod domain;
 pub mod error;

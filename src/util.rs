@@ -2,6 +2,7 @@
 //! secrets, SHA-256, constant-time comparison. The clock and the random generator are read here and
 //! only here, so the pure layers receive times and ids as values.
 
+use crate::base::calendar;
 use ring::rand::{SecureRandom, SystemRandom};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -15,98 +16,14 @@ pub fn now_unix() -> i64 {
     now_ms() / 1000
 }
 
-/// `2026-11-23T10:00:00.123Z` for a time in milliseconds since the epoch.
-pub fn rfc3339_ms(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let millis = ms.rem_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
-}
-
-/// `2026-11-23T10:00:00Z` for unix seconds.
-pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
-}
-
 /// The current time as RFC 3339 with milliseconds.
 pub fn now_rfc3339() -> String {
-    rfc3339_ms(now_ms())
+    calendar::rfc3339_ms(now_ms())
 }
 
 /// The current time as RFC 3339 at whole seconds (resource `meta` times).
 pub fn now_rfc3339_secs() -> String {
-    rfc3339(now_unix())
-}
-
-/// Parses `YYYY-MM-DD[THH:MM:SS[.fff][Z|+HH:MM]]` into unix seconds (for `since=` filters).
-pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = s.get(r)?;
-        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
-    };
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) {
-        return None;
-    }
-    let mut secs = days_from_civil(y, mo, d) * 86_400;
-    if b.len() > 10 {
-        if b.len() < 19 || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
-            return None;
-        }
-        let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-        if h > 23 || mi > 59 || se > 60 {
-            return None;
-        }
-        secs += h * 3600 + mi * 60 + se;
-        let mut rest = &s[19..];
-        if let Some(frac) = rest.strip_prefix('.') {
-            let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-            if digits == 0 {
-                return None;
-            }
-            rest = &frac[digits..];
-        }
-        match rest {
-            "" | "Z" | "z" => {}
-            _ => {
-                let sign = match rest.as_bytes().first() {
-                    Some(b'+') => 1,
-                    Some(b'-') => -1,
-                    _ => return None,
-                };
-                let tz = &rest[1..];
-                if tz.len() != 5 || tz.as_bytes()[2] != b':' {
-                    return None;
-                }
-                let oh: i64 = tz[0..2].parse().ok()?;
-                let om: i64 = tz[3..5].parse().ok()?;
-                secs -= sign * (oh * 3600 + om * 60);
-            }
-        }
-    }
-    Some(secs)
-}
-
-// Days since 1970-01-01 -> date is the domain's (pure, std only); this is its inverse.
-use crate::domain::plan::civil_from_days;
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    calendar::rfc3339(now_unix())
 }
 
 /// Fills `buf` from the operating system's random generator.
@@ -157,21 +74,6 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_and_parses_rfc3339() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339_ms(1_795_435_200_123), "2026-11-23T12:00:00.123Z");
-        for t in [0, 951_782_400, 1_795_435_200, 4_102_444_799] {
-            assert_eq!(parse_rfc3339(&rfc3339(t)), Some(t));
-        }
-        assert_eq!(parse_rfc3339("2026-11-23"), Some(1_795_392_000));
-        assert_eq!(parse_rfc3339("2026-11-23T12:00:00.5+01:00"), Some(1_795_435_200 - 3600));
-        assert_eq!(parse_rfc3339("2026-13-01"), None);
-        assert_eq!(parse_rfc3339("yesterday"), None);
-        assert_eq!(parse_rfc3339("2026-11-22T08:00"), None);
-    }
 
     #[test]
     fn uuid_has_version_4_shape() {

@@ -932,7 +932,7 @@ pub fn qualifying_action(state: &UserState, ctx: &Context) -> Result<Outcome, Re
         format!(
             "qualifying action (created a sheet, report or dashboard): viewer becomes provisional member until \
              {} (auto_upgrade on, provisional_review_days {days})",
-            utc_timestamp(until)
+            crate::base::calendar::rfc3339(until)
         ),
     ))
 }
@@ -968,7 +968,7 @@ pub fn review_expiry(state: &UserState, ctx: &Context) -> Outcome {
     let mut next = state.clone();
     next.put_seat(Seat::Viewer);
     next.manual_seat = false;
-    let ended = state.provisional_until.map(utc_timestamp).unwrap_or_default();
+    let ended = state.provisional_until.map(crate::base::calendar::rfc3339).unwrap_or_default();
     Outcome::step(
         state,
         next,
@@ -1312,7 +1312,10 @@ pub fn explain(state: &UserState, held: &[HeldRole], table: &RoleTable, ctx: &Co
     } else if state.seat == Some(Seat::ProvisionalMember) && target == TargetSeat::Viewer {
         let end = match (state.provisional_until, settings.provisional_on_expiry) {
             (Some(until), OnExpiry::Downgrade) => {
-                format!("at the end of the review period ({}) the user becomes viewer", utc_timestamp(until))
+                format!(
+                    "at the end of the review period ({}) the user becomes viewer",
+                    crate::base::calendar::rfc3339(until)
+                )
             }
             (_, OnExpiry::Keep) => {
                 "provisional_on_expiry = keep, so it stays until an admin changes the seat".into()
@@ -1352,38 +1355,6 @@ pub fn explain(state: &UserState, held: &[HeldRole], table: &RoleTable, ctx: &Co
         ));
     }
     explanation(reasons)
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Time, for the sentences people read
-// ---------------------------------------------------------------------------------------------------
-
-/// `YYYY-MM-DDTHH:MM:SSZ` for unix seconds (UTC, proleptic Gregorian calendar).
-pub fn utc_timestamp(secs: i64) -> String {
-    let days = secs.div_euclid(SECONDS_PER_DAY);
-    let second_of_day = secs.rem_euclid(SECONDS_PER_DAY);
-    let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        second_of_day / 3600,
-        second_of_day % 3600 / 60,
-        second_of_day % 60
-    )
-}
-
-/// Days since 1970-01-01 -> (year, month, day): count 400-year eras of 146,097 days from 0000-03-01,
-/// so the leap day falls at the end of each computed year.
-pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let shifted = days + 719_468; // days from 0000-03-01 to 1970-01-01
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 { month_from_march + 3 } else { month_from_march - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]
@@ -2409,16 +2380,5 @@ mod tests {
         assert_eq!(legacy_user(false).snapshot().describe(), "unlicensed");
         assert_eq!(deactivated().snapshot().describe(), "deactivated");
         assert_eq!(Viewer.label(BaseSeatLabel::Contributor), "Contributor");
-    }
-
-    #[test]
-    fn utc_timestamps_for_details() {
-        assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
-        assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(utc_timestamp(NOW), "2023-11-14T22:13:20Z");
-        assert_eq!(utc_timestamp(-1), "1969-12-31T23:59:59Z");
-        assert_eq!(utc_timestamp(4_107_542_399), "2100-02-28T23:59:59Z");
-        assert!(!utc_timestamp(i64::MAX).is_empty());
-        assert!(!utc_timestamp(i64::MIN).is_empty());
     }
 }

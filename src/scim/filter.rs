@@ -38,6 +38,7 @@
 //! - Nesting depth: each `(...)`, `not (...)` and `[...]` is one level, and so is each chain of `and`s
 //!   or of `or`s, however long (`a and b or c` is two levels).
 
+use crate::base::text::{fold_case, folded, parse_bool};
 use crate::error::{Error, Result};
 use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
@@ -169,15 +170,6 @@ pub fn parse_path(input: &str) -> Result<PatchPath> {
 /// Whether values of this attribute compare case-sensitively (RFC 7643 `caseExact`).
 pub fn case_exact(path: &AttrPath) -> bool {
     exact_parts(path.urn.as_deref(), &path.attr, path.sub.as_deref())
-}
-
-/// The case folding behind every comparison of a value that is not caseExact. A store index that
-/// answers [`IndexHint`]s of such attributes must fold with this same function.
-///
-/// Each character is lowercased on its own (no context rule like `str::to_lowercase`'s final sigma),
-/// so that equality and ordering can fold lazily, character by character, and agree with this.
-pub fn fold_case(s: &str) -> String {
-    folded(s).collect()
 }
 
 impl Filter {
@@ -619,21 +611,6 @@ fn compare_scalar(have: &Value, op: CompareOp, want: &Value, exact: bool) -> boo
                 _ => order.is_le(),
             }
         }
-    }
-}
-
-fn folded(s: &str) -> impl Iterator<Item = char> + '_ {
-    s.chars().flat_map(char::to_lowercase)
-}
-
-/// `true`/`false` in any case: the one reading of string booleans (Entra sends `"True"`).
-pub(crate) fn parse_bool(s: &str) -> Option<bool> {
-    if s.eq_ignore_ascii_case("true") {
-        Some(true)
-    } else if s.eq_ignore_ascii_case("false") {
-        Some(false)
-    } else {
-        None
     }
 }
 

@@ -11,7 +11,6 @@
 //! This module does not decide uniqueness, ids, times or versions (the caller passes them in), nor
 //! the seat: it only reports the role values a user document carries.
 
-use super::filter;
 use super::schema::{self, AttrDef, AttrType, Mutability, Resolved};
 use super::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, SEAT_USER_SCHEMA, USER_SCHEMA};
 use crate::error::{Error, Result};
@@ -91,7 +90,7 @@ pub(crate) fn key_ci(map: &Map<String, Value>, key: &str) -> Option<String> {
 pub(crate) fn bool_of(v: &Value) -> Option<bool> {
     match v {
         Value::Bool(b) => Some(*b),
-        Value::String(s) => super::filter::parse_bool(s.trim()),
+        Value::String(s) => crate::base::text::parse_bool(s.trim()),
         _ => None,
     }
 }
@@ -864,7 +863,7 @@ fn prune(map: &mut Map<String, Value>) {
 
 /// The key to sort a rendered resource by `attr` (RFC 7644 §3.4.2.3): the attribute's value, or for
 /// a multi-valued attribute the primary (else first) element's `value` or named sub-attribute;
-/// case-folded with [`filter::fold_case`] unless the attribute is caseExact. `None` when the
+/// case-folded with [`crate::base::text::fold_case`] unless the attribute is caseExact. `None` when the
 /// resource has no such value (the caller sorts those last, as the RFC asks).
 pub fn sort_key(resource: &Value, attr: &str) -> Option<String> {
     let obj = resource.as_object()?;
@@ -907,7 +906,7 @@ pub fn sort_key(resource: &Value, attr: &str) -> Option<String> {
         },
         _ => false,
     };
-    Some(if exact { text } else { filter::fold_case(&text) })
+    Some(if exact { text } else { crate::base::text::fold_case(&text) })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -976,13 +975,13 @@ fn email_values(doc: &Value) -> Vec<(&str, Option<&Map<String, Value>>)> {
         .collect()
 }
 
-/// Every email address of a user document, trimmed and case-folded with [`filter::fold_case`] (the
+/// Every email address of a user document, trimmed and case-folded with [`crate::base::text::fold_case`] (the
 /// folding filters compare with), without duplicates: the keys of the email index.
 pub fn emails(doc: &Value) -> Vec<String> {
     let mut seen = HashSet::new();
     let mut out = Vec::new();
     for (s, _) in email_values(doc) {
-        let lower = filter::fold_case(s);
+        let lower = crate::base::text::fold_case(s);
         if seen.insert(lower.clone()) {
             out.push(lower);
         }

@@ -3,6 +3,7 @@
 //! events, and returns the JSON the admin API answers (the CLI prints the same JSON with `--json`,
 //! or a readable form of it). Every seat rule comes from `domain::plan` through `service::seats`.
 
+use crate::base::calendar;
 use crate::domain::plan::{self as rules, Change, Code, Context, Preview, UserState};
 use crate::domain::roles::{self, AdminRight, RoleMapping, RoleTable};
 use crate::domain::seats::{FollowUp, PlanModel, Seat, Status};
@@ -190,10 +191,10 @@ pub fn user_json(conn: &Connection, plan: &Plan, u: &UserRow) -> Result<Value> {
         "last_modified": u.last_modified,
     });
     if let Some(t) = u.provisional_until {
-        v["provisional_until"] = Value::from(util::rfc3339(t));
+        v["provisional_until"] = Value::from(calendar::rfc3339(t));
     }
     if let Some(t) = u.first_sign_in {
-        v["first_sign_in"] = Value::from(util::rfc3339(t));
+        v["first_sign_in"] = Value::from(calendar::rfc3339(t));
     }
     Ok(v)
 }
@@ -232,7 +233,7 @@ pub fn list_users(conn: &Connection, query: &UserQuery) -> Result<Value> {
         Seat::parse(s).map_err(|e| Error::invalid_value(e.to_string()))?;
     }
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let q = query.q.as_deref().map(crate::scim::filter::fold_case);
+    let q = query.q.as_deref().map(crate::base::text::fold_case);
     let mut items = Vec::new();
     let mut next = None;
     for u in users::all(conn)?.into_iter().filter(|u| query.cursor.is_none_or(|c| u.seq > c)) {
@@ -243,7 +244,7 @@ pub fn list_users(conn: &Connection, query: &UserQuery) -> Result<Value> {
         }
         if let Some(q) = &q {
             let hay = [Some(&u.user_name), u.display_name.as_ref(), u.primary_email.as_ref()];
-            if !hay.iter().flatten().any(|h| crate::scim::filter::fold_case(h).contains(q.as_str())) {
+            if !hay.iter().flatten().any(|h| crate::base::text::fold_case(h).contains(q.as_str())) {
                 continue;
             }
         }
@@ -703,8 +704,8 @@ pub fn audit_events(
     limit: Option<usize>,
 ) -> Result<Value> {
     let since = match since {
-        Some(s) => Some(util::rfc3339_ms(
-            util::parse_rfc3339(s).ok_or_else(|| {
+        Some(s) => Some(calendar::rfc3339_ms(
+            calendar::parse_rfc3339(s).ok_or_else(|| {
                 Error::invalid_value(format!(
                     "since must be a date or time like 2026-11-23T10:00:00Z, not \"{s}\""
                 ))
@@ -726,7 +727,7 @@ pub fn guard_status(conn: &Connection) -> Result<Value> {
         "deprovisions_in_window": seats::deprovisions_in_window(conn, &plan, util::now_unix())?,
         "max": plan.settings.deprovision_guard.max,
         "window_minutes": plan.settings.deprovision_guard.window_minutes,
-        "last_reset": plan_store::setting(conn, GUARD_RESET_AT)?.and_then(|s| s.parse::<i64>().ok()).map(util::rfc3339),
+        "last_reset": plan_store::setting(conn, GUARD_RESET_AT)?.and_then(|s| s.parse::<i64>().ok()).map(calendar::rfc3339),
     }))
 }
 

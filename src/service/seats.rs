@@ -3,6 +3,7 @@
 //! its audit events in the caller's transaction. SCIM, the admin API, the CLI and the sweep all come
 //! through here, so every change of a seat or status is audited the same way.
 
+use crate::base::calendar;
 use crate::domain::plan::{
     self as rules, Change, Context, Outcome, Reason, Refusal, RefusalKind, ScimDelete, UserState,
 };
@@ -364,7 +365,7 @@ pub fn view<S: AsRef<str>>(plan: &Plan, u: &UserRow, group_names: &[S]) -> SeatV
         },
         status: u.status.clone(),
         managed_by_directory: u.managed_by_directory,
-        provisional_until: u.provisional_until.map(util::rfc3339),
+        provisional_until: u.provisional_until.map(calendar::rfc3339),
         admin_roles: roles::admin_rights(&held, &plan.roles).iter().map(|r| r.as_str().to_string()).collect(),
     }
 }

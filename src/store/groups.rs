@@ -2,8 +2,8 @@
 //! O(changed members) whatever the group's size, and reading a group without members never touches
 //! the memberships table.
 
+use crate::base::text::fold_case as fold;
 use crate::error::{Error, Result};
-use crate::scim::filter::fold_case as fold;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,8 +1,8 @@
 //! Users: the SCIM document and the columns beside it (indexes, seat, status), their emails and the
 //! role values of their `roles` attribute.
 
+use crate::base::text::fold_case as fold;
 use crate::error::{Error, Result};
-use crate::scim::filter::fold_case as fold;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 #[derive(Debug, Clone, PartialEq)]

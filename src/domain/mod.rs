@@ -4,15 +4,20 @@
 //! ([`seats`]), the role table and how role values and group names turn into a target seat
 //! ([`roles`]), and every transition of a user's seat or status: SCIM update calls, deprovisioning,
 //! reactivation, manual seat changes by an admin, system events (qualifying action, sign-in, review
-//! expiry), the DI-enable preview, reconcile and explain ([`plan`]). Each transition returns the new
-//! state plus at most one [`plan::Change`] carrying a reason code and a sentence for a person, so the
+//! expiry), the DI-enable preview, reconcile and explain ([`rules`]). Each transition returns the new
+//! state plus at most one [`rules::Change`] carrying a reason code and a sentence for a person, so the
 //! caller writes exactly one audit event per change of seat or status.
+//!
+//! A word on "plan": Smartsheet's *plan* is the customer's subscription with its settings (`seats`
+//! holds those settings); the rules that change a user's seat within it are [`rules`], not "plan";
+//! `store::plan` is where the settings are stored.
 //!
 //! What domain does not own: storage (SQL lives in `store`), protocol (SCIM JSON, roles in their many
 //! carrier shapes and PATCH dialects live in `scim`), transport, the clock and identifiers. Time comes
 //! in as unix seconds, users are named by whatever key the caller uses, and refusals are small values
-//! ([`plan::Refusal`], [`seats::SettingError`], [`roles::RoleTableError`]) that `service` maps onto
-//! `crate::error::Error`. This module depends on nothing but std.
+//! ([`rules::Refusal`], [`seats::SettingError`], [`roles::RoleTableError`]) that `service` maps onto
+//! `crate::error::Error`. This module depends on nothing but std and `crate::base` (the pure,
+//! std-only leaf with the calendar and the text rules).
 //!
 //! The rules in plain language, with the decisions taken where the vendor documents are silent, are
 //! in the README's "Seat rules" section.
@@ -61,6 +66,9 @@ macro_rules! text_enum {
     };
 }
 
-pub mod plan;
 pub mod roles;
+pub mod rules;
 pub mod seats;
+
+// TODO(merge): remove once callers use domain::rules
+pub use self::rules as plan;

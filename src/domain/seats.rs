@@ -7,7 +7,7 @@
 //! rendered to text for the admin API, the CLI (`settings set KEY VALUE`) and the store's rows.
 //!
 //! Does not own: any rule that moves a seat (that is `plan`), how settings are stored, or the DI
-//! switch itself: `di_enabled` is read here but changed only through `plan::check_di_enable`'s guard.
+//! switch itself: `di_enabled` is read here but changed only through `rules::check_di_enable`'s guard.
 
 use std::fmt;
 
@@ -205,7 +205,7 @@ pub const MAX_GUARD_WINDOW_MINUTES: u64 = 7 * 24 * 60;
 pub const MAX_ROLE_GROUP_PREFIX: usize = 200;
 
 /// The deprovision guard: more than `max` SCIM deactivations or deletes within `window_minutes`
-/// trips a breaker (see `plan::check_deprovision_guard`).
+/// trips a breaker (see `rules::check_deprovision_guard`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeprovisionGuard {
     pub max: u64,
@@ -265,7 +265,7 @@ impl Default for Settings {
 /// What a caller must do after a setting changed, beyond storing it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FollowUp {
-    /// `plan_model` switched: run `plan::switch_plan_model(state, to)` once for every user, in the
+    /// `plan_model` switched: run `rules::switch_plan_model(state, to)` once for every user, in the
     /// same transaction (legacy -> user_model maps licensed to member and unlicensed to viewer).
     MapUsersToPlanModel(PlanModel),
 }

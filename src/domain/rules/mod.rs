@@ -1,4 +1,4 @@
-//! Plan: a user's current state and the seat its roles ask for -> the change to make, with its reason.
+//! Rules: a user's current state and the seat its roles ask for -> the change to make, with its reason.
 //!
 //! This module is the one implementation of every change of a user's seat or status. The SCIM sync,
 //! the admin API, the CLI, the provisional sweep, the DI-enable preview, reconcile and explain all call

@@ -1,4 +1,4 @@
--- scim-seat schema, version 1 (PRAGMA user_version = 1).
+-- scim-seat schema, version 2 (PRAGMA user_version = 2).
 --
 -- This file is the whole current schema. store/migrate.rs applies it to a new database and sets
 -- user_version; later changes are numbered migrations in store/migrate.rs that bring an older file
@@ -84,11 +84,24 @@ CREATE TABLE role_mappings (
     position       INTEGER NOT NULL
 );
 
--- Plan settings, one row per key, values as text (domain::seats::Settings parses them).
+-- Plan settings, one row per key; a missing key holds its default (domain::seats::Settings). The
+-- value keeps the type its key takes: 0/1 for booleans, integers, text, NULL for none.
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
+    value ANY
+) STRICT;
+
+-- The plan's own state, one row: when `init` ran, when DI last switched, the deprovision guard's
+-- breaker (tripped, last reset, and the last deprovision before it, after which they count again).
+CREATE TABLE plan_state (
+    id                   INTEGER PRIMARY KEY CHECK (id = 1),
+    initialised_at       TEXT,
+    di_changed_at        TEXT,
+    guard_tripped        INTEGER NOT NULL DEFAULT 0 CHECK (guard_tripped IN (0, 1)),
+    guard_reset_at       INTEGER,
+    guard_reset_after_id INTEGER NOT NULL DEFAULT 0
+) STRICT;
+INSERT INTO plan_state (id) VALUES (1);
 
 -- Validated domains: a SCIM create must use one (unless enforce_domains is off).
 CREATE TABLE domains (

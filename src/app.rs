@@ -5,15 +5,18 @@ use crate::cli::{
     BackupArgs, Cli, Command, DiCommand, DomainCommand, InitArgs, JsonArgs, ReportCommand, SeatCommand,
     ServeArgs, SettingsCommand, TokenCommand, UsersCommand,
 };
+use crate::domain::seats::SettingValue;
 use crate::error::{Error, Result};
-use crate::http::edge::{Edge, EdgeStats, Limits, Surface};
-use crate::http::server;
+use crate::http::Surface;
+use crate::http::edge::{Edge, EdgeStats, Limits};
+use crate::http::server::{self, Response};
 use crate::http::tls::TlsState;
-use crate::service::admin::{self, UserQuery};
+use crate::service::admin::{self, users::UserQuery};
 use crate::service::seats::Actor;
+use crate::service::views::View;
 use crate::service::{App, ServiceConfig};
 use crate::store::tokens::{self, NewToken, Scope};
-use crate::store::{self, Store, plan};
+use crate::store::{Store, domains, settings, state};
 use serde_json::json;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -51,17 +54,17 @@ fn dispatch(command: Command) -> Result<i32> {
         Command::Users(cmd) => users(cmd),
         Command::Seat(SeatCommand::Set { db, id, seat, reason, json }) => {
             let store = Store::open_existing(&db.db)?;
-            emit(&admin::set_seat(&store, &Actor::cli(), &id, &seat, reason.as_deref())?, json)
+            emit(&admin::users::set_seat(&store, &Actor::cli(), &id, seat, reason.as_deref())?, json)
         }
         Command::Domain(cmd) => domain(cmd),
         Command::Settings(cmd) => settings(cmd),
         Command::Reconcile(args) => {
             let store = Store::open_existing(&args.db.db)?;
-            emit(&admin::reconcile(&store, &Actor::cli(), !args.apply)?, args.json)
+            emit(&admin::reconcile::reconcile(&store, &Actor::cli(), !args.apply)?, args.json)
         }
         Command::Report(ReportCommand::Users { db, out }) => {
             let store = Store::open_existing(&db.db)?;
-            let csv = admin::users_csv(&store.reader()?)?;
+            let csv = admin::reports::users_csv(&store.reader()?)?;
             match out {
                 Some(path) => {
                     std::fs::write(&path, csv)?;
@@ -73,17 +76,17 @@ fn dispatch(command: Command) -> Result<i32> {
         }
         Command::Sweep(args) => {
             let store = Store::open_existing(&args.db.db)?;
-            emit(&admin::sweep(&store, &Actor::cli())?, args.json)
+            emit(&admin::reconcile::sweep(&store, &Actor::cli())?, args.json)
         }
     }
 }
 
-/// Prints an operation's result: its JSON with `--json`, else a readable form.
-fn emit(v: &serde_json::Value, as_json: bool) -> Result<i32> {
+/// Prints an operation's answer: its JSON with `--json`, else a readable form.
+fn emit(view: &impl View, as_json: bool) -> Result<i32> {
     if as_json {
-        println!("{v}");
+        println!("{}", view.json());
     } else {
-        print!("{}", crate::output::human(v));
+        print!("{}", crate::output::human(&view.json()));
     }
     Ok(0)
 }
@@ -92,7 +95,7 @@ fn di(cmd: DiCommand) -> Result<i32> {
     match cmd {
         DiCommand::Enable { db, force, dry_run, json } => {
             let store = Store::open_existing(&db.db)?;
-            match admin::di_enable(&store, &Actor::cli(), force, dry_run) {
+            match admin::di::enable(&store, &Actor::cli(), force, dry_run) {
                 Ok(v) => emit(&v, json),
                 Err(e) => {
                     // Show the preview the refusal is about, then fail.
@@ -108,10 +111,10 @@ fn di(cmd: DiCommand) -> Result<i32> {
             }
         }
         DiCommand::Disable(args) => {
-            emit(&admin::di_disable(&Store::open_existing(&args.db.db)?, &Actor::cli())?, args.json)
+            emit(&admin::di::disable(&Store::open_existing(&args.db.db)?, &Actor::cli())?, args.json)
         }
         DiCommand::Status(args) => {
-            emit(&admin::di_status(&Store::open_existing(&args.db.db)?.reader()?)?, args.json)
+            emit(&admin::di::status(&Store::open_existing(&args.db.db)?.reader()?)?, args.json)
         }
     }
 }
@@ -123,19 +126,25 @@ fn users(cmd: UsersCommand) -> Result<i32> {
             let query =
                 UserQuery { status, seat, q, include_pending, cursor: None, limit: Some(admin::MAX_LIMIT) };
             let conn = store.reader()?;
-            let mut page = admin::list_users(&conn, &query)?;
-            let mut items = page["items"].as_array().cloned().unwrap_or_default();
-            while let Some(cursor) = page["next_cursor"].as_str().and_then(|c| c.parse().ok()) {
-                page = admin::list_users(&conn, &UserQuery { cursor: Some(cursor), ..query.clone() })?;
-                items.extend(page["items"].as_array().cloned().unwrap_or_default());
+            let mut page = admin::users::list(&conn, &query)?;
+            let mut items = std::mem::take(&mut page.items);
+            while let Some(cursor) = page.next_cursor.as_deref().and_then(|c| c.parse().ok()) {
+                page = admin::users::list(&conn, &UserQuery { cursor: Some(cursor), ..query.clone() })?;
+                items.append(&mut page.items);
             }
-            emit(&json!({ "items": items, "next_cursor": null }), json)
+            let all = crate::service::views::Page { items, next_cursor: None };
+            if json {
+                println!("{}", all.json());
+            } else {
+                print!("{}", crate::output::user_table(&all.items));
+            }
+            Ok(0)
         }
         UsersCommand::Show { db, id, json } => {
-            emit(&admin::user(&Store::open_existing(&db.db)?.reader()?, &id)?, json)
+            emit(&admin::users::get(&Store::open_existing(&db.db)?.reader()?, &id)?, json)
         }
         UsersCommand::Explain { db, id, json } => {
-            emit(&admin::explain(&Store::open_existing(&db.db)?.reader()?, &id)?, json)
+            emit(&admin::users::explain(&Store::open_existing(&db.db)?.reader()?, &id)?, json)
         }
     }
 }
@@ -143,13 +152,13 @@ fn users(cmd: UsersCommand) -> Result<i32> {
 fn domain(cmd: DomainCommand) -> Result<i32> {
     match cmd {
         DomainCommand::Add { db, name, json } => {
-            emit(&admin::add_domain(&Store::open_existing(&db.db)?, &Actor::cli(), &name)?, json)
+            emit(&admin::domains::add(&Store::open_existing(&db.db)?, &Actor::cli(), &name)?, json)
         }
         DomainCommand::Verify { db, name, json } => {
-            emit(&admin::verify_domain(&Store::open_existing(&db.db)?, &Actor::cli(), &name)?, json)
+            emit(&admin::domains::verify(&Store::open_existing(&db.db)?, &Actor::cli(), &name)?, json)
         }
         DomainCommand::List(args) => {
-            emit(&admin::domains(&Store::open_existing(&args.db.db)?.reader()?)?, args.json)
+            emit(&admin::domains::list(&Store::open_existing(&args.db.db)?.reader()?)?, args.json)
         }
     }
 }
@@ -157,11 +166,25 @@ fn domain(cmd: DomainCommand) -> Result<i32> {
 fn settings(cmd: SettingsCommand) -> Result<i32> {
     match cmd {
         SettingsCommand::Show(args) => {
-            emit(&admin::settings(&Store::open_existing(&args.db.db)?.reader()?)?, args.json)
+            emit(&admin::settings::get(&Store::open_existing(&args.db.db)?.reader()?)?, args.json)
         }
         SettingsCommand::Set { db, key, value, json } => {
             let store = Store::open_existing(&db.db)?;
-            emit(&admin::set_settings(&store, &Actor::cli(), &[(key, value)])?, json)
+            let value = key
+                .parse_text(&value)
+                .map_err(|e| Error::invalid_value(e.to_string()).with_code(e.code()))?;
+            emit(&admin::settings::set(&store, &Actor::cli(), &[(key.as_str().to_string(), value)])?, json)
+        }
+        SettingsCommand::Unset { db, key, json } => {
+            let store = Store::open_existing(&db.db)?;
+            emit(
+                &admin::settings::set(
+                    &store,
+                    &Actor::cli(),
+                    &[(key.as_str().to_string(), SettingValue::Null)],
+                )?,
+                json,
+            )
         }
     }
 }
@@ -172,9 +195,9 @@ fn spawn_sweeper(app: Arc<App>, shutdown: Arc<AtomicBool>) -> std::io::Result<st
         let mut next = Instant::now();
         while !shutdown.load(Ordering::SeqCst) {
             if Instant::now() >= next {
-                match admin::sweep(&app.store, &Actor::system()) {
+                match admin::reconcile::sweep(&app.store, &Actor::system()) {
                     Ok(v) => {
-                        let n = v["changes"].as_array().map_or(0, Vec::len);
+                        let n = v.changes.len();
                         if n > 0 {
                             log::info!("provisional review sweep: {n} change(s)");
                         }
@@ -224,7 +247,7 @@ fn spawn_watchdog(
 /// Creates the first tokens (and, for a lab, validates the domain and turns DI on) in one transaction.
 fn initialise(store: &Store, lab: Option<&str>) -> Result<(NewToken, NewToken)> {
     store.write(|tx| {
-        if plan::is_initialised(tx)? {
+        if state::is_initialised(tx)? {
             return Err(Error::conflict(
                 "already_initialised",
                 format!(
@@ -236,10 +259,10 @@ fn initialise(store: &Store, lab: Option<&str>) -> Result<(NewToken, NewToken)> 
         let admin = tokens::create(tx, "initial admin", Scope::Admin)?;
         let scim = tokens::create(tx, "initial scim", Scope::Scim)?;
         if let Some(domain) = lab {
-            plan::add_domain(tx, domain, true)?;
-            plan::set_setting(tx, "di_enabled", "true")?;
+            domains::add(tx, domain, true)?;
+            settings::set(tx, crate::domain::seats::SettingKey::DiEnabled, &SettingValue::Bool(true))?;
         }
-        plan::set_setting(tx, "state.initialised_at", &crate::util::now_rfc3339())?;
+        state::set_initialised(tx, &crate::util::now_rfc3339())?;
         Ok((admin, scim))
     })
 }
@@ -255,7 +278,7 @@ fn print_tokens(admin: &NewToken, scim: &NewToken, as_json: bool) {
 
 fn init(args: InitArgs) -> Result<i32> {
     if let Some(domain) = &args.lab {
-        plan::normalize_domain(domain)?;
+        domains::normalize(domain)?;
     }
     let store = Store::open(&args.db.db)?;
     let (admin, scim) = initialise(&store, args.lab.as_deref())?;
@@ -272,14 +295,9 @@ fn init(args: InitArgs) -> Result<i32> {
 fn token(cmd: TokenCommand) -> Result<i32> {
     match cmd {
         TokenCommand::Create { db, scope, name, json } => {
-            let store = Store::open_existing(&db.db)?;
-            let scope = Scope::parse(&scope)?;
-            let t = store.write(|tx| tokens::create(tx, &name, scope))?;
+            let t = admin::tokens::create(&Store::open_existing(&db.db)?, &name, scope)?;
             if json {
-                println!(
-                    "{}",
-                    json!({"id": t.info.id, "name": t.info.name, "scope": scope.as_str(), "token": t.token})
-                );
+                println!("{}", t.json());
             } else {
                 println!(
                     "token {} ({}, scope {}) created; shown once:",
@@ -291,30 +309,17 @@ fn token(cmd: TokenCommand) -> Result<i32> {
             }
         }
         TokenCommand::List(args) => {
-            let store = Store::open_existing(&args.db.db)?;
-            let list = tokens::list(&store.reader()?)?;
+            let list = admin::tokens::list(&Store::open_existing(&args.db.db)?.reader()?)?;
             if args.json {
-                let items: Vec<_> = list.iter().map(token_json).collect();
-                println!("{}", json!({ "items": items, "next_cursor": null }));
+                println!("{}", list.json());
             } else {
-                println!("{:<18} {:<6} {:<9} {:<26} NAME", "ID", "SCOPE", "STATE", "LAST USED");
-                for t in &list {
-                    println!(
-                        "{:<18} {:<6} {:<9} {:<26} {}",
-                        t.id,
-                        t.scope.as_str(),
-                        if t.revoked.is_some() { "revoked" } else { "active" },
-                        t.last_used.as_deref().unwrap_or("never"),
-                        t.name
-                    );
-                }
+                print!("{}", crate::output::token_table(&list.items));
             }
         }
         TokenCommand::Revoke { db, id, json } => {
-            let store = Store::open_existing(&db.db)?;
-            let t = store.write(|tx| tokens::revoke(tx, &id))?;
+            let t = admin::tokens::revoke(&Store::open_existing(&db.db)?, &id)?;
             if json {
-                println!("{}", token_json(&t));
+                println!("{}", t.json());
             } else {
                 println!("token {} ({}) revoked", t.id, t.name);
             }
@@ -323,16 +328,9 @@ fn token(cmd: TokenCommand) -> Result<i32> {
     Ok(0)
 }
 
-pub fn token_json(t: &tokens::TokenInfo) -> serde_json::Value {
-    json!({
-        "id": t.id, "name": t.name, "scope": t.scope.as_str(), "created": t.created,
-        "last_used": t.last_used, "revoked": t.revoked,
-    })
-}
-
 fn check(args: JsonArgs) -> Result<i32> {
     let store = Store::open_existing(&args.db.db)?;
-    let (ok, problems, version) = store.with_writer(|c| store::check(c))?;
+    let crate::store::Check { ok, problems, schema_version: version } = store.check()?;
     if args.json {
         println!("{}", json!({ "ok": ok, "schema_version": version, "problems": problems }));
     } else if ok {
@@ -351,10 +349,7 @@ fn backup(args: BackupArgs) -> Result<i32> {
         return Err(Error::invalid_value(format!("{} exists; choose a new file", args.file.display())));
     }
     let store = Store::open_existing(&args.db.db)?;
-    store.with_writer(|c| {
-        c.backup(rusqlite::MAIN_DB, &args.file, None::<fn(rusqlite::backup::Progress)>)
-            .map_err(|e| Error::internal(format!("backup to {} failed: {e}", args.file.display())))
-    })?;
+    store.backup(&args.file)?;
     println!("backup written to {}", args.file.display());
     Ok(0)
 }
@@ -390,10 +385,10 @@ fn serve(args: ServeArgs) -> Result<i32> {
         }
     }
     if let Some(domain) = &args.lab {
-        plan::normalize_domain(domain)?;
+        domains::normalize(domain)?;
     }
     let store = Store::open(&args.db.db)?;
-    if !plan::is_initialised(&store.reader()?)? {
+    if !state::is_initialised(&store.reader()?)? {
         let (admin, scim) = initialise(&store, args.lab.as_deref())?;
         print_tokens(&admin, &scim, false);
     }
@@ -426,20 +421,17 @@ fn serve(args: ServeArgs) -> Result<i32> {
         (Surface::Scim, scim_listener, args.workers as usize),
         (Surface::Admin, admin_listener, ADMIN_WORKERS),
     ] {
-        let socket = socket_dir.join(format!("{surface:?}.sock").to_lowercase());
+        let socket = socket_dir.join(format!("{}.sock", surface.name()));
         let handler_app = Arc::clone(&app);
         let init_app = Arc::clone(&app);
         let (server, worker_handles) = server::start(
             &socket,
             workers,
-            &format!("{surface:?}").to_lowercase(),
+            surface,
             move || init_app.worker(),
             move |w: &mut Result<crate::service::Worker>, req| match w {
-                Ok(w) => match surface {
-                    Surface::Scim => handler_app.handle_scim(w, req),
-                    Surface::Admin => handler_app.handle_admin(w, req),
-                },
-                Err(e) => crate::service::error_response(req, e),
+                Ok(w) => handler_app.handle(w, req, surface),
+                Err(e) => Response::error(surface, e),
             },
         )?;
         let addr = listener.local_addr()?;

@@ -2,6 +2,8 @@
 //! environment-variable twin so a systemd `EnvironmentFile=` configures the service. What the user
 //! typed is validated into typed values here; app.rs acts on them.
 
+use crate::domain::seats::{Seat, SettingKey, Status};
+use crate::store::tokens::Scope;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -88,10 +90,12 @@ pub enum UsersCommand {
     List {
         #[command(flatten)]
         db: DbArg,
+        /// active or deactivated (any case).
         #[arg(long)]
-        status: Option<String>,
+        status: Option<Status>,
+        /// A seat type: viewer (also contributor), provisional_member, member, no_access, guest.
         #[arg(long)]
-        seat: Option<String>,
+        seat: Option<Seat>,
         /// Text to look for in userName, displayName or email.
         #[arg(long)]
         q: Option<String>,
@@ -125,7 +129,7 @@ pub enum SeatCommand {
         #[command(flatten)]
         db: DbArg,
         id: String,
-        seat: String,
+        seat: Seat,
         #[arg(long)]
         reason: Option<String>,
         #[arg(long)]
@@ -159,12 +163,20 @@ pub enum DomainCommand {
 pub enum SettingsCommand {
     /// Every plan setting.
     Show(JsonArgs),
-    /// Change one setting, e.g. `settings set auto_upgrade false`.
+    /// Change one setting, e.g. `settings set auto_upgrade false` (text is kept as typed).
     Set {
         #[command(flatten)]
         db: DbArg,
-        key: String,
+        key: SettingKey,
         value: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Clear an optional setting (member_seat_limit, role_group_prefix): null, its default.
+    Unset {
+        #[command(flatten)]
+        db: DbArg,
+        key: SettingKey,
         #[arg(long)]
         json: bool,
     },
@@ -235,8 +247,8 @@ pub enum TokenCommand {
         #[command(flatten)]
         db: DbArg,
         /// scim (for the IdP) or admin (for the admin API).
-        #[arg(long, value_parser = ["scim", "admin"])]
-        scope: String,
+        #[arg(long)]
+        scope: Scope,
         /// A name that tells people what the token is for.
         #[arg(long)]
         name: String,

@@ -71,13 +71,23 @@ pub struct Error {
     pub retry_after: Option<u64>,
     /// More fields for the admin error body (e.g. the DI-enable preview a refusal is about).
     pub extra: Option<Box<Value>>,
+    /// The methods a route accepts, for the `Allow` header of a 405.
+    pub allow: Option<String>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: Kind, detail: impl Into<String>) -> Error {
-        Error { kind, scim_type: None, code: None, detail: detail.into(), retry_after: None, extra: None }
+        Error {
+            kind,
+            scim_type: None,
+            code: None,
+            detail: detail.into(),
+            retry_after: None,
+            extra: None,
+            allow: None,
+        }
     }
 
     /// 400 with a scimType.
@@ -128,6 +138,14 @@ impl Error {
     }
     pub fn internal(detail: impl Into<String>) -> Error {
         Error::new(Kind::Internal, detail)
+    }
+
+    /// 405 naming the methods the route accepts (also sent as `Allow`).
+    pub fn method_not_allowed(allow: String) -> Error {
+        Error {
+            allow: Some(allow.clone()),
+            ..Error::new(Kind::MethodNotAllowed, format!("this route accepts {allow}"))
+        }
     }
 
     /// Adds fields to the admin error body (an object's keys are merged beside error and detail).

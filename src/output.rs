@@ -1,41 +1,53 @@
-//! Output for people: a readable rendering of the JSON an operation returns (the CLI prints the
-//! JSON itself with `--json`). Lists of users become a table; other objects become `key: value`
-//! lines, nested objects indented.
+//! Output for people. Lists print as tables from their types (users, tokens); other answers print
+//! as `key: value` lines of their JSON (the CLI prints the JSON itself with `--json`), nested
+//! objects indented.
 
+use crate::service::views::UserView;
+use crate::store::tokens::TokenInfo;
 use serde_json::Value;
 use std::fmt::Write;
 
 pub fn human(v: &Value) -> String {
     let mut out = String::new();
-    if let Some(items) = v.get("items").and_then(Value::as_array)
-        && items.iter().all(|i| i.get("userName").is_some() && i.get("status").is_some())
-    {
-        user_table(&mut out, items);
-        return out;
-    }
     write_value(&mut out, v, 0);
     out
 }
 
-fn user_table(out: &mut String, items: &[Value]) {
+/// Users, one line each.
+pub fn user_table(items: &[UserView]) -> String {
+    let mut out = String::new();
     let _ = writeln!(out, "{:<36}  {:<32}  {:<11}  {:<18}  DI", "ID", "USERNAME", "STATUS", "SEAT");
     for u in items {
-        let s = |k: &str| u.get(k).and_then(Value::as_str).unwrap_or("-").to_string();
-        let managed = if u.get("managed_by_directory").and_then(Value::as_bool).unwrap_or(false) {
-            "yes"
-        } else {
-            "no"
-        };
         let _ = writeln!(
             out,
-            "{:<36}  {:<32}  {:<11}  {:<18}  {managed}",
-            s("id"),
-            s("userName"),
-            s("status"),
-            s("seat")
+            "{:<36}  {:<32}  {:<11}  {:<18}  {}",
+            u.id,
+            u.user_name,
+            u.status.as_str(),
+            u.seat.map_or("-", |s| s.as_str()),
+            if u.managed_by_directory { "yes" } else { "no" }
         );
     }
     let _ = writeln!(out, "{} user(s)", items.len());
+    out
+}
+
+/// Tokens, one line each (never a secret: the list has none).
+pub fn token_table(items: &[TokenInfo]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<18} {:<6} {:<9} {:<26} NAME", "ID", "SCOPE", "STATE", "LAST USED");
+    for t in items {
+        let _ = writeln!(
+            out,
+            "{:<18} {:<6} {:<9} {:<26} {}",
+            t.id,
+            t.scope.as_str(),
+            if t.revoked.is_some() { "revoked" } else { "active" },
+            t.last_used.as_deref().unwrap_or("never"),
+            t.name
+        );
+    }
+    out
 }
 
 fn scalar(v: &Value) -> Option<String> {

@@ -10,7 +10,7 @@
 //!
 //! A word on "plan": Smartsheet's *plan* is the customer's subscription with its settings (`seats`
 //! holds those settings); the rules that change a user's seat within it are [`rules`], not "plan";
-//! `store::plan` is where the settings are stored.
+//! `store::settings` is where they are stored.
 //!
 //! What domain does not own: storage (SQL lives in `store`), protocol (SCIM JSON, roles in their many
 //! carrier shapes and PATCH dialects live in `scim`), transport, the clock and identifiers. Time comes
@@ -63,12 +63,17 @@ macro_rules! text_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        impl std::str::FromStr for $name {
+            type Err = String;
+            /// [`Self::parse`], with an error that names the value and the allowed ones.
+            fn from_str(text: &str) -> Result<$name, String> {
+                $name::parse(text).ok_or_else(|| format!("{text:?} is not known; allowed: {}", $name::allowed()))
+            }
+        }
     };
 }
 
 pub mod roles;
 pub mod rules;
 pub mod seats;
-
-// TODO(merge): remove once callers use domain::rules
-pub use self::rules as plan;

@@ -83,6 +83,13 @@ impl Seat {
     }
 }
 
+impl std::str::FromStr for Seat {
+    type Err = SeatParseError;
+    fn from_str(text: &str) -> Result<Seat, SeatParseError> {
+        Seat::parse(text)
+    }
+}
+
 impl fmt::Display for Seat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -197,6 +204,106 @@ text_enum! {
     }
 }
 
+/// The JSON type a setting takes: the admin API accepts exactly this type (a string stays a string,
+/// `null` clears an optional setting) and the store keeps the value with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingType {
+    Bool,
+    Number,
+    OptionalNumber,
+    /// One of a fixed set of names.
+    Choice,
+    OptionalText,
+}
+
+impl SettingType {
+    /// The type in words, for errors that name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SettingType::Bool => "a boolean (true or false)",
+            SettingType::Number => "a whole number",
+            SettingType::OptionalNumber => "a whole number, or null for none",
+            SettingType::Choice => "a string",
+            SettingType::OptionalText => "a string, or null for none",
+        }
+    }
+}
+
+/// A setting's value, typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SettingValue {
+    Null,
+    Bool(bool),
+    Number(u64),
+    Text(String),
+}
+
+impl fmt::Display for SettingValue {
+    /// The value as the audit log and the CLI show it (`none` for null).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingValue::Null => f.write_str("none"),
+            SettingValue::Bool(b) => write!(f, "{b}"),
+            SettingValue::Number(n) => write!(f, "{n}"),
+            SettingValue::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+impl SettingKey {
+    pub fn value_type(self) -> SettingType {
+        match self {
+            SettingKey::DiEnabled | SettingKey::AutoUpgrade | SettingKey::EnforceDomains => SettingType::Bool,
+            SettingKey::ProvisionalReviewDays
+            | SettingKey::DeprovisionGuardMax
+            | SettingKey::DeprovisionGuardWindowMinutes => SettingType::Number,
+            SettingKey::MemberSeatLimit => SettingType::OptionalNumber,
+            SettingKey::RoleGroupPrefix => SettingType::OptionalText,
+            SettingKey::PlanModel
+            | SettingKey::SeatMapping
+            | SettingKey::BaseSeatLabel
+            | SettingKey::ProvisionalOnExpiry
+            | SettingKey::Deprovision
+            | SettingKey::ScimReactivation => SettingType::Choice,
+        }
+    }
+
+    /// The numbers a numeric setting allows, in words.
+    fn numbers_allowed(self) -> String {
+        match self {
+            SettingKey::ProvisionalReviewDays => format!(
+                "a whole number of days from 0 to {MAX_PROVISIONAL_REVIEW_DAYS} (0 ends the review at the next sweep)"
+            ),
+            SettingKey::DeprovisionGuardWindowMinutes => {
+                format!("a whole number of minutes from 1 to {MAX_GUARD_WINDOW_MINUTES} (one week)")
+            }
+            SettingKey::DeprovisionGuardMax => "a whole number of deprovisioning requests (0 or more)".into(),
+            SettingKey::MemberSeatLimit => {
+                "a whole number of member seats (0 or more), or none (also empty) for no limit".into()
+            }
+            _ => "a whole number".into(),
+        }
+    }
+
+    /// Reads a value typed on a command line for this key: booleans as true/false (also yes/no,
+    /// on/off, 1/0), numbers in digits, `none` (or nothing) clears an optional number. Text is kept
+    /// as typed, so a role group prefix may be the word `none` (`settings unset` clears it).
+    pub fn parse_text(self, text: &str) -> Result<SettingValue, SettingError> {
+        let invalid =
+            |allowed: String| SettingError::InvalidValue { key: self, value: text.to_string(), allowed };
+        Ok(match self.value_type() {
+            SettingType::Bool => {
+                SettingValue::Bool(parse_bool(text).ok_or_else(|| invalid(BOOL_ALLOWED.into()))?)
+            }
+            SettingType::OptionalNumber if is_clear(text) => SettingValue::Null,
+            SettingType::Number | SettingType::OptionalNumber => {
+                SettingValue::Number(text.trim().parse().map_err(|_| invalid(self.numbers_allowed()))?)
+            }
+            SettingType::Choice | SettingType::OptionalText => SettingValue::Text(text.to_string()),
+        })
+    }
+}
+
 /// The longest review period accepted, in days (ten years): anything longer is a typo.
 pub const MAX_PROVISIONAL_REVIEW_DAYS: u32 = 3650;
 /// The longest deprovision-guard window accepted, in minutes (one week).
@@ -270,13 +377,13 @@ pub enum FollowUp {
     MapUsersToPlanModel(PlanModel),
 }
 
-/// The result of [`Settings::set`]: the key, its value before and after as text (for the audit log),
+/// The result of [`Settings::set`]: the key, its typed value before and after (the audit log shows them),
 /// and what the caller must do next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingChange {
     pub key: SettingKey,
-    pub before: String,
-    pub after: String,
+    pub before: SettingValue,
+    pub after: SettingValue,
     pub follow_up: Option<FollowUp>,
 }
 
@@ -291,9 +398,22 @@ impl SettingChange {
 /// do instead; the service answers 400 with [`SettingError::code`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SettingError {
-    UnknownKey { key: String },
-    ReadOnly { key: SettingKey },
-    InvalidValue { key: SettingKey, value: String, allowed: String },
+    UnknownKey {
+        key: String,
+    },
+    ReadOnly {
+        key: SettingKey,
+    },
+    InvalidValue {
+        key: SettingKey,
+        value: String,
+        allowed: String,
+    },
+    /// The value has the wrong JSON type (a string for a number, say).
+    WrongType {
+        key: SettingKey,
+        expected: SettingType,
+    },
 }
 
 impl SettingError {
@@ -302,6 +422,7 @@ impl SettingError {
             SettingError::UnknownKey { .. } => "unknown_setting",
             SettingError::ReadOnly { .. } => "read_only_setting",
             SettingError::InvalidValue { .. } => "invalid_setting_value",
+            SettingError::WrongType { .. } => "invalid_setting_type",
         }
     }
 }
@@ -320,6 +441,9 @@ impl fmt::Display for SettingError {
             ),
             SettingError::InvalidValue { key, value, allowed } => {
                 write!(f, "{key} cannot be {value:?}; allowed: {allowed}")
+            }
+            SettingError::WrongType { key, expected } => {
+                write!(f, "{key} takes {}; nothing was changed", expected.describe())
             }
         }
     }
@@ -349,39 +473,39 @@ impl Settings {
         seat.label(self.base_seat_label)
     }
 
-    /// Sets one setting from text (admin API PATCH, CLI `settings set KEY VALUE`). Keys are matched
-    /// ignoring case. On error nothing changes. `di_enabled` is refused: it has its own switch.
-    pub fn set(&mut self, key: &str, value: &str) -> Result<SettingChange, SettingError> {
+    /// Sets one setting from text as typed on a command line (`settings set KEY VALUE`): the key is
+    /// matched ignoring case and the text read by [`SettingKey::parse_text`]. On error nothing
+    /// changes. `di_enabled` is refused: it has its own switch.
+    pub fn set(&mut self, key: &str, text: &str) -> Result<SettingChange, SettingError> {
         let key = SettingKey::parse(key).ok_or_else(|| SettingError::UnknownKey { key: key.to_string() })?;
+        self.set_value(key, key.parse_text(text)?)
+    }
+
+    /// Sets one setting to a typed value (admin API PATCH). On error nothing changes. `di_enabled` is
+    /// refused: it has its own switch.
+    pub fn set_value(&mut self, key: SettingKey, value: SettingValue) -> Result<SettingChange, SettingError> {
         if key == SettingKey::DiEnabled {
             return Err(SettingError::ReadOnly { key });
         }
         self.apply(key, value)
     }
 
-    /// Builds settings from stored `(key, value)` text pairs, starting from the defaults. Unlike
-    /// [`Settings::set`] this accepts `di_enabled`: it is how the store loads the switch's state.
-    pub fn from_entries<'a, I>(entries: I) -> Result<Settings, SettingError>
+    /// Builds settings from stored typed values, starting from the defaults. Unlike
+    /// [`Settings::set_value`] this accepts `di_enabled`: it is how the store loads the switch's state.
+    pub fn from_values<I>(values: I) -> Result<Settings, SettingError>
     where
-        I: IntoIterator<Item = (&'a str, &'a str)>,
+        I: IntoIterator<Item = (SettingKey, SettingValue)>,
     {
         let mut settings = Settings::default();
-        for (key, value) in entries {
-            let key =
-                SettingKey::parse(key).ok_or_else(|| SettingError::UnknownKey { key: key.to_string() })?;
+        for (key, value) in values {
             settings.apply(key, value)?;
         }
         Ok(settings)
     }
 
-    /// One setting as text, or `None` for an unknown key. An unset optional value reads `none`.
-    pub fn get(&self, key: &str) -> Option<String> {
-        SettingKey::parse(key).map(|k| self.value_of(k))
-    }
-
-    /// Every setting as `(key, value)` text, in a stable order (the order of [`SettingKey::ALL`]).
-    pub fn entries(&self) -> Vec<(&'static str, String)> {
-        SettingKey::ALL.iter().map(|&k| (k.as_str(), self.value_of(k))).collect()
+    /// Every setting with its typed value, in a stable order (the order of [`SettingKey::ALL`]).
+    pub fn values(&self) -> Vec<(SettingKey, SettingValue)> {
+        SettingKey::ALL.iter().map(|&k| (k, self.value(k))).collect()
     }
 
     /// Advice about the current combination of settings, for people (GET /admin/settings, DI enable).
@@ -396,115 +520,99 @@ impl Settings {
         advice
     }
 
-    pub fn value_of(&self, key: SettingKey) -> String {
+    /// One setting's typed value.
+    pub fn value(&self, key: SettingKey) -> SettingValue {
+        let text = |t: &str| SettingValue::Text(t.to_string());
         match key {
-            SettingKey::DiEnabled => self.di_enabled.to_string(),
-            SettingKey::PlanModel => self.plan_model.as_str().to_string(),
-            SettingKey::SeatMapping => self.seat_mapping.as_str().to_string(),
-            SettingKey::BaseSeatLabel => self.base_seat_label.as_str().to_string(),
-            SettingKey::AutoUpgrade => self.auto_upgrade.to_string(),
-            SettingKey::ProvisionalReviewDays => self.provisional_review_days.to_string(),
-            SettingKey::ProvisionalOnExpiry => self.provisional_on_expiry.as_str().to_string(),
-            SettingKey::Deprovision => self.deprovision.as_str().to_string(),
-            SettingKey::ScimReactivation => self.scim_reactivation.as_str().to_string(),
-            SettingKey::MemberSeatLimit => match self.member_seat_limit {
-                Some(n) => n.to_string(),
-                None => "none".to_string(),
-            },
-            SettingKey::EnforceDomains => self.enforce_domains.to_string(),
-            SettingKey::DeprovisionGuardMax => self.deprovision_guard.max.to_string(),
-            SettingKey::DeprovisionGuardWindowMinutes => self.deprovision_guard.window_minutes.to_string(),
+            SettingKey::DiEnabled => SettingValue::Bool(self.di_enabled),
+            SettingKey::PlanModel => text(self.plan_model.as_str()),
+            SettingKey::SeatMapping => text(self.seat_mapping.as_str()),
+            SettingKey::BaseSeatLabel => text(self.base_seat_label.as_str()),
+            SettingKey::AutoUpgrade => SettingValue::Bool(self.auto_upgrade),
+            SettingKey::ProvisionalReviewDays => {
+                SettingValue::Number(u64::from(self.provisional_review_days))
+            }
+            SettingKey::ProvisionalOnExpiry => text(self.provisional_on_expiry.as_str()),
+            SettingKey::Deprovision => text(self.deprovision.as_str()),
+            SettingKey::ScimReactivation => text(self.scim_reactivation.as_str()),
+            SettingKey::MemberSeatLimit => {
+                self.member_seat_limit.map_or(SettingValue::Null, SettingValue::Number)
+            }
+            SettingKey::EnforceDomains => SettingValue::Bool(self.enforce_domains),
+            SettingKey::DeprovisionGuardMax => SettingValue::Number(self.deprovision_guard.max),
+            SettingKey::DeprovisionGuardWindowMinutes => {
+                SettingValue::Number(self.deprovision_guard.window_minutes)
+            }
             SettingKey::RoleGroupPrefix => {
-                self.role_group_prefix.clone().unwrap_or_else(|| "none".to_string())
+                self.role_group_prefix.clone().map_or(SettingValue::Null, SettingValue::Text)
             }
         }
     }
 
-    /// Parses `value` for `key` and stores it; reports the change and its follow-up.
-    fn apply(&mut self, key: SettingKey, value: &str) -> Result<SettingChange, SettingError> {
+    /// Checks `value`'s type and range for `key` and stores it; reports the change and its follow-up.
+    fn apply(&mut self, key: SettingKey, value: SettingValue) -> Result<SettingChange, SettingError> {
+        let wrong_type = || SettingError::WrongType { key, expected: key.value_type() };
         let invalid = |allowed: String| SettingError::InvalidValue { key, value: value.to_string(), allowed };
-        let before = self.value_of(key);
+        let before = self.value(key);
         let before_model = self.plan_model;
-        match key {
-            SettingKey::DiEnabled => {
-                self.di_enabled = parse_bool(value).ok_or_else(|| invalid(BOOL_ALLOWED.to_string()))?;
+        let (flag, number, text) = match (key.value_type(), &value) {
+            (SettingType::Bool, SettingValue::Bool(b)) => (*b, None, ""),
+            (SettingType::Number | SettingType::OptionalNumber, SettingValue::Number(n)) => {
+                (false, Some(*n), "")
             }
+            (SettingType::OptionalNumber | SettingType::OptionalText, SettingValue::Null) => {
+                (false, None, "")
+            }
+            (SettingType::Choice | SettingType::OptionalText, SettingValue::Text(t)) => {
+                (false, None, t.as_str())
+            }
+            _ => return Err(wrong_type()),
+        };
+        match key {
+            SettingKey::DiEnabled => self.di_enabled = flag,
             SettingKey::PlanModel => {
-                self.plan_model = PlanModel::parse(value).ok_or_else(|| invalid(PlanModel::allowed()))?;
+                self.plan_model = PlanModel::parse(text).ok_or_else(|| invalid(PlanModel::allowed()))?;
             }
             SettingKey::SeatMapping => {
                 // Switching to `groups` is not retroactive: nothing is recomputed here.
                 self.seat_mapping =
-                    SeatMapping::parse(value).ok_or_else(|| invalid(SeatMapping::allowed()))?;
+                    SeatMapping::parse(text).ok_or_else(|| invalid(SeatMapping::allowed()))?;
             }
             SettingKey::BaseSeatLabel => {
                 self.base_seat_label =
-                    BaseSeatLabel::parse(value).ok_or_else(|| invalid(BaseSeatLabel::allowed()))?;
+                    BaseSeatLabel::parse(text).ok_or_else(|| invalid(BaseSeatLabel::allowed()))?;
             }
-            SettingKey::AutoUpgrade => {
-                self.auto_upgrade = parse_bool(value).ok_or_else(|| invalid(BOOL_ALLOWED.to_string()))?;
-            }
+            SettingKey::AutoUpgrade => self.auto_upgrade = flag,
             SettingKey::ProvisionalReviewDays => {
                 // Decision: a new length applies to review periods that start afterwards; running
                 // ones keep the end they were given.
-                let days = value
-                    .trim()
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|d| *d <= MAX_PROVISIONAL_REVIEW_DAYS)
-                    .ok_or_else(|| {
-                        invalid(format!(
-                            "a whole number of days from 0 to {MAX_PROVISIONAL_REVIEW_DAYS} (0 ends the review \
-                             at the next sweep)"
-                        ))
-                    })?;
-                self.provisional_review_days = days;
+                self.provisional_review_days = number
+                    .filter(|d| *d <= u64::from(MAX_PROVISIONAL_REVIEW_DAYS))
+                    .and_then(|d| u32::try_from(d).ok())
+                    .ok_or_else(|| invalid(key.numbers_allowed()))?;
             }
             SettingKey::ProvisionalOnExpiry => {
                 self.provisional_on_expiry =
-                    OnExpiry::parse(value).ok_or_else(|| invalid(OnExpiry::allowed()))?;
+                    OnExpiry::parse(text).ok_or_else(|| invalid(OnExpiry::allowed()))?;
             }
             SettingKey::Deprovision => {
-                self.deprovision =
-                    Deprovision::parse(value).ok_or_else(|| invalid(Deprovision::allowed()))?;
+                self.deprovision = Deprovision::parse(text).ok_or_else(|| invalid(Deprovision::allowed()))?;
             }
             SettingKey::ScimReactivation => {
                 self.scim_reactivation =
-                    ScimReactivation::parse(value).ok_or_else(|| invalid(ScimReactivation::allowed()))?;
+                    ScimReactivation::parse(text).ok_or_else(|| invalid(ScimReactivation::allowed()))?;
             }
-            SettingKey::MemberSeatLimit => {
-                // Decision: lowering the limit below the seats in use takes no seat away; it only
-                // blocks further upgrades until enough member seats are freed. 0 is allowed and means
-                // no member seat may be given.
-                self.member_seat_limit = if is_clear(value) {
-                    None
-                } else {
-                    Some(value.trim().parse::<u64>().map_err(|_| {
-                        invalid(
-                            "a whole number of member seats (0 or more), or none (also empty) for no limit"
-                                .into(),
-                        )
-                    })?)
-                };
-            }
-            SettingKey::EnforceDomains => {
-                self.enforce_domains = parse_bool(value).ok_or_else(|| invalid(BOOL_ALLOWED.to_string()))?;
-            }
-            SettingKey::DeprovisionGuardMax => {
-                // Decision: 0 is allowed and means the first SCIM deprovisioning trips the breaker
-                // (a freeze while a roll-out is checked).
-                self.deprovision_guard.max = value
-                    .trim()
-                    .parse::<u64>()
-                    .map_err(|_| invalid("a whole number of deprovisioning requests (0 or more)".into()))?;
-            }
+            // Decision: lowering the limit below the seats in use takes no seat away; it only blocks
+            // further upgrades until enough member seats are freed. 0 is allowed and means no member
+            // seat may be given.
+            SettingKey::MemberSeatLimit => self.member_seat_limit = number,
+            SettingKey::EnforceDomains => self.enforce_domains = flag,
+            // Decision: 0 is allowed and means the first SCIM deprovisioning trips the breaker (a
+            // freeze while a roll-out is checked).
+            SettingKey::DeprovisionGuardMax => self.deprovision_guard.max = number.unwrap_or_default(),
             SettingKey::DeprovisionGuardWindowMinutes => {
-                self.deprovision_guard.window_minutes = value
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|m| (1..=MAX_GUARD_WINDOW_MINUTES).contains(m))
-                    .ok_or_else(|| {
+                self.deprovision_guard.window_minutes =
+                    number.filter(|m| (1..=MAX_GUARD_WINDOW_MINUTES).contains(m)).ok_or_else(|| {
                         invalid(format!(
                             "a whole number of minutes from 1 to {MAX_GUARD_WINDOW_MINUTES} (one week)"
                         ))
@@ -512,20 +620,21 @@ impl Settings {
             }
             SettingKey::RoleGroupPrefix => {
                 // Kept as given (a trailing space is part of `Smartsheet US `); matching trims the rest.
-                self.role_group_prefix = if is_clear(value) {
-                    None
-                } else if value.chars().count() > MAX_ROLE_GROUP_PREFIX {
-                    return Err(invalid(format!(
-                        "a prefix of at most {MAX_ROLE_GROUP_PREFIX} characters, or none (also empty) for no prefix"
-                    )));
-                } else {
-                    Some(value.to_string())
+                // The empty text clears it like null.
+                self.role_group_prefix = match &value {
+                    SettingValue::Text(t) if t.chars().count() > MAX_ROLE_GROUP_PREFIX => {
+                        return Err(invalid(format!(
+                            "a prefix of at most {MAX_ROLE_GROUP_PREFIX} characters, or null for no prefix"
+                        )));
+                    }
+                    SettingValue::Text(t) if !t.is_empty() => Some(t.clone()),
+                    _ => None,
                 };
             }
         }
         let follow_up =
             (self.plan_model != before_model).then_some(FollowUp::MapUsersToPlanModel(self.plan_model));
-        Ok(SettingChange { key, before, after: self.value_of(key), follow_up })
+        Ok(SettingChange { key, before, after: self.value(key), follow_up })
     }
 }
 
@@ -647,9 +756,11 @@ mod tests {
         let mut s = Settings::default();
         for (key, value, read_back) in cases {
             let change = s.set(key, value).unwrap_or_else(|e| panic!("{key}={value}: {e}"));
-            assert_eq!(change.after, read_back, "{key}={value}");
-            assert_eq!(s.get(key).as_deref(), Some(read_back), "{key}");
+            assert_eq!(change.after.to_string(), read_back, "{key}={value}");
+            assert_eq!(s.value(SettingKey::parse(key).unwrap()).to_string(), read_back, "{key}");
         }
+        // Typed text stays text: the prefix is now the word `none`, not cleared.
+        assert_eq!(s.role_group_prefix.as_deref(), Some("none"));
     }
 
     #[test]
@@ -710,7 +821,7 @@ mod tests {
         assert_eq!(again.follow_up, None);
         let back = s.set("plan_model", "legacy").unwrap();
         assert_eq!(back.follow_up, Some(FollowUp::MapUsersToPlanModel(PlanModel::Legacy)));
-        assert_eq!((back.before.as_str(), back.after.as_str()), ("user_model", "legacy"));
+        assert_eq!((back.before.to_string(), back.after.to_string()), ("user_model".into(), "legacy".into()));
     }
 
     #[test]
@@ -722,29 +833,67 @@ mod tests {
     }
 
     #[test]
-    fn entries_list_every_key_and_agree_with_get() {
+    fn values_list_every_key_with_its_type() {
         let s = Settings::default();
-        let entries = s.entries();
-        assert_eq!(entries.len(), SettingKey::ALL.len());
-        for (key, value) in &entries {
-            assert_eq!(s.get(key).as_ref(), Some(value));
+        let values = s.values();
+        assert_eq!(values.len(), SettingKey::ALL.len());
+        for (key, value) in &values {
+            assert_eq!(&s.value(*key), value);
+            let fits = matches!(
+                (key.value_type(), value),
+                (SettingType::Bool, SettingValue::Bool(_))
+                    | (SettingType::Number | SettingType::OptionalNumber, SettingValue::Number(_))
+                    | (SettingType::OptionalNumber | SettingType::OptionalText, SettingValue::Null)
+                    | (SettingType::Choice | SettingType::OptionalText, SettingValue::Text(_))
+            );
+            assert!(fits, "{key}: {value:?}");
         }
-        assert_eq!(s.get("no_such_key"), None);
-        assert!(entries.contains(&("di_enabled", "false".to_string())));
-        assert!(entries.contains(&("deprovision_guard.max", "500".to_string())));
-        assert!(entries.contains(&("member_seat_limit", "none".to_string())));
+        assert!(values.contains(&(SettingKey::DiEnabled, SettingValue::Bool(false))));
+        assert!(values.contains(&(SettingKey::DeprovisionGuardMax, SettingValue::Number(500))));
+        assert!(values.contains(&(SettingKey::MemberSeatLimit, SettingValue::Null)));
     }
 
     #[test]
-    fn from_entries_loads_stored_text_including_the_di_switch() {
+    fn from_values_loads_stored_values_including_the_di_switch() {
         let mut stored = Settings::default();
         stored.set("member_seat_limit", "7").unwrap();
         stored.set("role_group_prefix", "Smartsheet US ").unwrap();
         stored.di_enabled = true;
-        let rows = stored.entries();
-        let loaded = Settings::from_entries(rows.iter().map(|(k, v)| (*k, v.as_str()))).unwrap();
+        let loaded = Settings::from_values(stored.values()).unwrap();
         assert_eq!(loaded, stored);
-        assert!(Settings::from_entries([("bogus", "1")]).is_err());
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_refused_naming_the_key_and_the_type() {
+        let mut s = Settings::default();
+        let before = s.clone();
+        for (key, value) in [
+            (SettingKey::ProvisionalReviewDays, SettingValue::Text("7".into())),
+            (SettingKey::AutoUpgrade, SettingValue::Text("true".into())),
+            (SettingKey::RoleGroupPrefix, SettingValue::Number(2024)),
+            (SettingKey::PlanModel, SettingValue::Null),
+            (SettingKey::DeprovisionGuardMax, SettingValue::Null),
+        ] {
+            let err = s.set_value(key, value).unwrap_err();
+            assert_eq!(err.code(), "invalid_setting_type");
+            let text = err.to_string();
+            assert!(text.contains(key.as_str()) && text.contains(key.value_type().describe()), "{text}");
+        }
+        assert_eq!(s, before);
+    }
+
+    #[test]
+    fn a_string_stays_a_string_and_null_clears() {
+        let mut s = Settings::default();
+        s.set_value(SettingKey::RoleGroupPrefix, SettingValue::Text("2024".into())).unwrap();
+        assert_eq!(s.value(SettingKey::RoleGroupPrefix), SettingValue::Text("2024".into()));
+        s.set_value(SettingKey::RoleGroupPrefix, SettingValue::Text("none".into())).unwrap();
+        assert_eq!(s.role_group_prefix.as_deref(), Some("none"));
+        s.set_value(SettingKey::RoleGroupPrefix, SettingValue::Null).unwrap();
+        assert_eq!(s.role_group_prefix, None);
+        s.set_value(SettingKey::MemberSeatLimit, SettingValue::Number(3)).unwrap();
+        s.set_value(SettingKey::MemberSeatLimit, SettingValue::Null).unwrap();
+        assert_eq!(s.member_seat_limit, None);
     }
 
     #[test]

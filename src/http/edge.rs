@@ -10,6 +10,8 @@
 //! request/response), reusing one buffer; the connection cap bounds the threads.
 
 use crate::error::Error;
+use crate::http::Surface;
+use crate::http::server::Response;
 use crate::http::tls::TlsState;
 use rustls::{ServerConnection, StreamOwned};
 use std::io::{self, Read, Write};
@@ -20,13 +22,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
-
-/// Which surface a listener serves: decides the shape of the errors the edge itself answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Surface {
-    Scim,
-    Admin,
-}
 
 /// Every limit of the edge, each a named value with a flag or default (SPEC section 1 and 6).
 #[derive(Debug, Clone)]
@@ -140,11 +135,10 @@ impl Edge {
             self.stats.refused_over_cap.fetch_add(1, Ordering::Relaxed);
             if self.tls.is_none() {
                 let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
-                let body = error_response(
-                    self.surface,
-                    &Error::new(crate::error::Kind::Unavailable, "too many open connections; retry shortly"),
-                    Some(1),
-                );
+                let mut busy =
+                    Error::new(crate::error::Kind::Unavailable, "too many open connections; retry shortly");
+                busy.retry_after = Some(1);
+                let body = error_response(self.surface, &busy);
                 let _ = (&stream).write_all(&body);
             }
             let _ = stream.shutdown(Shutdown::Both);
@@ -314,7 +308,7 @@ impl Relay<'_> {
                 Err(Step::Refuse(error)) => {
                     self.edge.stats.rejected_heads.fetch_add(1, Ordering::Relaxed);
                     log::debug!("edge refused a request from {}: {}", self.peer, error.detail);
-                    let _ = conn.write_all(&error_response(self.edge.surface, &error, error.retry_after));
+                    let _ = conn.write_all(&error_response(self.edge.surface, &error));
                     return;
                 }
             }
@@ -706,25 +700,23 @@ fn response_info(head: &[u8]) -> ResponseInfo {
     info
 }
 
-/// A complete HTTP response carrying an error, in the surface's error shape; the connection closes.
-fn error_response(surface: Surface, error: &Error, retry_after: Option<u64>) -> Vec<u8> {
-    let (body, ctype) = match surface {
-        Surface::Scim => (error.scim_body(), "application/scim+json"),
-        Surface::Admin => (error.admin_body(), "application/json"),
-    };
-    let body = body.to_string();
+/// A complete HTTP response carrying an error, in the surface's error shape (the one renderer,
+/// [`Response::error`]); the connection closes.
+fn error_response(surface: Surface, error: &Error) -> Vec<u8> {
+    let r = Response::error(surface, error);
     let mut out = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        error.status(),
+        "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        r.status,
         error.reason_phrase(),
-        body.len()
+        r.body.len()
     );
-    if let Some(secs) = retry_after {
-        out.push_str(&format!("Retry-After: {secs}\r\n"));
+    for (name, value) in &r.headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
     }
     out.push_str("\r\n");
-    out.push_str(&body);
-    out.into_bytes()
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&r.body);
+    bytes
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //! its own per-worker state, and answers. A panicking handler is caught: the client gets a 500, the
 //! panic is logged, and the worker goes on.
 
-use crate::error::Error;
+use crate::error::{Error, Kind};
+use crate::http::Surface;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Arc;
@@ -47,6 +48,34 @@ impl Response {
         self.headers.push((name, value.into()));
         self
     }
+
+    /// A JSON body in the surface's media type.
+    pub fn json(status: u16, surface: Surface, body: &serde_json::Value) -> Response {
+        Response::new(status, surface.content_type(), body.to_string().into_bytes())
+    }
+
+    /// The error answer in the shape of the surface: the one error renderer, for the edge and the
+    /// service alike.
+    pub fn error(surface: Surface, e: &Error) -> Response {
+        if e.kind == Kind::Internal {
+            log::error!("internal error: {}", e.detail);
+        }
+        let body = match surface {
+            Surface::Scim => e.scim_body(),
+            Surface::Admin => e.admin_body(),
+        };
+        let mut r = Response::json(e.status(), surface, &body);
+        if e.kind == Kind::Unauthorized {
+            r = r.header("WWW-Authenticate", "Bearer realm=\"scim-seat\"");
+        }
+        if let Some(secs) = e.retry_after {
+            r = r.header("Retry-After", secs.to_string());
+        }
+        if let Some(allow) = &e.allow {
+            r = r.header("Allow", allow.clone());
+        }
+        r
+    }
 }
 
 /// Starts tiny_http on `socket` and `workers` threads serving it with `handle`. Each worker builds
@@ -54,7 +83,7 @@ impl Response {
 pub fn start<S, I, H>(
     socket: &Path,
     workers: usize,
-    name: &str,
+    surface: Surface,
     init: I,
     handle: H,
 ) -> std::io::Result<(Arc<tiny_http::Server>, Vec<thread::JoinHandle<()>>)>
@@ -73,17 +102,19 @@ where
         let server = Arc::clone(&server);
         let init = Arc::clone(&init);
         let handle = Arc::clone(&handle);
-        handles.push(thread::Builder::new().name(format!("{name}-worker-{i}")).spawn(move || {
-            let mut state = init();
-            while let Ok(req) = server.recv() {
-                serve_one(&mut state, req, handle.as_ref());
-            }
-        })?);
+        handles.push(thread::Builder::new().name(format!("{}-worker-{i}", surface.name())).spawn(
+            move || {
+                let mut state = init();
+                while let Ok(req) = server.recv() {
+                    serve_one(surface, &mut state, req, handle.as_ref());
+                }
+            },
+        )?);
     }
     Ok((server, handles))
 }
 
-fn serve_one<S, H>(state: &mut S, mut raw: tiny_http::Request, handle: &H)
+fn serve_one<S, H>(surface: Surface, state: &mut S, mut raw: tiny_http::Request, handle: &H)
 where
     H: Fn(&mut S, &Request) -> Response,
 {
@@ -104,10 +135,7 @@ where
     let read = raw.as_reader().read_to_end(&mut body);
     let req = Request { method: raw.method().to_string(), path, query, headers, body, client };
     let response = if let Err(e) = read {
-        crate::service::error_response(
-            &req,
-            &Error::invalid_syntax(format!("the body could not be read: {e}")),
-        )
+        Response::error(surface, &Error::invalid_syntax(format!("the body could not be read: {e}")))
     } else {
         match catch_unwind(AssertUnwindSafe(|| handle(state, &req))) {
             Ok(r) => r,
@@ -118,8 +146,8 @@ where
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
                 log::error!("handler panicked on {} {}: {what}", req.method, req.path);
-                crate::service::error_response(
-                    &req,
+                Response::error(
+                    surface,
                     &Error::internal("an internal error occurred; the change was not saved"),
                 )
             }

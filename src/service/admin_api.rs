@@ -1,191 +1,128 @@
-//! The admin surface (`/admin/*` on the admin listener): authentication with an `admin` token and
-//! the routes of SPEC section 4. Each route parses its input and calls the shared operation in
-//! `service::admin` (the CLI calls the same ones). Bodies are plain JSON; errors are
-//! `{"error", "detail"}`.
+//! The admin listener: `/healthz`, `/metrics` and the `/admin/*` routes of SPEC section 4, declared
+//! once in [`ROUTES`]. Each handler parses its input into types (seats, statuses, scopes, settings)
+//! and calls the shared use case in `service::admin` (the CLI calls the same ones). Bodies are plain
+//! JSON; errors are `{"error", "detail"}`.
+//!
+//! Adding a route: one row in [`ROUTES`] and its handler below.
 
-use crate::error::{Error, Kind, Result};
+use crate::domain::seats::{Seat, Status};
+use crate::error::{Error, Result};
+use crate::http::Surface;
 use crate::http::server::Response;
-use crate::service::admin::{self, UserQuery};
+use crate::service::admin::{self, users::SystemEvent, users::UserQuery};
+use crate::service::routes::{Call, Route};
 use crate::service::seats::Actor;
-use crate::service::{App, Ctx, Surface, Worker, json_response, query_params};
-use crate::store::tokens::{self, Scope};
+use crate::service::views::{self, View};
+use crate::service::{App, Ctx, Worker, healthz, query_params, segments};
+use crate::store::tokens::Scope;
 use serde_json::{Value, json};
 
-pub fn route(
-    app: &App,
-    w: &mut Worker,
-    ctx: &mut Ctx<'_>,
-    segs: &[String],
-) -> (&'static str, Result<Response>) {
-    let method = ctx.req.method.clone();
-    let rest: Vec<&str> = segs.iter().skip(1).map(String::as_str).collect();
-    let name = route_name(&rest);
-    let result = crate::service::auth::authenticate(app, &w.read, ctx.req, Scope::Admin).and_then(|token| {
-        ctx.token = Some(token);
-        dispatch(app, w, ctx, &method, &rest)
-    });
-    (name, result)
+const ADMIN: Option<Scope> = Some(Scope::Admin);
+
+macro_rules! routes {
+    ($($method:literal $pattern:literal $scope:expr => $handler:expr;)+) => {
+        &[$(Route { method: $method, pattern: $pattern, scope: $scope, handler: $handler }),+]
+    };
 }
 
-/// The route's template, for logs and metrics (never the ids themselves).
-fn route_name(rest: &[&str]) -> &'static str {
-    match rest {
-        ["settings"] => "/admin/settings",
-        ["di"] => "/admin/di",
-        ["di", "enable"] => "/admin/di/enable",
-        ["di", "disable"] => "/admin/di/disable",
-        ["users"] => "/admin/users",
-        ["users", _] => "/admin/users/{id}",
-        ["users", _, "seat"] => "/admin/users/{id}/seat",
-        ["users", _, "reactivate"] => "/admin/users/{id}/reactivate",
-        ["users", _, "events"] => "/admin/users/{id}/events",
-        ["users", _, "explain"] => "/admin/users/{id}/explain",
-        ["guests"] => "/admin/guests",
-        ["guests", _] => "/admin/guests/{id}",
-        ["domains"] => "/admin/domains",
-        ["domains", _] => "/admin/domains/{name}",
-        ["domains", _, "verify"] => "/admin/domains/{name}/verify",
-        ["tokens"] => "/admin/tokens",
-        ["tokens", _] => "/admin/tokens/{id}",
-        ["role-mappings"] => "/admin/role-mappings",
-        ["reconcile"] => "/admin/reconcile",
-        ["provisional", "sweep"] => "/admin/provisional/sweep",
-        ["audit"] => "/admin/audit",
-        ["reports", "users.csv"] => "/admin/reports/users.csv",
-        ["deprovision-guard"] => "/admin/deprovision-guard",
-        ["deprovision-guard", "reset"] => "/admin/deprovision-guard/reset",
-        _ => "/admin/other",
+/// Every route of the admin listener.
+pub const ROUTES: &[Route] = routes! {
+    "GET" "/healthz" None => |c| healthz(c, Surface::Admin);
+    "GET" "/metrics" None => |c| Ok(Response::new(200, "text/plain; version=0.0.4", c.app.metrics.render(&c.w.read)?.into_bytes()));
+    "GET" "/admin/settings" ADMIN => |c| ok(&admin::settings::get(&c.w.read)?);
+    "PATCH" "/admin/settings" ADMIN => |c| ok(&admin::settings::set(&c.app.store, &actor(c), &views::settings_patch(&body(c)?)?)?);
+    "GET" "/admin/di" ADMIN => |c| ok(&admin::di::status(&c.w.read)?);
+    "POST" "/admin/di/enable" ADMIN => di_enable;
+    "POST" "/admin/di/disable" ADMIN => |c| ok(&admin::di::disable(&c.app.store, &actor(c))?);
+    "GET" "/admin/users" ADMIN => |c| ok(&admin::users::list(&c.w.read, &user_query(c)?)?);
+    "GET" "/admin/users/{id}" ADMIN => |c| ok(&admin::users::get(&c.w.read, c.param(0))?);
+    "DELETE" "/admin/users/{id}" ADMIN => |c| ok(&admin::users::remove(&c.app.store, &actor(c), c.param(0), false)?);
+    "PUT" "/admin/users/{id}/seat" ADMIN => set_seat;
+    "POST" "/admin/users/{id}/reactivate" ADMIN => |c| ok(&admin::users::reactivate(&c.app.store, &actor(c), c.param(0))?);
+    "POST" "/admin/users/{id}/events" ADMIN => system_event;
+    "GET" "/admin/users/{id}/explain" ADMIN => |c| ok(&admin::users::explain(&c.w.read, c.param(0))?);
+    "POST" "/admin/guests" ADMIN => add_guest;
+    "DELETE" "/admin/guests/{id}" ADMIN => |c| ok(&admin::users::remove(&c.app.store, &actor(c), c.param(0), true)?);
+    "GET" "/admin/domains" ADMIN => |c| ok(&admin::domains::list(&c.w.read)?);
+    "POST" "/admin/domains" ADMIN => add_domain;
+    "DELETE" "/admin/domains/{name}" ADMIN => |c| ok(&admin::domains::remove(&c.app.store, &actor(c), c.param(0))?);
+    "POST" "/admin/domains/{name}/verify" ADMIN => |c| ok(&admin::domains::verify(&c.app.store, &actor(c), c.param(0))?);
+    "GET" "/admin/tokens" ADMIN => |c| ok(&admin::tokens::list(&c.w.read)?);
+    "POST" "/admin/tokens" ADMIN => create_token;
+    "DELETE" "/admin/tokens/{id}" ADMIN => |c| ok(&admin::tokens::revoke(&c.app.store, c.param(0))?);
+    "GET" "/admin/role-mappings" ADMIN => |c| ok(&admin::roles::get(&c.w.read)?);
+    "PUT" "/admin/role-mappings" ADMIN => |c| ok(&admin::roles::set(&c.app.store, &actor(c), &admin::roles::parse(&body(c)?)?)?);
+    "POST" "/admin/reconcile" ADMIN => |c| {
+        let dry_run = flag(&body(c)?, "dry_run")?.unwrap_or(true);
+        ok(&admin::reconcile::reconcile(&c.app.store, &actor(c), dry_run)?)
+    };
+    "POST" "/admin/provisional/sweep" ADMIN => |c| ok(&admin::reconcile::sweep(&c.app.store, &actor(c))?);
+    "GET" "/admin/audit" ADMIN => audit;
+    "GET" "/admin/reports/users.csv" ADMIN => |c| {
+        Ok(Response::new(200, "text/csv; charset=utf-8", admin::reports::users_csv(&c.w.read)?.into_bytes())
+            .header("Content-Disposition", "attachment; filename=\"users.csv\""))
+    };
+    "GET" "/admin/deprovision-guard" ADMIN => |c| ok(&admin::guard::status(&c.w.read)?);
+    "POST" "/admin/deprovision-guard/reset" ADMIN => |c| ok(&admin::guard::reset(&c.app.store, &actor(c))?);
+};
+
+/// Routes a request of the admin listener. An unknown path under `/admin` still needs an admin
+/// token, so the API's shape is not shown to strangers.
+pub fn dispatch(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, Result<Response>) {
+    let segs = segments(&ctx.req.path);
+    if let Some(found) = app.run(w, ctx, ROUTES, &segs, false) {
+        return found;
     }
+    let not_found = Error::not_found(format!("no admin route {} {}", ctx.req.method, ctx.req.path));
+    if segs.first().is_some_and(|s| s == "admin") {
+        let checked = crate::service::auth::authenticate(app, &w.read, ctx.req, Scope::Admin);
+        return ("/admin/other", checked.and(Err(not_found)));
+    }
+    ("other", Err(not_found))
 }
 
-fn dispatch(app: &App, w: &Worker, ctx: &Ctx<'_>, method: &str, rest: &[&str]) -> Result<Response> {
-    let actor = Actor {
-        name: ctx.token.as_ref().map(|t| t.name.clone()).unwrap_or_else(|| "admin".into()),
+fn actor(c: &Call<'_, '_>) -> Actor {
+    Actor {
+        name: c.ctx.token.as_ref().map(|t| t.name.clone()).unwrap_or_else(|| "admin".into()),
         source: "admin",
-        request_id: Some(ctx.request_id.clone()),
-    };
-    let store = &app.store;
-    let conn = &w.read;
-    let q = Query(query_params(&ctx.req.query));
-    // Operators type `curl -d '{…}'` (form content type): the admin API reads any body as JSON.
-    let body = || -> Result<Value> {
-        if ctx.req.body.is_empty() { Ok(json!({})) } else { Ok(serde_json::from_slice(&ctx.req.body)?) }
-    };
-    match (method, rest) {
-        ("GET", ["settings"]) => ok(admin::settings(conn)?),
-        ("PATCH", ["settings"]) => ok(admin::set_settings(store, &actor, &admin::settings_pairs(&body()?)?)?),
-        (_, ["settings"]) => Err(not_allowed("GET, PATCH")),
-
-        ("GET", ["di"]) => ok(admin::di_status(conn)?),
-        (_, ["di"]) => Err(not_allowed("GET")),
-        ("POST", ["di", "enable"]) => {
-            let b = body()?;
-            ok(admin::di_enable(
-                store,
-                &actor,
-                flag(&b, "force")?.unwrap_or(false),
-                flag(&b, "dry_run")?.unwrap_or(false),
-            )?)
-        }
-        ("POST", ["di", "disable"]) => ok(admin::di_disable(store, &actor)?),
-        (_, ["di", _]) => Err(not_allowed("POST")),
-
-        ("GET", ["users"]) => ok(admin::list_users(conn, &user_query(&q)?)?),
-        (_, ["users"]) => Err(not_allowed("GET")),
-        ("GET", ["users", id]) => ok(admin::user(conn, id)?),
-        ("DELETE", ["users", id]) => ok(admin::remove_user(store, &actor, id, false)?),
-        (_, ["users", _]) => Err(not_allowed("GET, DELETE")),
-        ("PUT", ["users", id, "seat"]) => {
-            let b = body()?;
-            let seat = b.get("seat").and_then(Value::as_str).ok_or_else(|| {
-                Error::invalid_value(
-                    "send {\"seat\": \"viewer\"|\"member\"|\"no_access\"|\"provisional_member\"}",
-                )
-            })?;
-            let reason = b.get("reason").and_then(Value::as_str);
-            ok(admin::set_seat(store, &actor, id, seat, reason)?)
-        }
-        (_, ["users", _, "seat"]) => Err(not_allowed("PUT")),
-        ("POST", ["users", id, "reactivate"]) => ok(admin::reactivate(store, &actor, id)?),
-        (_, ["users", _, "reactivate"]) => Err(not_allowed("POST")),
-        ("POST", ["users", id, "events"]) => {
-            let b = body()?;
-            let kind = b.get("type").and_then(Value::as_str).ok_or_else(|| {
-                Error::invalid_value("send {\"type\": \"qualifying_action\"} or {\"type\": \"sign_in\"}")
-            })?;
-            ok(admin::system_event(store, &actor, id, kind)?)
-        }
-        (_, ["users", _, "events"]) => Err(not_allowed("POST")),
-        ("GET", ["users", id, "explain"]) => ok(admin::explain(conn, id)?),
-        (_, ["users", _, "explain"]) => Err(not_allowed("GET")),
-
-        ("POST", ["guests"]) => created(admin::add_guest(store, &actor, &body()?)?),
-        (_, ["guests"]) => Err(not_allowed("POST")),
-        ("DELETE", ["guests", id]) => ok(admin::remove_user(store, &actor, id, true)?),
-        (_, ["guests", _]) => Err(not_allowed("DELETE")),
-
-        ("GET", ["domains"]) => ok(admin::domains(conn)?),
-        ("POST", ["domains"]) => {
-            let b = body()?;
-            let name = b
-                .get("name")
-                .and_then(Value::as_str)
-                .ok_or_else(|| Error::invalid_value("send {\"name\": \"example.com\"}"))?;
-            created(admin::add_domain(store, &actor, name)?)
-        }
-        (_, ["domains"]) => Err(not_allowed("GET, POST")),
-        ("DELETE", ["domains", name]) => ok(admin::remove_domain(store, &actor, name)?),
-        (_, ["domains", _]) => Err(not_allowed("DELETE")),
-        ("POST", ["domains", name, "verify"]) => ok(admin::verify_domain(store, &actor, name)?),
-        (_, ["domains", _, "verify"]) => Err(not_allowed("POST")),
-
-        ("GET", ["tokens"]) => {
-            let items: Vec<Value> = tokens::list(conn)?.iter().map(crate::app::token_json).collect();
-            ok(json!({ "items": items, "next_cursor": null }))
-        }
-        ("POST", ["tokens"]) => create_token(app, &body()?),
-        (_, ["tokens"]) => Err(not_allowed("GET, POST")),
-        ("DELETE", ["tokens", id]) => ok(crate::app::token_json(&store.write(|tx| tokens::revoke(tx, id))?)),
-        (_, ["tokens", _]) => Err(not_allowed("DELETE")),
-
-        ("GET", ["role-mappings"]) => ok(admin::role_mappings(conn)?),
-        ("PUT", ["role-mappings"]) => ok(admin::set_role_mappings(store, &actor, &body()?)?),
-        (_, ["role-mappings"]) => Err(not_allowed("GET, PUT")),
-
-        ("POST", ["reconcile"]) => {
-            let b = body()?;
-            ok(admin::reconcile(store, &actor, flag(&b, "dry_run")?.unwrap_or(true))?)
-        }
-        (_, ["reconcile"]) => Err(not_allowed("POST")),
-        ("POST", ["provisional", "sweep"]) => ok(admin::sweep(store, &actor)?),
-        (_, ["provisional", "sweep"]) => Err(not_allowed("POST")),
-
-        ("GET", ["audit"]) => ok(admin::audit_events(
-            conn,
-            q.get("user_id"),
-            q.get("since"),
-            q.int("cursor")?,
-            q.int("limit")?.map(|n| n.max(0) as usize),
-        )?),
-        (_, ["audit"]) => Err(not_allowed("GET")),
-        ("GET", ["reports", "users.csv"]) => {
-            Ok(Response::new(200, "text/csv; charset=utf-8", admin::users_csv(conn)?.into_bytes())
-                .header("Content-Disposition", "attachment; filename=\"users.csv\""))
-        }
-        (_, ["reports", "users.csv"]) => Err(not_allowed("GET")),
-
-        ("GET", ["deprovision-guard"]) => ok(admin::guard_status(conn)?),
-        (_, ["deprovision-guard"]) => Err(not_allowed("GET")),
-        ("POST", ["deprovision-guard", "reset"]) => ok(admin::guard_reset(store, &actor)?),
-        (_, ["deprovision-guard", "reset"]) => Err(not_allowed("POST")),
-
-        _ => Err(Error::not_found(format!("no admin route {method} {}", ctx.req.path))),
+        request_id: Some(c.ctx.request_id.clone()),
     }
+}
+
+/// The body as JSON; operators type `curl -d '{…}'` (a form content type), so any content type is
+/// read as JSON, and an empty body is `{}`.
+fn body(c: &Call<'_, '_>) -> Result<Value> {
+    if c.ctx.req.body.is_empty() { Ok(json!({})) } else { Ok(serde_json::from_slice(&c.ctx.req.body)?) }
+}
+
+fn ok(view: &impl View) -> Result<Response> {
+    Ok(Response::json(200, Surface::Admin, &view.json()))
+}
+
+fn created(view: &impl View) -> Result<Response> {
+    Ok(Response::json(201, Surface::Admin, &view.json()))
+}
+
+/// An optional boolean field of a JSON body.
+fn flag(body: &Value, key: &str) -> Result<Option<bool>> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(other) => Err(Error::invalid_value(format!("\"{key}\" must be true or false, not {other}"))),
+    }
+}
+
+/// A required string field of a JSON body, with the advice to give when it is missing.
+fn text<'b>(body: &'b Value, key: &str, advice: &str) -> Result<&'b str> {
+    body.get(key).and_then(Value::as_str).ok_or_else(|| Error::invalid_value(advice.to_string()))
 }
 
 struct Query(Vec<(String, String)>);
 
 impl Query {
+    fn of(c: &Call<'_, '_>) -> Query {
+        Query(query_params(&c.ctx.req.query))
+    }
     fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
     }
@@ -199,10 +136,22 @@ impl Query {
     }
 }
 
-fn user_query(q: &Query) -> Result<UserQuery> {
+/// The user list's filters, parsed into their types with the same aliases and case rules as the CLI.
+fn user_query(c: &Call<'_, '_>) -> Result<UserQuery> {
+    let q = Query::of(c);
     Ok(UserQuery {
-        status: q.get("status").map(str::to_string),
-        seat: q.get("seat").map(str::to_string),
+        status: q
+            .get("status")
+            .map(|s| {
+                Status::parse(s).ok_or_else(|| {
+                    Error::invalid_value(format!("status must be one of {}, not \"{s}\"", Status::allowed()))
+                })
+            })
+            .transpose()?,
+        seat: q
+            .get("seat")
+            .map(|s| Seat::parse(s).map_err(|e| Error::invalid_value(e.to_string())))
+            .transpose()?,
         q: q.get("q").map(str::to_string),
         include_pending: q.get("include").is_some_and(|v| v.split(',').any(|p| p.trim() == "pending")),
         cursor: q.int("cursor")?,
@@ -210,36 +159,54 @@ fn user_query(q: &Query) -> Result<UserQuery> {
     })
 }
 
-/// An optional boolean field of a JSON body.
-fn flag(body: &Value, key: &str) -> Result<Option<bool>> {
-    match body.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(b)) => Ok(Some(*b)),
-        Some(other) => Err(Error::invalid_value(format!("\"{key}\" must be true or false, not {other}"))),
-    }
+fn di_enable(c: &mut Call<'_, '_>) -> Result<Response> {
+    let b = body(c)?;
+    let (force, dry_run) = (flag(&b, "force")?.unwrap_or(false), flag(&b, "dry_run")?.unwrap_or(false));
+    ok(&admin::di::enable(&c.app.store, &actor(c), force, dry_run)?)
 }
 
-fn not_allowed(allow: &'static str) -> Error {
-    Error::new(Kind::MethodNotAllowed, format!("this route accepts {allow}"))
+fn set_seat(c: &mut Call<'_, '_>) -> Result<Response> {
+    let b = body(c)?;
+    let seat =
+        text(&b, "seat", "send {\"seat\": \"viewer\"|\"member\"|\"no_access\"|\"provisional_member\"}")?;
+    let seat = Seat::parse(seat).map_err(|e| Error::invalid_value(e.to_string()))?;
+    let reason = b.get("reason").and_then(Value::as_str);
+    ok(&admin::users::set_seat(&c.app.store, &actor(c), c.param(0), seat, reason)?)
 }
 
-fn ok(body: Value) -> Result<Response> {
-    Ok(json_response(200, Surface::Admin, &body))
+fn system_event(c: &mut Call<'_, '_>) -> Result<Response> {
+    let b = body(c)?;
+    let kind = text(&b, "type", "send {\"type\": \"qualifying_action\"} or {\"type\": \"sign_in\"}")?;
+    ok(&admin::users::system_event(&c.app.store, &actor(c), c.param(0), SystemEvent::parse(kind)?)?)
 }
 
-fn created(body: Value) -> Result<Response> {
-    Ok(json_response(201, Surface::Admin, &body))
+fn add_guest(c: &mut Call<'_, '_>) -> Result<Response> {
+    let b = body(c)?;
+    let email = b.get("email").or_else(|| b.get("userName")).and_then(Value::as_str).unwrap_or("");
+    let display = b.get("displayName").and_then(Value::as_str);
+    created(&admin::users::add_guest(&c.app.store, &actor(c), email, display)?)
 }
 
-fn create_token(app: &App, body: &Value) -> Result<Response> {
-    let name = body.get("name").and_then(Value::as_str).ok_or_else(|| {
-        Error::invalid_value("give the token a \"name\" (a string that says what it is for)")
-    })?;
-    let scope = body
-        .get("scope")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Error::invalid_value("give the token a \"scope\": \"scim\" or \"admin\""))?;
-    let scope = Scope::parse(scope)?;
-    let t = app.store.write(|tx| tokens::create(tx, name, scope))?;
-    created(json!({ "id": t.info.id, "name": t.info.name, "scope": scope.as_str(), "token": t.token }))
+fn add_domain(c: &mut Call<'_, '_>) -> Result<Response> {
+    let b = body(c)?;
+    let name = text(&b, "name", "send {\"name\": \"example.com\"}")?;
+    created(&admin::domains::add(&c.app.store, &actor(c), name)?)
+}
+
+fn create_token(c: &mut Call<'_, '_>) -> Result<Response> {
+    let b = body(c)?;
+    let name = text(&b, "name", "give the token a \"name\" (a string that says what it is for)")?;
+    let scope = Scope::parse(text(&b, "scope", "give the token a \"scope\": \"scim\" or \"admin\"")?)?;
+    created(&admin::tokens::create(&c.app.store, name, scope)?)
+}
+
+fn audit(c: &mut Call<'_, '_>) -> Result<Response> {
+    let q = Query::of(c);
+    ok(&admin::audit::events(
+        &c.w.read,
+        q.get("user_id"),
+        q.get("since"),
+        q.int("cursor")?,
+        q.int("limit")?.map(|n| n.max(0) as usize),
+    )?)
 }

@@ -64,7 +64,7 @@ impl Limiter {
 /// other scope, 429 for an address over its failure budget.
 pub fn authenticate(
     app: &crate::service::App,
-    read: &rusqlite::Connection,
+    read: &crate::store::Reader,
     req: &crate::http::server::Request,
     scope: Scope,
 ) -> Result<TokenInfo> {

@@ -3,6 +3,7 @@
 //! status, DI state).
 
 use crate::error::Result;
+use crate::store::{self, Read, users};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -44,7 +45,7 @@ impl Metrics {
         h.sum += secs;
     }
 
-    pub fn render(&self, read: &rusqlite::Connection) -> Result<String> {
+    pub fn render(&self, read: &impl Read) -> Result<String> {
         let mut out = String::new();
         out.push_str("# HELP scim_seat_requests_total Requests answered, by surface, route and status.\n");
         out.push_str("# TYPE scim_seat_requests_total counter\n");
@@ -79,20 +80,14 @@ impl Metrics {
         }
         out.push_str("# HELP scim_seat_users Users by status and seat type.\n");
         out.push_str("# TYPE scim_seat_users gauge\n");
-        let mut stmt = read.prepare_cached(
-            "SELECT status, COALESCE(seat, 'none'), count(*) FROM users GROUP BY status, seat ORDER BY 1, 2",
-        )?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)))?;
-        for row in rows {
-            let (status, seat, n) = row?;
+        for (status, seat, n) in users::count_by_status_and_seat(read)? {
+            let seat = seat.map_or("none", |s| s.as_str());
             let _ = writeln!(out, "scim_seat_users{{status=\"{status}\",seat=\"{seat}\"}} {n}");
         }
-        let di: Option<String> =
-            read.query_row("SELECT value FROM settings WHERE key = 'di_enabled'", [], |r| r.get(0)).ok();
+        let di = store::settings::settings(read)?.di_enabled;
         out.push_str("# HELP scim_seat_di_enabled Whether Directory Integration is on.\n");
         out.push_str("# TYPE scim_seat_di_enabled gauge\n");
-        let _ = writeln!(out, "scim_seat_di_enabled {}", u8::from(di.as_deref() == Some("true")));
+        let _ = writeln!(out, "scim_seat_di_enabled {}", u8::from(di));
         Ok(out)
     }
 }

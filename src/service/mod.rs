@@ -9,19 +9,20 @@ pub mod admin;
 pub mod admin_api;
 pub mod auth;
 pub mod metrics;
+pub mod plan;
+pub mod routes;
 pub mod scim_api;
 pub mod seats;
+pub mod views;
 
 use crate::error::{Error, Kind, Result};
+use crate::http::Surface;
 use crate::http::server::{Request, Response};
-use crate::store::Store;
 use crate::store::tokens::TokenInfo;
-use rusqlite::Connection;
+use crate::store::{Reader, Store};
+use routes::{Call, Found, Route};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
-
-pub const SCIM_JSON: &str = "application/scim+json";
-pub const JSON: &str = "application/json";
 
 /// Configuration of the serving process that handlers need.
 #[derive(Debug, Clone)]
@@ -43,19 +44,19 @@ pub struct App {
 
 /// Per-worker state: a read connection and the plan (settings and role table) as last read.
 pub struct Worker {
-    pub read: Connection,
-    plan: Option<(i64, seats::Plan)>,
+    pub read: Reader,
+    plan: Option<(i64, plan::Plan)>,
 }
 
 impl Worker {
     /// The plan, re-read only when some connection (this process's writer, or a CLI on the same
     /// file) has committed since it was last read (`PRAGMA data_version`).
     /// Returns the read connection beside it, so callers can use both.
-    pub fn plan(&mut self) -> Result<(&Connection, &seats::Plan)> {
-        let version: i64 = self.read.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+    pub fn plan(&mut self) -> Result<(&Reader, &plan::Plan)> {
+        let version = self.read.data_version()?;
         let stale = !matches!(&self.plan, Some((v, _)) if *v == version);
         if stale {
-            self.plan = Some((version, seats::plan(&self.read)?));
+            self.plan = Some((version, plan::Plan::load(&self.read)?));
         }
         let plan = self
             .plan
@@ -95,24 +96,16 @@ impl App {
         format!("{}-{:x}", self.request_prefix, self.request_seq.fetch_add(1, Ordering::Relaxed))
     }
 
-    /// Entry point of the SCIM listener.
-    pub fn handle_scim(&self, w: &mut Worker, req: &Request) -> Response {
-        self.serve(w, req, Surface::Scim)
-    }
-
-    /// Entry point of the admin listener.
-    pub fn handle_admin(&self, w: &mut Worker, req: &Request) -> Response {
-        self.serve(w, req, Surface::Admin)
-    }
-
-    fn serve(&self, w: &mut Worker, req: &Request, surface: Surface) -> Response {
+    /// Entry point of both listeners: routes through the surface's table, authenticates, runs the
+    /// handler, renders the answer or the error, logs one line and counts the request.
+    pub fn handle(&self, w: &mut Worker, req: &Request, surface: Surface) -> Response {
         let started = Instant::now();
         let mut ctx = Ctx { req, token: None, request_id: self.request_id() };
         let (route, result) = match surface {
-            Surface::Scim => scim_api::route(self, w, &mut ctx),
-            Surface::Admin => admin_route(self, w, &mut ctx),
+            Surface::Scim => scim_api::dispatch(self, w, &mut ctx),
+            Surface::Admin => admin_api::dispatch(self, w, &mut ctx),
         };
-        let mut response = result.unwrap_or_else(|e| error_response_for(surface, &e));
+        let mut response = result.unwrap_or_else(|e| Response::error(surface, &e));
         response.headers.push(("X-Request-Id", ctx.request_id.clone()));
         let elapsed = started.elapsed();
         self.metrics.observe(surface.name(), route, response.status, elapsed);
@@ -130,46 +123,47 @@ impl App {
         );
         response
     }
-}
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Surface {
-    Scim,
-    Admin,
-}
-
-impl Surface {
-    pub fn name(self) -> &'static str {
-        match self {
-            Surface::Scim => "scim",
-            Surface::Admin => "admin",
+    /// Runs the row of `table` that `segments` and the method select: authenticates when the row
+    /// needs a scope, answers 405 with the `Allow` list when only the method is wrong. Returns the
+    /// route's name (its pattern) beside the answer; `None` when no pattern matched.
+    fn run(
+        &self,
+        w: &mut Worker,
+        ctx: &mut Ctx<'_>,
+        table: &'static [Route],
+        segments: &[String],
+        fold: bool,
+    ) -> Option<(&'static str, Result<Response>)> {
+        let (route, params) = match routes::find(table, &ctx.req.method, segments, fold) {
+            Found::NotFound => return None,
+            Found::WrongMethod { pattern, allow, scope } => {
+                let result = match scope {
+                    Some(scope) => self.authenticate(w, ctx, scope).and(Err(routes::wrong_method(allow))),
+                    None => Err(routes::wrong_method(allow)),
+                };
+                return Some((pattern, result));
+            }
+            Found::Route(route, params) => (route, params),
+        };
+        let result = match route.scope {
+            Some(scope) => self.authenticate(w, ctx, scope),
+            None => Ok(()),
         }
+        .and_then(|()| (route.handler)(&mut Call { app: self, w, ctx, params }));
+        Some((route.pattern, result))
     }
-}
 
-/// The admin listener: `/healthz`, `/metrics`, `/admin/*`; everything else is 404.
-fn admin_route(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, Result<Response>) {
-    let segs = segments(&ctx.req.path);
-    match segs.first().map(String::as_str) {
-        Some("healthz") if segs.len() == 1 => ("/healthz", healthz(w, Surface::Admin)),
-        Some("metrics") if segs.len() == 1 => ("/metrics", app.metrics_response(w)),
-        Some("admin") => admin_api::route(app, w, ctx, &segs),
-        _ => ("other", Err(Error::not_found(format!("no admin route {}", ctx.req.path)))),
+    fn authenticate(&self, w: &Worker, ctx: &mut Ctx<'_>, scope: crate::store::tokens::Scope) -> Result<()> {
+        ctx.token = Some(auth::authenticate(self, &w.read, ctx.req, scope)?);
+        Ok(())
     }
 }
 
 /// `GET /healthz`: ok when the database answers.
-pub fn healthz(w: &Worker, surface: Surface) -> Result<Response> {
-    let ok: i64 = w.read.query_row("SELECT 1", [], |r| r.get(0))?;
-    let body = serde_json::json!({ "status": if ok == 1 { "ok" } else { "degraded" } });
-    Ok(json_response(200, surface, &body))
-}
-
-impl App {
-    fn metrics_response(&self, w: &Worker) -> Result<Response> {
-        let text = self.metrics.render(&w.read)?;
-        Ok(Response::new(200, "text/plain; version=0.0.4", text.into_bytes()))
-    }
+pub fn healthz(call: &mut Call<'_, '_>, surface: Surface) -> Result<Response> {
+    call.w.read.ping()?;
+    Ok(Response::json(200, surface, &serde_json::json!({ "status": "ok" })))
 }
 
 /// Path segments, percent-decoded, with empty segments (doubled or trailing slashes) dropped.
@@ -213,38 +207,6 @@ pub fn query_params(query: &str) -> Vec<(String, String)> {
             None => (percent_decode(p, true), String::new()),
         })
         .collect()
-}
-
-pub fn json_response(status: u16, surface: Surface, body: &serde_json::Value) -> Response {
-    let ctype = match surface {
-        Surface::Scim => SCIM_JSON,
-        Surface::Admin => JSON,
-    };
-    Response::new(status, ctype, body.to_string().into_bytes())
-}
-
-/// The error answer in the shape of the surface the request came to.
-pub fn error_response_for(surface: Surface, e: &Error) -> Response {
-    if e.kind == Kind::Internal {
-        log::error!("internal error: {}", e.detail);
-    }
-    let mut r = match surface {
-        Surface::Scim => json_response(e.status(), surface, &e.scim_body()),
-        Surface::Admin => json_response(e.status(), surface, &e.admin_body()),
-    };
-    if e.kind == Kind::Unauthorized {
-        r = r.header("WWW-Authenticate", "Bearer realm=\"scim-seat\"");
-    }
-    if let Some(secs) = e.retry_after {
-        r = r.header("Retry-After", secs.to_string());
-    }
-    r
-}
-
-/// For the transport layer, which does not know the surface: the path tells.
-pub fn error_response(req: &Request, e: &Error) -> Response {
-    let surface = if req.path.starts_with("/admin") { Surface::Admin } else { Surface::Scim };
-    error_response_for(surface, e)
 }
 
 /// Parses a JSON request body; bad JSON is 400 invalidSyntax.

@@ -6,17 +6,20 @@
 //! delegated to `service::seats` (which asks the pure domain rules); protocol shapes to `scim`.
 
 use crate::error::{Error, Kind, Result};
+use crate::http::Surface;
 use crate::http::server::Response;
 use crate::scim::filter::{self, Filter, IndexedAttr};
 use crate::scim::resource::{self, GroupRef, MemberRef, Meta};
 use crate::scim::{discovery, list_response, patch};
-use crate::service::seats::{self, Actor, Plan};
-use crate::service::{App, Ctx, Surface, Worker, healthz, json_body, json_response, query_params, segments};
+use crate::service::plan::Plan;
+use crate::service::routes::{Call, Route};
+use crate::service::seats::{self, Actor};
+use crate::service::{App, Ctx, Worker, healthz, json_body, query_params, segments};
 use crate::store::groups::{self, GroupRow};
 use crate::store::tokens::Scope;
 use crate::store::users::{self, UserRow};
+use crate::store::{Read, WriteTx};
 use crate::util;
-use rusqlite::Connection;
 use serde_json::Value;
 
 /// Largest page a list returns (ServiceProviderConfig `filter.maxResults`).
@@ -30,10 +33,60 @@ enum Resource {
     Groups,
 }
 
-pub fn route(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, Result<Response>) {
+const SCIM: Option<Scope> = Some(Scope::Scim);
+
+macro_rules! routes {
+    ($($method:literal $pattern:literal $scope:expr => $handler:expr;)+) => {
+        &[$(Route { method: $method, pattern: $pattern, scope: $scope, handler: $handler }),+]
+    };
+}
+
+/// Every route of the SCIM listener under its base path (resource names match ignoring case).
+/// `/healthz` is outside the base path and answered before it.
+pub const ROUTES: &[Route] = routes! {
+    "GET" "/ServiceProviderConfig" None => |c| Ok(ok(&discovery::service_provider_config(
+        &c.app.config.base_url, MAX_RESULTS, crate::http::edge::MAX_BODY_BYTES)));
+    "GET" "/ResourceTypes" None => |c| Ok(ok(&discovery::resource_types(&c.app.config.base_url)));
+    "GET" "/ResourceTypes/{name}" None => |c| discovery::resource_type(&c.app.config.base_url, c.param(0))
+        .map(|v| ok(&v))
+        .ok_or_else(|| Error::not_found(format!("no resource type \"{}\"", c.param(0))));
+    "GET" "/Schemas" None => |c| Ok(ok(&discovery::schemas(&c.app.config.base_url)));
+    "GET" "/Schemas/{urn}" None => |c| discovery::schema(&c.app.config.base_url, c.param(0))
+        .map(|v| ok(&v))
+        .ok_or_else(|| Error::not_found(format!("no schema \"{}\"", c.param(0))));
+    // Searching across resource types from the root (RFC 7644 §3.4.3) is not offered (501, as for
+    // /Bulk); the root itself is no resource.
+    "POST" "/.search" None => |_| Err(Error::new(
+        Kind::NotImplemented,
+        "searching from the root is not supported: query /Users or /Groups (or POST /Users/.search)",
+    ));
+    "*" "/" None => |_| Err(Error::new(Kind::MethodNotAllowed, "the SCIM root is not a resource: use /Users or /Groups"));
+    "*" "/Bulk" None => |_| Err(Error::new(
+        Kind::NotImplemented,
+        "bulk operations are not supported (see /ServiceProviderConfig)",
+    ));
+    "GET" "/Users" SCIM => |c| list(c, Resource::Users, &ListParams::from_query(&c.ctx.req.query)?);
+    "POST" "/Users" SCIM => create_user;
+    "POST" "/Users/.search" SCIM => |c| list(c, Resource::Users, &ListParams::from_body(&json_body(c.ctx.req)?)?);
+    "GET" "/Users/{id}" SCIM => get_user;
+    "PUT" "/Users/{id}" SCIM => replace_user;
+    "PATCH" "/Users/{id}" SCIM => patch_user;
+    "DELETE" "/Users/{id}" SCIM => delete_user;
+    "GET" "/Groups" SCIM => |c| list(c, Resource::Groups, &ListParams::from_query(&c.ctx.req.query)?);
+    "POST" "/Groups" SCIM => create_group;
+    "POST" "/Groups/.search" SCIM => |c| list(c, Resource::Groups, &ListParams::from_body(&json_body(c.ctx.req)?)?);
+    "GET" "/Groups/{id}" SCIM => get_group;
+    "PUT" "/Groups/{id}" SCIM => replace_group;
+    "PATCH" "/Groups/{id}" SCIM => patch_group;
+    "DELETE" "/Groups/{id}" SCIM => delete_group;
+};
+
+/// Routes a request of the SCIM listener: `/healthz`, then the base path, then [`ROUTES`].
+pub fn dispatch(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, Result<Response>) {
     let segs = segments(&ctx.req.path);
     if segs.len() == 1 && segs[0] == "healthz" {
-        return ("/healthz", healthz(w, Surface::Scim));
+        let mut call = Call { app, w, ctx, params: Vec::new() };
+        return ("/healthz", healthz(&mut call, Surface::Scim));
     }
     let base = segments(&app.config.base_path);
     let in_base = segs.len() >= base.len() && segs.iter().zip(&base).all(|(a, b)| a.eq_ignore_ascii_case(b));
@@ -46,128 +99,12 @@ pub fn route(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, Res
             ))),
         );
     }
-    let rest: Vec<String> = segs[base.len()..].to_vec();
-    let first = rest.first().map(|s| s.to_ascii_lowercase()).unwrap_or_default();
-    let method = ctx.req.method.clone();
-    let m = method.as_str();
-    let base_url = app.config.base_url.as_str();
-    match (first.as_str(), rest.len()) {
-        ("serviceproviderconfig", 1) => (
-            "/ServiceProviderConfig",
-            only_get(m).map(|()| {
-                ok(&discovery::service_provider_config(
-                    base_url,
-                    MAX_RESULTS,
-                    crate::http::edge::MAX_BODY_BYTES,
-                ))
-            }),
-        ),
-        ("resourcetypes", 1) => {
-            ("/ResourceTypes", only_get(m).map(|()| ok(&discovery::resource_types(base_url))))
-        }
-        ("resourcetypes", 2) => (
-            "/ResourceTypes/{name}",
-            only_get(m).and_then(|()| {
-                discovery::resource_type(base_url, &rest[1])
-                    .map(|v| ok(&v))
-                    .ok_or_else(|| Error::not_found(format!("no resource type \"{}\"", rest[1])))
-            }),
-        ),
-        ("schemas", 1) => ("/Schemas", only_get(m).map(|()| ok(&discovery::schemas(base_url)))),
-        ("schemas", 2) => (
-            "/Schemas/{urn}",
-            only_get(m).and_then(|()| {
-                discovery::schema(base_url, &rest[1])
-                    .map(|v| ok(&v))
-                    .ok_or_else(|| Error::not_found(format!("no schema \"{}\"", rest[1])))
-            }),
-        ),
-        // Searching across resource types from the root (RFC 7644 §3.4.3) is not offered (501, as
-        // for /Bulk); the root itself is no resource.
-        (".search", 1) if m == "POST" => (
-            "/.search",
-            Err(Error::new(
-                Kind::NotImplemented,
-                "searching from the root is not supported: query /Users or /Groups (or POST /Users/.search)",
-            )),
-        ),
-        (".search", 1) => ("/.search", Err(not_allowed("POST"))),
-        ("", 0) => (
-            "/",
-            Err(Error::new(Kind::MethodNotAllowed, "the SCIM root is not a resource: use /Users or /Groups")),
-        ),
-        ("bulk", 1) => (
-            "/Bulk",
-            Err(Error::new(
-                Kind::NotImplemented,
-                "bulk operations are not supported (see /ServiceProviderConfig)",
-            )),
-        ),
-        ("users", _) | ("groups", _) => {
-            let res = if first == "users" { Resource::Users } else { Resource::Groups };
-            resource_route(app, w, ctx, res, &rest[1..])
-        }
-        _ => ("other", Err(Error::not_found(format!("no SCIM endpoint at {}", ctx.req.path)))),
-    }
-}
-
-fn only_get(method: &str) -> Result<()> {
-    if method == "GET" { Ok(()) } else { Err(not_allowed("GET")) }
-}
-
-fn not_allowed(allow: &str) -> Error {
-    Error::new(Kind::MethodNotAllowed, format!("this endpoint accepts {allow}"))
+    app.run(w, ctx, ROUTES, &segs[base.len()..], true)
+        .unwrap_or_else(|| ("other", Err(Error::not_found(format!("no SCIM endpoint at {}", ctx.req.path)))))
 }
 
 fn ok(body: &Value) -> Response {
-    json_response(200, Surface::Scim, body)
-}
-
-fn resource_route(
-    app: &App,
-    w: &mut Worker,
-    ctx: &mut Ctx<'_>,
-    res: Resource,
-    rest: &[String],
-) -> (&'static str, Result<Response>) {
-    let m = ctx.req.method.clone();
-    let name = match (res, rest.len(), rest.first().map(String::as_str)) {
-        (Resource::Users, 0, _) => "/Users",
-        (Resource::Users, 1, Some(".search")) => "/Users/.search",
-        (Resource::Users, 1, _) => "/Users/{id}",
-        (Resource::Groups, 0, _) => "/Groups",
-        (Resource::Groups, 1, Some(".search")) => "/Groups/.search",
-        (Resource::Groups, 1, _) => "/Groups/{id}",
-        _ => return ("other", Err(Error::not_found(format!("no SCIM endpoint at {}", ctx.req.path)))),
-    };
-    let result = crate::service::auth::authenticate(app, &w.read, ctx.req, Scope::Scim).and_then(|token| {
-        ctx.token = Some(token);
-        let ctx: &Ctx<'_> = ctx;
-        match (res, rest.first().map(String::as_str), m.as_str()) {
-            (_, None, "GET") => {
-                let params = ListParams::from_query(&ctx.req.query)?;
-                list(app, w, res, &params)
-            }
-            (Resource::Users, None, "POST") => create_user(app, ctx),
-            (Resource::Groups, None, "POST") => create_group(app, ctx),
-            (_, None, _) => Err(not_allowed("GET, POST")),
-            (_, Some(".search"), "POST") => {
-                let params = ListParams::from_body(&json_body(ctx.req)?)?;
-                list(app, w, res, &params)
-            }
-            (_, Some(".search"), _) => Err(not_allowed("POST")),
-            (Resource::Users, Some(id), "GET") => get_user(app, w, ctx, id),
-            (Resource::Users, Some(id), "PUT") => replace_user(app, ctx, id),
-            (Resource::Users, Some(id), "PATCH") => patch_user(app, ctx, id),
-            (Resource::Users, Some(id), "DELETE") => delete_user(app, ctx, id),
-            (Resource::Groups, Some(id), "GET") => get_group(app, w, ctx, id),
-            (Resource::Groups, Some(id), "PUT") => replace_group(app, ctx, id),
-            (Resource::Groups, Some(id), "PATCH") => patch_group(app, ctx, id),
-            (Resource::Groups, Some(id), "DELETE") => delete_group(app, ctx, id),
-            (_, Some(_), _) => Err(not_allowed("GET, PUT, PATCH, DELETE")),
-        }
-    });
-    (name, result)
+    Response::json(200, Surface::Scim, body)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -297,7 +234,7 @@ fn group_location(app: &App, id: &str) -> String {
     format!("{}/Groups/{id}", app.config.base_url)
 }
 
-fn render_user(app: &App, conn: &Connection, plan: &Plan, u: &UserRow) -> Result<Value> {
+fn render_user(app: &App, conn: &impl Read, plan: &Plan, u: &UserRow) -> Result<Value> {
     let groups: Vec<GroupRef> = groups::of_user(conn, &u.id)?
         .into_iter()
         .map(|(id, display)| GroupRef { location: group_location(app, &id), id, display })
@@ -313,7 +250,7 @@ fn render_user(app: &App, conn: &Connection, plan: &Plan, u: &UserRow) -> Result
     Ok(resource::render_user(&u.doc, &u.id, &meta, &groups, Some(&view)))
 }
 
-fn render_group(app: &App, conn: &Connection, g: &GroupRow, with_members: bool) -> Result<Value> {
+fn render_group(app: &App, conn: &impl Read, g: &GroupRow, with_members: bool) -> Result<Value> {
     let members: Option<Vec<MemberRef>> = if with_members {
         Some(
             groups::members(conn, &g.id)?
@@ -338,7 +275,7 @@ fn render_group(app: &App, conn: &Connection, g: &GroupRow, with_members: bool) 
 }
 
 fn resource_response(status: u16, body: &Value, version: i64, location: Option<String>) -> Response {
-    let mut r = json_response(status, Surface::Scim, body).header("ETag", version_tag(version));
+    let mut r = Response::json(status, Surface::Scim, body).header("ETag", version_tag(version));
     if let Some(l) = location {
         r = r.header("Location", l);
     }
@@ -378,7 +315,7 @@ enum Candidates<T> {
     Scan,
 }
 
-fn user_candidates(conn: &Connection, f: &Filter) -> Result<Candidates<UserRow>> {
+fn user_candidates(conn: &impl Read, f: &Filter) -> Result<Candidates<UserRow>> {
     let Some(hint) = f.index_hint() else { return Ok(Candidates::Scan) };
     let visible = |u: &UserRow| !u.is_guest && !u.scim_deleted;
     Ok(Candidates::Rows(match hint.attr {
@@ -392,7 +329,7 @@ fn user_candidates(conn: &Connection, f: &Filter) -> Result<Candidates<UserRow>>
     }))
 }
 
-fn group_candidates(conn: &Connection, f: &Filter) -> Result<Candidates<GroupRow>> {
+fn group_candidates(conn: &impl Read, f: &Filter) -> Result<Candidates<GroupRow>> {
     let Some(hint) = f.index_hint() else { return Ok(Candidates::Scan) };
     Ok(Candidates::Rows(match hint.attr {
         IndexedAttr::DisplayName => groups::by_display_name(conn, &hint.value)?,
@@ -407,7 +344,8 @@ fn page_of<T>(items: Vec<T>, p: &ListParams) -> Vec<T> {
 }
 
 /// A list or search: never 404; stable order (creation order, or sortBy then creation order).
-fn list(app: &App, w: &mut Worker, res: Resource, p: &ListParams) -> Result<Response> {
+fn list(c: &mut Call<'_, '_>, res: Resource, p: &ListParams) -> Result<Response> {
+    let (app, w) = (c.app, &mut *c.w);
     let (conn, plan) = w.plan()?;
     let (resources, total) = match res {
         Resource::Users => list_users(app, conn, plan, p)?,
@@ -431,7 +369,7 @@ fn sorted(mut keyed: Vec<(Option<String>, i64, Value)>, p: &ListParams) -> Vec<V
     keyed.into_iter().map(|(_, _, v)| v).collect()
 }
 
-fn list_users(app: &App, conn: &Connection, plan: &Plan, p: &ListParams) -> Result<(Vec<Value>, usize)> {
+fn list_users(app: &App, conn: &impl Read, plan: &Plan, p: &ListParams) -> Result<(Vec<Value>, usize)> {
     if p.filter.is_none() && p.sort_by.is_none() {
         let (rows, total) = users::scim_page(conn, p.start_index - 1, p.count)?;
         let out = rows.iter().map(|u| render_user(app, conn, plan, u)).collect::<Result<_>>()?;
@@ -455,7 +393,7 @@ fn list_users(app: &App, conn: &Connection, plan: &Plan, p: &ListParams) -> Resu
     Ok((page_of(all, p), total))
 }
 
-fn list_groups(app: &App, conn: &Connection, p: &ListParams) -> Result<(Vec<Value>, usize)> {
+fn list_groups(app: &App, conn: &impl Read, p: &ListParams) -> Result<(Vec<Value>, usize)> {
     let with_members = !excludes_members(p);
     // A filter or sort on members needs them; otherwise reading a group never touches memberships.
     let filter_needs_members =
@@ -502,14 +440,14 @@ fn actor(ctx: &Ctx<'_>) -> Actor {
 }
 
 /// A SCIM-visible user, or 404.
-fn visible_user(conn: &Connection, id: &str) -> Result<UserRow> {
+fn visible_user(conn: &impl Read, id: &str) -> Result<UserRow> {
     match users::get(conn, id)? {
         Some(u) if !u.is_guest && !u.scim_deleted => Ok(u),
         _ => Err(Error::not_found(format!("no user with id \"{id}\""))),
     }
 }
 
-fn visible_group(conn: &Connection, id: &str) -> Result<GroupRow> {
+fn visible_group(conn: &impl Read, id: &str) -> Result<GroupRow> {
     groups::get(conn, id)?.ok_or_else(|| Error::not_found(format!("no group with id \"{id}\"")))
 }
 
@@ -519,17 +457,18 @@ fn derive_columns(u: &mut UserRow) {
     u.derive_columns(email);
 }
 
-fn save_indexes(conn: &Connection, u: &UserRow) -> Result<()> {
+fn save_indexes(conn: &WriteTx<'_>, u: &UserRow) -> Result<()> {
     users::set_emails(conn, &u.id, &resource::emails(&u.doc))?;
     users::set_roles(conn, &u.id, &resource::role_values(&u.doc))
 }
 
-fn create_user(app: &App, ctx: &Ctx<'_>) -> Result<Response> {
+fn create_user(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
     let doc = resource::canonical_user(&json_body(ctx.req)?)?;
     let projection = projection_of(ctx)?;
     let actor = actor(ctx);
     let (body, version, id) = app.store.write(|tx| {
-        let plan = seats::plan(tx)?;
+        let plan = Plan::load(tx)?;
         plan.require_scim_writes()?;
         let mut u = UserRow::new(util::uuid()?, doc, util::now_rfc3339_secs());
         derive_columns(&mut u);
@@ -545,7 +484,11 @@ fn create_user(app: &App, ctx: &Ctx<'_>) -> Result<Response> {
     Ok(resource_response(201, &projection.project(body), version, Some(user_location(app, &id))))
 }
 
-fn get_user(app: &App, w: &mut Worker, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+fn get_user(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
+    let w = &mut *c.w;
     let projection = projection_of(ctx)?;
     let u = visible_user(&w.read, id)?;
     if not_modified(ctx, u.version) {
@@ -566,7 +509,7 @@ fn update_user(
     let projection = projection_of(ctx)?;
     let actor = actor(ctx);
     let (body, version) = app.store.write(|tx| {
-        let plan = seats::plan(tx)?;
+        let plan = Plan::load(tx)?;
         let before = visible_user(tx, id)?;
         check_if_match(ctx, before.version)?;
         plan.require_scim_writes()?;
@@ -589,12 +532,18 @@ fn update_user(
     Ok(resource_response(200, &projection.project(body), version, None))
 }
 
-fn replace_user(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+fn replace_user(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
     let body = json_body(ctx.req)?;
     update_user(app, ctx, id, |_| resource::canonical_user(&body))
 }
 
-fn patch_user(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+fn patch_user(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
     let ops = patch::parse_ops(&json_body(ctx.req)?)?;
     update_user(app, ctx, id, |old| {
         let mut doc = old.clone();
@@ -603,10 +552,13 @@ fn patch_user(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
     })
 }
 
-fn delete_user(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+fn delete_user(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
     let actor = actor(ctx);
     app.store.write(|tx| {
-        let plan = seats::plan(tx)?;
+        let plan = Plan::load(tx)?;
         let mut u = visible_user(tx, id)?;
         check_if_match(ctx, u.version)?;
         plan.require_scim_writes()?;
@@ -619,7 +571,7 @@ fn delete_user(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
 // Groups.
 
 /// Refuses member ids that are not SCIM-visible users (nothing is changed).
-fn check_members(conn: &Connection, ids: &[String]) -> Result<()> {
+fn check_members(conn: &impl Read, ids: &[String]) -> Result<()> {
     let missing = groups::missing_users(conn, ids)?;
     if missing.is_empty() {
         return Ok(());
@@ -632,12 +584,13 @@ fn check_members(conn: &Connection, ids: &[String]) -> Result<()> {
     )))
 }
 
-fn create_group(app: &App, ctx: &Ctx<'_>) -> Result<Response> {
+fn create_group(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
     let body = resource::canonical_group(&json_body(ctx.req)?)?;
     let projection = projection_of(ctx)?;
     let actor = actor(ctx);
     let (out, version, id) = app.store.write(|tx| {
-        let plan = seats::plan(tx)?;
+        let plan = Plan::load(tx)?;
         plan.require_scim_writes()?;
         let now = util::now_rfc3339_secs();
         let mut g = GroupRow {
@@ -665,7 +618,11 @@ fn create_group(app: &App, ctx: &Ctx<'_>) -> Result<Response> {
     Ok(resource_response(201, &projection.project(out), version, Some(group_location(app, &id))))
 }
 
-fn get_group(app: &App, w: &Worker, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+fn get_group(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
+    let w = &*c.w;
     let projection = projection_of(ctx)?;
     let g = visible_group(&w.read, id)?;
     if not_modified(ctx, g.version) {
@@ -675,7 +632,7 @@ fn get_group(app: &App, w: &Worker, ctx: &Ctx<'_>, id: &str) -> Result<Response>
     Ok(resource_response(200, &projection.project(body), g.version, None))
 }
 
-fn rename(tx: &Connection, g: &mut GroupRow, name: &str) -> Result<()> {
+fn rename(tx: &WriteTx<'_>, g: &mut GroupRow, name: &str) -> Result<()> {
     if !name.eq_ignore_ascii_case(&g.display_name)
         && groups::by_display_name(tx, name)?.iter().any(|o| o.id != g.id)
     {
@@ -685,12 +642,15 @@ fn rename(tx: &Connection, g: &mut GroupRow, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn replace_group(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+fn replace_group(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
     let body = resource::canonical_group(&json_body(ctx.req)?)?;
     let projection = projection_of(ctx)?;
     let actor = actor(ctx);
     let (out, version) = app.store.write(|tx| {
-        let plan = seats::plan(tx)?;
+        let plan = Plan::load(tx)?;
         let mut g = visible_group(tx, id)?;
         check_if_match(ctx, g.version)?;
         plan.require_scim_writes()?;
@@ -716,14 +676,17 @@ fn replace_group(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
     Ok(resource_response(200, &projection.project(out), version, None))
 }
 
-fn patch_group(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+fn patch_group(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
     let ops = patch::parse_ops(&json_body(ctx.req)?)?;
     let changes = patch::group_changes(&ops)?;
     let projection = projection_of(ctx)?;
     let wants_body = !projection.attributes.is_empty();
     let actor = actor(ctx);
     let (out, version) = app.store.write(|tx| {
-        let plan = seats::plan(tx)?;
+        let plan = Plan::load(tx)?;
         let mut g = visible_group(tx, id)?;
         check_if_match(ctx, g.version)?;
         plan.require_scim_writes()?;
@@ -769,10 +732,13 @@ fn patch_group(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
     })
 }
 
-fn delete_group(app: &App, ctx: &Ctx<'_>, id: &str) -> Result<Response> {
+fn delete_group(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
     let actor = actor(ctx);
     app.store.write(|tx| {
-        let plan = seats::plan(tx)?;
+        let plan = Plan::load(tx)?;
         let g = visible_group(tx, id)?;
         check_if_match(ctx, g.version)?;
         plan.require_scim_writes()?;

@@ -1,30 +1,20 @@
 //! Seats in service: loads the plan (settings and role table), turns stored users into the domain's
-//! `UserState`, asks the pure rules (`domain::plan`) what a step does, stores the outcome and writes
+//! `UserState`, asks the pure rules (`domain::rules`) what a step does, stores the outcome and writes
 //! its audit events in the caller's transaction. SCIM, the admin API, the CLI and the sweep all come
 //! through here, so every change of a seat or status is audited the same way.
 
 use crate::base::calendar;
-use crate::domain::plan::{
-    self as rules, Change, Context, Outcome, Reason, Refusal, RefusalKind, ScimDelete, UserState,
-};
-use crate::domain::roles::{self, HeldRole, RoleTable};
-use crate::domain::seats::{PlanModel, Seat, Settings, Status};
+use crate::domain::roles;
+use crate::domain::rules::{self, Change, Outcome, Reason, Refusal, RefusalKind, ScimDelete, UserState};
+use crate::domain::seats::{PlanModel, Status};
 use crate::error::{Error, Result};
 use crate::scim::resource::{self, SeatView};
+use crate::service::plan::Plan;
 use crate::store::audit::{self, Event};
 use crate::store::users::{self, UserRow};
-use crate::store::{groups, plan as plan_store};
+use crate::store::{Read, WriteTx, state};
 use crate::util;
-use rusqlite::Connection;
 use serde_json::Value;
-
-/// Keys of the settings table that are process state, not plan settings.
-pub const STATE_PREFIX: &str = "state.";
-pub const GUARD_TRIPPED: &str = "state.deprovision_guard_tripped";
-pub const GUARD_RESET_AT: &str = "state.deprovision_guard_reset_at";
-/// The last deprovision counted before the guard's latest reset (later ones count again).
-pub const GUARD_RESET_AFTER_ID: &str = "state.deprovision_guard_reset_after_id";
-pub const DI_CHANGED_AT: &str = "state.di_changed_at";
 
 /// Who is acting, for the audit log.
 #[derive(Debug, Clone)]
@@ -45,53 +35,6 @@ impl Actor {
     }
 }
 
-/// The plan as the rules need it.
-pub struct Plan {
-    pub settings: Settings,
-    pub roles: RoleTable,
-}
-
-pub fn plan(conn: &Connection) -> Result<Plan> {
-    let entries = plan_store::all_settings(conn)?;
-    let settings = Settings::from_entries(
-        entries.iter().filter(|(k, _)| !k.starts_with(STATE_PREFIX)).map(|(k, v)| (k.as_str(), v.as_str())),
-    )
-    .map_err(|e| Error::internal(format!("stored settings are not valid: {e}")))?;
-    let roles: RoleTable = plan_store::role_table(conn)?.unwrap_or_default();
-    Ok(Plan { settings, roles })
-}
-
-impl Plan {
-    /// SCIM writes are refused with 403 while DI is off (reads work).
-    pub fn require_scim_writes(&self) -> Result<()> {
-        if self.settings.di_enabled {
-            Ok(())
-        } else {
-            Err(Error::forbidden(
-                "di_off",
-                "Directory Integration is off, so SCIM changes are refused and nothing was changed: a plan \
-                 administrator turns it on with POST /admin/di/enable or `scim-seat di enable`",
-            ))
-        }
-    }
-
-    /// A SCIM user must be on a validated domain (unless enforce_domains is off).
-    pub fn check_domain(&self, conn: &Connection, u: &UserRow) -> Result<()> {
-        let domains: Vec<String> =
-            plan_store::domains(conn)?.into_iter().filter(|d| d.verified).map(|d| d.name).collect();
-        rules::check_user_domain(&u.user_name, u.primary_email.as_deref(), &domains, &self.settings)
-            .map_err(refusal)
-    }
-
-    fn context(&self, conn: &Connection) -> Result<Context<'_>> {
-        Ok(Context {
-            settings: &self.settings,
-            member_seats_in_use: users::members_in_use(conn)?,
-            now: util::now_unix(),
-        })
-    }
-}
-
 /// The one mapping from a rule's refusal to an error.
 pub fn refusal(r: Refusal) -> Error {
     let code = r.code();
@@ -107,8 +50,8 @@ pub fn refusal(r: Refusal) -> Error {
 
 pub fn state_of(u: &UserRow) -> UserState {
     UserState {
-        status: if u.status == "active" { Status::Active } else { Status::Deactivated },
-        seat: u.seat.as_deref().and_then(|s| Seat::parse(s).ok()),
+        status: u.status,
+        seat: u.seat,
         managed_by_directory: u.managed_by_directory,
         is_guest: u.is_guest,
         manual_seat: u.manual_seat,
@@ -120,8 +63,8 @@ pub fn state_of(u: &UserRow) -> UserState {
 
 /// Writes a state into the row (and keeps the SCIM `active` attribute in step with the status).
 pub fn put_state(u: &mut UserRow, s: &UserState) {
-    u.status = if s.status == Status::Active { "active" } else { "deactivated" }.to_string();
-    u.seat = s.seat.map(|seat| seat.as_str().to_string());
+    u.status = s.status;
+    u.seat = s.seat;
     u.managed_by_directory = s.managed_by_directory;
     u.is_guest = s.is_guest;
     u.manual_seat = s.manual_seat;
@@ -131,22 +74,6 @@ pub fn put_state(u: &mut UserRow, s: &UserState) {
     if let Some(doc) = u.doc.as_object_mut() {
         doc.insert("active".into(), Value::Bool(s.status == Status::Active));
     }
-}
-
-/// The roles a user holds: its `roles` attribute and the groups it is in.
-pub fn held(conn: &Connection, plan: &Plan, u: &UserRow) -> Result<Vec<HeldRole>> {
-    let groups: Vec<String> = groups::of_user(conn, &u.id)?.into_iter().map(|(_, name)| name).collect();
-    Ok(held_in(plan, u, &groups))
-}
-
-/// The roles a user holds, given the display names of its groups.
-pub fn held_in<S: AsRef<str>>(plan: &Plan, u: &UserRow, group_names: &[S]) -> Vec<HeldRole> {
-    roles::held_roles(
-        &plan.roles,
-        resource::role_values(&u.doc),
-        group_names.iter().map(AsRef::as_ref),
-        plan.settings.role_group_prefix.as_deref(),
-    )
 }
 
 fn snapshot_seat(s: &Option<rules::Snapshot>) -> Option<String> {
@@ -159,7 +86,7 @@ fn snapshot_status(s: &Option<rules::Snapshot>) -> Option<String> {
 
 /// The one audit writer: an event for `user_id` (or the plan, when `None`) with before/after.
 pub fn audit(
-    conn: &Connection,
+    tx: &WriteTx<'_>,
     actor: &Actor,
     action: &str,
     user_id: Option<&str>,
@@ -168,7 +95,7 @@ pub fn audit(
     reason: &str,
 ) -> Result<()> {
     audit::insert(
-        conn,
+        tx,
         &Event {
             id: 0,
             at: util::now_rfc3339(),
@@ -188,9 +115,9 @@ pub fn audit(
 }
 
 /// Writes one audit event for a change of a user's seat or status.
-pub fn audit_change(conn: &Connection, actor: &Actor, user_id: &str, change: &Change) -> Result<()> {
+pub fn audit_change(tx: &WriteTx<'_>, actor: &Actor, user_id: &str, change: &Change) -> Result<()> {
     audit(
-        conn,
+        tx,
         actor,
         change.reason.code.as_str(),
         Some(user_id),
@@ -201,20 +128,20 @@ pub fn audit_change(conn: &Connection, actor: &Actor, user_id: &str, change: &Ch
 }
 
 /// Writes an event that changed nothing (a `seat_limit`), with before = after.
-fn audit_event(conn: &Connection, actor: &Actor, u: &UserRow, reason: &Reason) -> Result<()> {
+fn audit_event(tx: &WriteTx<'_>, actor: &Actor, u: &UserRow, reason: &Reason) -> Result<()> {
     let snap = Some(state_of(u).snapshot());
     let change = Change { from: snap, to: snap, reason: reason.clone() };
-    audit_change(conn, actor, &u.id, &change)
+    audit_change(tx, actor, &u.id, &change)
 }
 
 /// Stores an outcome in the row and audits it.
-pub fn apply(conn: &Connection, actor: &Actor, u: &mut UserRow, outcome: &Outcome) -> Result<()> {
+pub fn apply(tx: &WriteTx<'_>, actor: &Actor, u: &mut UserRow, outcome: &Outcome) -> Result<()> {
     put_state(u, &outcome.state);
     if let Some(change) = &outcome.change {
-        audit_change(conn, actor, &u.id, change)?;
+        audit_change(tx, actor, &u.id, change)?;
     }
     for e in &outcome.events {
-        audit_event(conn, actor, u, e)?;
+        audit_event(tx, actor, u, e)?;
     }
     Ok(())
 }
@@ -226,8 +153,8 @@ fn wants_active(doc: &Value) -> bool {
 /// A new SCIM user (not yet inserted; its id is set): its first seat, from its `roles` attribute
 /// (group memberships come later, each an update call). A body with `active: false` creates the user
 /// deactivated.
-pub fn on_create(conn: &Connection, plan: &Plan, actor: &Actor, u: &mut UserRow) -> Result<()> {
-    let ctx = plan.context(conn)?;
+pub fn on_create(tx: &WriteTx<'_>, plan: &Plan, actor: &Actor, u: &mut UserRow) -> Result<()> {
+    let ctx = plan.context(tx)?;
     let held = roles::held_roles(
         &plan.roles,
         resource::role_values(&u.doc),
@@ -236,10 +163,10 @@ pub fn on_create(conn: &Connection, plan: &Plan, actor: &Actor, u: &mut UserRow)
     );
     let outcome = rules::on_create(roles::target_seat(&held, &plan.roles), &ctx).map_err(refusal)?;
     let inactive = !wants_active(&u.doc);
-    apply(conn, actor, u, &outcome)?;
+    apply(tx, actor, u, &outcome)?;
     if inactive {
         let outcome = rules::scim_deactivate(&outcome.state, &ctx).map_err(refusal)?;
-        apply(conn, actor, u, &outcome)?;
+        apply(tx, actor, u, &outcome)?;
     }
     Ok(())
 }
@@ -247,25 +174,25 @@ pub fn on_create(conn: &Connection, plan: &Plan, actor: &Actor, u: &mut UserRow)
 /// A SCIM PUT or PATCH of the user (its document already replaced in `u`): deactivation,
 /// reactivation, or an update call that applies the seat rules.
 pub fn on_update(
-    conn: &Connection,
+    tx: &WriteTx<'_>,
     plan: &Plan,
     actor: &Actor,
     before: &UserRow,
     u: &mut UserRow,
 ) -> Result<()> {
-    let ctx = plan.context(conn)?;
+    let ctx = plan.context(tx)?;
     let state = state_of(before);
     let outcome = match (state.is_active(), wants_active(&u.doc)) {
         (true, false) => {
-            guard_deprovision(conn, plan, u)?;
+            guard_deprovision(tx, plan, u)?;
             rules::scim_deactivate(&state, &ctx).map_err(refusal)?
         }
         (false, true) => {
-            let held = held(conn, plan, u)?;
+            let held = plan.held(tx, u)?;
             rules::scim_reactivate(&state, roles::target_seat(&held, &plan.roles), &ctx).map_err(refusal)?
         }
         (true, true) => {
-            let held = held(conn, plan, u)?;
+            let held = plan.held(tx, u)?;
             rules::on_update_call(&state, roles::target_seat(&held, &plan.roles), &ctx).map_err(refusal)?
         }
         (false, false) => {
@@ -273,97 +200,95 @@ pub fn on_update(
             return Ok(());
         }
     };
-    apply(conn, actor, u, &outcome)
+    apply(tx, actor, u, &outcome)
 }
 
 /// SCIM DELETE: deactivate and hide from SCIM, or remove for good, as `deprovision` says.
-pub fn on_scim_delete(conn: &Connection, plan: &Plan, actor: &Actor, u: &mut UserRow) -> Result<()> {
-    let ctx = plan.context(conn)?;
+pub fn on_scim_delete(tx: &WriteTx<'_>, plan: &Plan, actor: &Actor, u: &mut UserRow) -> Result<()> {
+    let ctx = plan.context(tx)?;
     let state = state_of(u);
     if state.is_active() {
-        guard_deprovision(conn, plan, u)?;
+        guard_deprovision(tx, plan, u)?;
     }
     match rules::scim_delete(&state, &ctx).map_err(refusal)? {
         ScimDelete::Deactivated(outcome) => {
-            apply(conn, actor, u, &outcome)?;
+            apply(tx, actor, u, &outcome)?;
             u.scim_deleted = true;
             u.version += 1;
             u.last_modified = util::now_rfc3339_secs();
-            users::update(conn, u)
+            users::update(tx, u)
         }
         ScimDelete::Removed(change) => {
-            audit_change(conn, actor, &u.id, &change)?;
-            users::delete(conn, &u.id)
+            audit_change(tx, actor, &u.id, &change)?;
+            users::delete(tx, &u.id)
         }
     }
 }
 
 /// Group changes that added or removed these users: an update call for each (O(changed members)).
-pub fn membership_changed(conn: &Connection, plan: &Plan, actor: &Actor, user_ids: &[String]) -> Result<()> {
+pub fn membership_changed(tx: &WriteTx<'_>, plan: &Plan, actor: &Actor, user_ids: &[String]) -> Result<()> {
     for id in user_ids {
-        let Some(before) = users::get(conn, id)? else { continue };
+        let Some(before) = users::get(tx, id)? else { continue };
         let mut u = before.clone();
         let state = state_of(&before);
         if state.is_active() {
-            let ctx = plan.context(conn)?;
-            let held = held(conn, plan, &u)?;
+            let ctx = plan.context(tx)?;
+            let held = plan.held(tx, &u)?;
             let outcome = rules::on_update_call(&state, roles::target_seat(&held, &plan.roles), &ctx)
                 .map_err(refusal)?;
-            apply(conn, actor, &mut u, &outcome)?;
+            apply(tx, actor, &mut u, &outcome)?;
         }
         // The user's `groups` changed, so its representation (and version) did too.
         u.version += 1;
         u.last_modified = util::now_rfc3339_secs();
-        users::update(conn, &u)?;
+        users::update(tx, &u)?;
     }
     Ok(())
 }
 
 /// The deprovision guard before a SCIM deactivation or delete; records the deprovision when allowed
 /// and trips the breaker when this one reaches the maximum.
-fn guard_deprovision(conn: &Connection, plan: &Plan, u: &UserRow) -> Result<()> {
+fn guard_deprovision(tx: &WriteTx<'_>, plan: &Plan, u: &UserRow) -> Result<()> {
     let guard = plan.settings.deprovision_guard;
     let now = util::now_unix();
-    let tripped = plan_store::setting(conn, GUARD_TRIPPED)?.as_deref() == Some("true");
-    let in_window = deprovisions_in_window(conn, plan, now)?;
-    rules::check_deprovision_guard(&plan.settings, tripped, in_window).map_err(refusal)?;
-    conn.execute(
-        "INSERT INTO deprovisions (at_unix, user_id) VALUES (?1, ?2)",
-        rusqlite::params![now, u.id],
-    )?;
-    if in_window + 1 >= guard.max {
-        plan_store::set_setting(conn, GUARD_TRIPPED, "true")?;
+    let status = guard_status(tx, plan, now)?;
+    rules::check_deprovision_guard(&plan.settings, status.tripped, status.in_window).map_err(refusal)?;
+    state::record_deprovision(tx, now, &u.id)?;
+    if status.in_window + 1 >= guard.max {
+        state::trip_guard(tx)?;
         log::warn!(
             "deprovision guard tripped: {} SCIM deprovisions within {} minutes; further ones get 429 until reset",
-            in_window + 1,
+            status.in_window + 1,
             guard.window_minutes
         );
     }
     Ok(())
 }
 
-/// SCIM deprovisions in the guard's window since its last reset.
-pub fn deprovisions_in_window(conn: &Connection, plan: &Plan, now: i64) -> Result<u64> {
+/// The deprovision guard as it stands: its stored breaker and the deprovisions in its window since
+/// its last reset.
+pub struct GuardStatus {
+    pub tripped: bool,
+    pub in_window: u64,
+    pub last_reset: Option<i64>,
+}
+
+pub fn guard_status(db: &impl Read, plan: &Plan, now: i64) -> Result<GuardStatus> {
     let window_start = now - (plan.settings.deprovision_guard.window_minutes as i64) * 60;
-    let after_id: i64 =
-        plan_store::setting(conn, GUARD_RESET_AFTER_ID)?.and_then(|v| v.parse().ok()).unwrap_or(0);
-    let n: i64 = conn.query_row(
-        "SELECT count(*) FROM deprovisions WHERE at_unix >= ?1 AND id > ?2",
-        rusqlite::params![window_start, after_id],
-        |r| r.get(0),
-    )?;
-    Ok(n as u64)
+    let guard = state::get(db)?.guard;
+    let in_window = state::deprovisions_since(db, window_start, &guard)?;
+    Ok(GuardStatus { tripped: guard.tripped, in_window, last_reset: guard.reset_at })
 }
 
 /// The read-only seat extension of a SCIM user, given the display names of its groups.
 pub fn view<S: AsRef<str>>(plan: &Plan, u: &UserRow, group_names: &[S]) -> SeatView {
-    let held = held_in(plan, u, group_names);
+    let held = plan.held_in(u, group_names);
     SeatView {
         seat_type: match plan.settings.plan_model {
-            PlanModel::UserModel => u.seat.clone(),
+            PlanModel::UserModel => u.seat.map(|s| s.as_str().to_string()),
             PlanModel::Legacy => None,
         },
-        status: u.status.clone(),
+        status: u.status.as_str().to_string(),
         managed_by_directory: u.managed_by_directory,
         provisional_until: u.provisional_until.map(calendar::rfc3339),
         admin_roles: roles::admin_rights(&held, &plan.roles).iter().map(|r| r.as_str().to_string()).collect(),

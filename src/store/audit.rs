@@ -1,8 +1,10 @@
 //! The audit log: one row per change of a user's seat or status (and other administrative acts),
 //! always written inside the transaction of the change it records.
 
+use super::sealed::Conn as _;
+use super::{Read, WriteTx};
 use crate::error::Result;
-use rusqlite::{Connection, params};
+use rusqlite::params;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -20,7 +22,8 @@ pub struct Event {
     pub request_id: Option<String>,
 }
 
-pub fn insert(conn: &Connection, e: &Event) -> Result<i64> {
+pub fn insert(tx: &WriteTx<'_>, e: &Event) -> Result<i64> {
+    let conn = tx.conn();
     conn.prepare_cached(
         "INSERT INTO audit (at, actor, source, action, user_id, before_seat, before_status, after_seat, \
          after_status, reason, request_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
@@ -44,12 +47,13 @@ pub fn insert(conn: &Connection, e: &Event) -> Result<i64> {
 /// Events newest first, optionally for one user and/or since a time, at most `limit`, before the
 /// cursor id when given.
 pub fn query(
-    conn: &Connection,
+    db: &impl Read,
     user_id: Option<&str>,
     since: Option<&str>,
     before_id: Option<i64>,
     limit: usize,
 ) -> Result<Vec<Event>> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, actor, source, action, user_id, before_seat, before_status, after_seat, after_status, \
          reason, request_id FROM audit \

@@ -2,9 +2,11 @@
 //! O(changed members) whatever the group's size, and reading a group without members never touches
 //! the memberships table.
 
+use super::sealed::Conn as _;
+use super::{Read, WriteTx};
 use crate::base::text::fold_case as fold;
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRow {
@@ -31,34 +33,37 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<GroupRow> {
     })
 }
 
-fn query(conn: &Connection, sql: &str, p: impl rusqlite::Params) -> Result<Vec<GroupRow>> {
+fn query(db: &impl Read, sql: &str, p: impl rusqlite::Params) -> Result<Vec<GroupRow>> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(p, from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn get(conn: &Connection, id: &str) -> Result<Option<GroupRow>> {
+pub fn get(db: &impl Read, id: &str) -> Result<Option<GroupRow>> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM groups WHERE id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
 }
 
-pub fn by_display_name(conn: &Connection, name: &str) -> Result<Vec<GroupRow>> {
-    query(conn, &format!("SELECT {COLUMNS} FROM groups WHERE display_key = ?1"), [fold(name)])
+pub fn by_display_name(db: &impl Read, name: &str) -> Result<Vec<GroupRow>> {
+    query(db, &format!("SELECT {COLUMNS} FROM groups WHERE display_key = ?1"), [fold(name)])
 }
 
-pub fn by_external_id(conn: &Connection, v: &str) -> Result<Vec<GroupRow>> {
-    query(conn, &format!("SELECT {COLUMNS} FROM groups WHERE external_id = ?1 ORDER BY seq"), [v])
+pub fn by_external_id(db: &impl Read, v: &str) -> Result<Vec<GroupRow>> {
+    query(db, &format!("SELECT {COLUMNS} FROM groups WHERE external_id = ?1 ORDER BY seq"), [v])
 }
 
-pub fn page(conn: &Connection, offset: usize, limit: usize) -> Result<(Vec<GroupRow>, usize)> {
+pub fn page(db: &impl Read, offset: usize, limit: usize) -> Result<(Vec<GroupRow>, usize)> {
+    let conn = db.conn();
     let total: i64 = conn.prepare_cached("SELECT count(*) FROM groups")?.query_row([], |r| r.get(0))?;
     let rows = if limit == 0 {
         Vec::new()
     } else {
         query(
-            conn,
+            db,
             &format!("SELECT {COLUMNS} FROM groups ORDER BY seq LIMIT ?1 OFFSET ?2"),
             params![limit as i64, offset as i64],
         )?
@@ -66,8 +71,8 @@ pub fn page(conn: &Connection, offset: usize, limit: usize) -> Result<(Vec<Group
     Ok((rows, total as usize))
 }
 
-pub fn all(conn: &Connection) -> Result<Vec<GroupRow>> {
-    query(conn, &format!("SELECT {COLUMNS} FROM groups ORDER BY seq"), [])
+pub fn all(db: &impl Read) -> Result<Vec<GroupRow>> {
+    query(db, &format!("SELECT {COLUMNS} FROM groups ORDER BY seq"), [])
 }
 
 fn map_unique(e: rusqlite::Error, name: &str) -> Error {
@@ -79,7 +84,8 @@ fn map_unique(e: rusqlite::Error, name: &str) -> Error {
     }
 }
 
-pub fn insert(conn: &Connection, g: &GroupRow) -> Result<i64> {
+pub fn insert(tx: &WriteTx<'_>, g: &GroupRow) -> Result<i64> {
+    let conn = tx.conn();
     let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM groups", [], |r| r.get(0))?;
     conn.execute(
         &format!("INSERT INTO groups ({COLUMNS}, display_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
@@ -98,7 +104,8 @@ pub fn insert(conn: &Connection, g: &GroupRow) -> Result<i64> {
     Ok(seq)
 }
 
-pub fn update(conn: &Connection, g: &GroupRow) -> Result<()> {
+pub fn update(tx: &WriteTx<'_>, g: &GroupRow) -> Result<()> {
+    let conn = tx.conn();
     conn.execute(
         "UPDATE groups SET display_name = ?2, external_id = ?3, version = ?4, last_modified = ?5, display_key = ?6 \
          WHERE id = ?1",
@@ -108,13 +115,15 @@ pub fn update(conn: &Connection, g: &GroupRow) -> Result<()> {
     Ok(())
 }
 
-pub fn delete(conn: &Connection, id: &str) -> Result<()> {
+pub fn delete(tx: &WriteTx<'_>, id: &str) -> Result<()> {
+    let conn = tx.conn();
     conn.execute("DELETE FROM groups WHERE id = ?1", [id])?;
     Ok(())
 }
 
 /// Adds members; returns the user ids that were not members before.
-pub fn add_members(conn: &Connection, group_id: &str, users: &[String]) -> Result<Vec<String>> {
+pub fn add_members(tx: &WriteTx<'_>, group_id: &str, users: &[String]) -> Result<Vec<String>> {
+    let conn = tx.conn();
     let mut stmt =
         conn.prepare_cached("INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)")?;
     let mut added = Vec::new();
@@ -127,7 +136,8 @@ pub fn add_members(conn: &Connection, group_id: &str, users: &[String]) -> Resul
 }
 
 /// Removes members; returns the user ids that were members.
-pub fn remove_members(conn: &Connection, group_id: &str, users: &[String]) -> Result<Vec<String>> {
+pub fn remove_members(tx: &WriteTx<'_>, group_id: &str, users: &[String]) -> Result<Vec<String>> {
+    let conn = tx.conn();
     let mut stmt = conn.prepare_cached("DELETE FROM memberships WHERE group_id = ?1 AND user_id = ?2")?;
     let mut removed = Vec::new();
     for u in users {
@@ -139,7 +149,8 @@ pub fn remove_members(conn: &Connection, group_id: &str, users: &[String]) -> Re
 }
 
 /// The member ids of a group (O(group size): only for full reads, PUT and delete).
-pub fn member_ids(conn: &Connection, group_id: &str) -> Result<Vec<String>> {
+pub fn member_ids(db: &impl Read, group_id: &str) -> Result<Vec<String>> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached(
         "SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.group_id = ?1 ORDER BY u.seq",
@@ -149,7 +160,8 @@ pub fn member_ids(conn: &Connection, group_id: &str) -> Result<Vec<String>> {
 }
 
 /// Members with their userName, for rendering (`members[].display`).
-pub fn members(conn: &Connection, group_id: &str) -> Result<Vec<(String, String)>> {
+pub fn members(db: &impl Read, group_id: &str) -> Result<Vec<(String, String)>> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached(
         "SELECT u.id, COALESCE(u.display_name, u.user_name) FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.group_id = ?1 ORDER BY u.seq",
@@ -159,7 +171,8 @@ pub fn members(conn: &Connection, group_id: &str) -> Result<Vec<(String, String)
 }
 
 /// The groups a user is in: (id, displayName), O(the user's groups).
-pub fn of_user(conn: &Connection, user_id: &str) -> Result<Vec<(String, String)>> {
+pub fn of_user(db: &impl Read, user_id: &str) -> Result<Vec<(String, String)>> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached(
         "SELECT g.id, g.display_name FROM memberships m JOIN groups g ON g.id = m.group_id \
          WHERE m.user_id = ?1 ORDER BY g.seq",
@@ -169,7 +182,8 @@ pub fn of_user(conn: &Connection, user_id: &str) -> Result<Vec<(String, String)>
 }
 
 /// Which of these ids are SCIM-visible users (members must be existing users).
-pub fn missing_users(conn: &Connection, ids: &[String]) -> Result<Vec<String>> {
+pub fn missing_users(db: &impl Read, ids: &[String]) -> Result<Vec<String>> {
+    let conn = db.conn();
     let mut stmt =
         conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1 AND is_guest = 0 AND scim_deleted = 0")?;
     let mut missing = Vec::new();

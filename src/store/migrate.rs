@@ -10,11 +10,12 @@ use rusqlite::{Connection, TransactionBehavior};
 /// The schema this binary writes.
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
-/// Migrations from version N-1 to N, as `(N, sql)`. Version 1 is schema.sql itself.
-const MIGRATIONS: &[(i64, &str)] = &[];
+/// Migrations from version N-1 to N, as `(N, sql)`, one file each in `migrations/`. A database at
+/// version 0 gets schema.sql, the whole current schema, instead.
+const MIGRATIONS: &[(i64, &str)] = &[(2, include_str!("../../migrations/0002-typed-settings.sql"))];
 
 /// The version schema.sql describes.
-pub const CURRENT_VERSION: i64 = 1;
+pub const CURRENT_VERSION: i64 = 2;
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -9,13 +9,20 @@
 //! rolled back alone. The last writer of the batch (no one else waiting, or the batch full) commits
 //! for all, and every writer of the batch returns only after that commit: nothing is acknowledged
 //! before it is durable, and a failed commit fails every write of the batch.
-//! The submodules hold the queries for one table family each; they take `&Connection`, so the
-//! same function serves a read connection and a write transaction.
+//!
+//! The seam is typed: a query that only reads takes `&impl Read`, which a per-worker [`Reader`] and a
+//! [`WriteTx`] both are; a query that writes takes `&WriteTx`, which only [`Store::write`] creates.
+//! A write on a reader does not compile, and nothing outside this module sees a SQL connection.
+//! The submodules hold the queries for one table family each and convert columns to the domain's
+//! types (`sql.rs`), so rows carry `Status`, `Option<Seat>` and typed settings, not text.
 
 pub mod audit;
+pub mod domains;
 pub mod groups;
 pub mod migrate;
-pub mod plan;
+pub mod settings;
+mod sql;
+pub mod state;
 pub mod tokens;
 pub mod users;
 
@@ -63,6 +70,54 @@ impl From<rusqlite::Error> for Error {
 
 /// Most writes one commit may carry (bounds the latency of the first one).
 const MAX_BATCH: usize = 64;
+
+mod sealed {
+    /// The connection under a [`super::Read`]; private to the store, so no code above it runs SQL.
+    pub trait Conn {
+        fn conn(&self) -> &rusqlite::Connection;
+    }
+}
+
+/// Something queries may read from: a [`Reader`] or a [`WriteTx`].
+pub trait Read: sealed::Conn {}
+
+/// A read connection (one per worker thread): reads only.
+pub struct Reader {
+    conn: Connection,
+}
+
+impl sealed::Conn for Reader {
+    fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+impl Read for Reader {}
+
+impl Reader {
+    /// A number that changes whenever any connection commits (`PRAGMA data_version`): caches of
+    /// what was read are fresh while it stays the same.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    /// Whether the database answers a query (`/healthz`).
+    pub fn ping(&self) -> Result<()> {
+        self.conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
+        Ok(())
+    }
+}
+
+/// The open write transaction of [`Store::write`]: the only value that may change data.
+pub struct WriteTx<'a> {
+    conn: &'a Connection,
+}
+
+impl sealed::Conn for WriteTx<'_> {
+    fn conn(&self) -> &Connection {
+        self.conn
+    }
+}
+impl Read for WriteTx<'_> {}
 
 pub struct Store {
     path: PathBuf,
@@ -127,12 +182,12 @@ impl Store {
     }
 
     /// A new read connection (one per worker thread).
-    pub fn reader(&self) -> Result<Connection> {
-        connect(&self.path, false)
+    pub fn reader(&self) -> Result<Reader> {
+        Ok(Reader { conn: connect(&self.path, false)? })
     }
 
     /// Runs `f` as one atomic write: all of it or none of it, durable when this returns `Ok`.
-    pub fn write<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+    pub fn write<T>(&self, f: impl FnOnce(&WriteTx<'_>) -> Result<T>) -> Result<T> {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         self.waiting.fetch_sub(1, Ordering::SeqCst);
@@ -146,8 +201,8 @@ impl Store {
         let out = match w.conn.execute_batch("SAVEPOINT write") {
             Err(e) => Err(Error::from(e)),
             Ok(()) => {
-                let conn = &w.conn;
-                let out = catch_unwind(AssertUnwindSafe(|| f(conn)));
+                let tx = WriteTx { conn: &w.conn };
+                let out = catch_unwind(AssertUnwindSafe(|| f(&tx)));
                 let end = if matches!(out, Ok(Ok(_))) {
                     "RELEASE write"
                 } else {
@@ -198,9 +253,8 @@ impl Store {
         }
     }
 
-    /// Runs `f` on the writer connection outside any transaction (backup, integrity check); an
-    /// open batch is committed first.
-    pub fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+    /// Runs `f` on the writer connection outside any transaction; an open batch is committed first.
+    fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if w.in_tx {
             w.commit();
@@ -208,6 +262,40 @@ impl Store {
         }
         f(&mut w.conn)
     }
+
+    /// `PRAGMA integrity_check`, the foreign keys and the schema version: what `scim-seat check`
+    /// reports.
+    pub fn check(&self) -> Result<Check> {
+        self.with_writer(|conn| {
+            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+            let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let ok = rows.len() == 1 && rows[0] == "ok";
+            let fk: i64 =
+                conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+            let mut problems = if ok { Vec::new() } else { rows };
+            if fk > 0 {
+                problems.push(format!("{fk} rows violate foreign keys"));
+            }
+            let schema_version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            Ok(Check { ok: problems.is_empty(), problems, schema_version })
+        })
+    }
+
+    /// An online copy of the database into `file` (SQLite's backup API).
+    pub fn backup(&self, file: &Path) -> Result<()> {
+        self.with_writer(|c| {
+            c.backup(rusqlite::MAIN_DB, file, None::<fn(rusqlite::backup::Progress)>)
+                .map_err(|e| Error::internal(format!("backup to {} failed: {e}", file.display())))
+        })
+    }
+}
+
+/// What `scim-seat check` found.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub ok: bool,
+    pub problems: Vec<String>,
+    pub schema_version: i64,
 }
 
 /// A connection: the writer (which may create the file) or a reader.
@@ -227,18 +315,4 @@ fn connect(path: &Path, writer: bool) -> Result<Connection> {
     conn.pragma_update(None, "cache_size", -(if writer { WRITER_CACHE_KIB } else { READER_CACHE_KIB }))?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
-}
-
-/// `PRAGMA integrity_check` and the schema version: what `scim-seat check` reports.
-pub fn check(conn: &Connection) -> Result<(bool, Vec<String>, i64)> {
-    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-    let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-    let ok = rows.len() == 1 && rows[0] == "ok";
-    let fk: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
-    let mut problems = if ok { Vec::new() } else { rows };
-    if fk > 0 {
-        problems.push(format!("{fk} rows violate foreign keys"));
-    }
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    Ok((problems.is_empty(), problems, version))
 }

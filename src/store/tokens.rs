@@ -2,9 +2,11 @@
 //! the presented secret's hash is compared in constant time. The secret exists in clear only in the
 //! answer to the request that created it.
 
+use super::sealed::Conn as _;
+use super::{Read, WriteTx};
 use crate::error::{Error, Result};
 use crate::util;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{OptionalExtension, params};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -13,20 +15,28 @@ pub enum Scope {
 }
 
 impl Scope {
+    pub const ALL: [Scope; 2] = [Scope::Scim, Scope::Admin];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Scim => "scim",
             Scope::Admin => "admin",
         }
     }
+
+    /// Parses a scope name, ignoring case and surrounding whitespace (the one reading, for the CLI
+    /// and the admin API alike).
     pub fn parse(s: &str) -> Result<Scope> {
-        match s {
-            "scim" => Ok(Scope::Scim),
-            "admin" => Ok(Scope::Admin),
-            other => Err(Error::invalid_value(format!(
-                "token scope \"{other}\" is not known: use \"scim\" or \"admin\""
-            ))),
-        }
+        Scope::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
+            Error::invalid_value(format!("token scope \"{s}\" is not known: use \"scim\" or \"admin\""))
+        })
+    }
+}
+
+impl std::str::FromStr for Scope {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Scope> {
+        Scope::parse(s)
     }
 }
 
@@ -49,7 +59,8 @@ pub struct NewToken {
 const PREFIX: &str = "sst_";
 const MAX_NAME: usize = 200;
 
-pub fn create(conn: &Connection, name: &str, scope: Scope) -> Result<NewToken> {
+pub fn create(tx: &WriteTx<'_>, name: &str, scope: Scope) -> Result<NewToken> {
+    let conn = tx.conn();
     let name = name.trim();
     if name.is_empty() || name.len() > MAX_NAME || name.chars().any(char::is_control) {
         return Err(Error::invalid_value(format!(
@@ -65,7 +76,7 @@ pub fn create(conn: &Connection, name: &str, scope: Scope) -> Result<NewToken> {
     let created = util::now_rfc3339();
     conn.execute(
         "INSERT INTO tokens (id, name, scope, hash, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, name, scope.as_str(), util::sha256(secret.as_bytes()).as_slice(), created],
+        params![id, name, scope, util::sha256(secret.as_bytes()).as_slice(), created],
     )?;
     Ok(NewToken {
         token: format!("{PREFIX}{id}_{secret}"),
@@ -73,46 +84,51 @@ pub fn create(conn: &Connection, name: &str, scope: Scope) -> Result<NewToken> {
     })
 }
 
-pub fn list(conn: &Connection) -> Result<Vec<TokenInfo>> {
+pub fn list(db: &impl Read) -> Result<Vec<TokenInfo>> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached(
         "SELECT id, name, scope, created, last_used, revoked FROM tokens ORDER BY created, id",
     )?;
     let rows = stmt.query_map([], row_to_info)?;
-    let mut out = Vec::new();
-    for r in rows {
-        out.push(r??);
-    }
-    Ok(out)
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-fn row_to_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<TokenInfo>> {
-    let scope: String = r.get(2)?;
-    let (id, name, created, last_used, revoked) = (r.get(0)?, r.get(1)?, r.get(3)?, r.get(4)?, r.get(5)?);
-    Ok(Scope::parse(&scope).map(|scope| TokenInfo { id, name, scope, created, last_used, revoked }))
+fn row_to_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenInfo> {
+    Ok(TokenInfo {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        scope: r.get(2)?,
+        created: r.get(3)?,
+        last_used: r.get(4)?,
+        revoked: r.get(5)?,
+    })
 }
 
-pub fn get(conn: &Connection, id: &str) -> Result<TokenInfo> {
+pub fn get(db: &impl Read, id: &str) -> Result<TokenInfo> {
+    let conn = db.conn();
     conn.query_row(
         "SELECT id, name, scope, created, last_used, revoked FROM tokens WHERE id = ?1",
         [id],
         row_to_info,
     )
     .optional()?
-    .ok_or_else(|| Error::not_found(format!("no token with id \"{id}\"")))?
+    .ok_or_else(|| Error::not_found(format!("no token with id \"{id}\"")))
 }
 
 /// Revokes a token; revoking twice is an error that says so.
-pub fn revoke(conn: &Connection, id: &str) -> Result<TokenInfo> {
-    let info = get(conn, id)?;
+pub fn revoke(tx: &WriteTx<'_>, id: &str) -> Result<TokenInfo> {
+    let conn = tx.conn();
+    let info = get(tx, id)?;
     if info.revoked.is_some() {
         return Err(Error::conflict("already_revoked", format!("token \"{id}\" is already revoked")));
     }
     conn.execute("UPDATE tokens SET revoked = ?2 WHERE id = ?1", params![id, util::now_rfc3339()])?;
-    get(conn, id)
+    get(tx, id)
 }
 
 /// The token a bearer string stands for, if it is live and its secret matches.
-pub fn verify(conn: &Connection, bearer: &str) -> Result<Option<TokenInfo>> {
+pub fn verify(db: &impl Read, bearer: &str) -> Result<Option<TokenInfo>> {
+    let conn = db.conn();
     let Some(rest) = bearer.strip_prefix(PREFIX) else { return Ok(None) };
     let Some((id, secret)) = rest.split_once('_') else { return Ok(None) };
     if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -124,19 +140,20 @@ pub fn verify(conn: &Connection, bearer: &str) -> Result<Option<TokenInfo>> {
         )?
         .query_row([id], |r| {
             let hash: Vec<u8> = r.get(0)?;
-            let scope: String = r.get(3)?;
-            let info = (r.get(1)?, r.get(2)?, scope, r.get(4)?, r.get(5)?, r.get(6)?);
+            let info = TokenInfo {
+                id: r.get(1)?,
+                name: r.get(2)?,
+                scope: r.get(3)?,
+                created: r.get(4)?,
+                last_used: r.get(5)?,
+                revoked: r.get(6)?,
+            };
             Ok((hash, info))
         })
         .optional()?;
-    let Some((hash, (id, name, scope, created, last_used, revoked))) = row else { return Ok(None) };
+    let Some((hash, info)) = row else { return Ok(None) };
     let matches = util::constant_time_eq(&util::sha256(secret.as_bytes()), &hash);
-    let revoked: Option<String> = revoked;
-    if !matches || revoked.is_some() {
-        return Ok(None);
-    }
-    let scope = Scope::parse(&scope)?;
-    Ok(Some(TokenInfo { id, name, scope, created, last_used, revoked }))
+    Ok((matches && info.revoked.is_none()).then_some(info))
 }
 
 /// Records the last use, at most once a minute per token, so reads stay reads most of the time.
@@ -147,7 +164,8 @@ pub fn needs_touch(info: &TokenInfo, now: &str) -> bool {
     }
 }
 
-pub fn touch(conn: &Connection, id: &str, now: &str) -> Result<()> {
+pub fn touch(tx: &WriteTx<'_>, id: &str, now: &str) -> Result<()> {
+    let conn = tx.conn();
     conn.execute("UPDATE tokens SET last_used = ?2 WHERE id = ?1", params![id, now])?;
     Ok(())
 }

@@ -1,9 +1,12 @@
 //! Users: the SCIM document and the columns beside it (indexes, seat, status), their emails and the
 //! role values of their `roles` attribute.
 
+use super::sealed::Conn as _;
+use super::{Read, WriteTx};
 use crate::base::text::fold_case as fold;
+use crate::domain::seats::{Seat, Status};
 use crate::error::{Error, Result};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, Row, params};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserRow {
@@ -15,8 +18,8 @@ pub struct UserRow {
     pub primary_email: Option<String>,
     pub doc: serde_json::Value,
     pub version: i64,
-    pub status: String,
-    pub seat: Option<String>,
+    pub status: Status,
+    pub seat: Option<Seat>,
     pub licensed: bool,
     pub is_guest: bool,
     pub managed_by_directory: bool,
@@ -41,7 +44,7 @@ impl UserRow {
             primary_email: None,
             doc,
             version: 1,
-            status: "active".into(),
+            status: Status::Active,
             seat: None,
             licensed: false,
             is_guest: false,
@@ -94,13 +97,15 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     })
 }
 
-fn query_users(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<Vec<UserRow>> {
+fn query_users(db: &impl Read, sql: &str, params: impl rusqlite::Params) -> Result<Vec<UserRow>> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params, from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn get(conn: &Connection, id: &str) -> Result<Option<UserRow>> {
+pub fn get(db: &impl Read, id: &str) -> Result<Option<UserRow>> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"))?
         .query_row([id], from_row)
@@ -108,7 +113,8 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<UserRow>> {
 }
 
 /// The user with this userName, compared case-insensitively (the uniqueness rule).
-pub fn by_user_name(conn: &Connection, user_name: &str) -> Result<Option<UserRow>> {
+pub fn by_user_name(db: &impl Read, user_name: &str) -> Result<Option<UserRow>> {
+    let conn = db.conn();
     Ok(conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE user_name_key = ?1"))?
         .query_row([fold(user_name)], from_row)
@@ -116,9 +122,9 @@ pub fn by_user_name(conn: &Connection, user_name: &str) -> Result<Option<UserRow
 }
 
 /// SCIM-visible users (not guests, not SCIM-deleted) matching an indexed equality.
-pub fn scim_by_external_id(conn: &Connection, v: &str) -> Result<Vec<UserRow>> {
+pub fn scim_by_external_id(db: &impl Read, v: &str) -> Result<Vec<UserRow>> {
     query_users(
-        conn,
+        db,
         &format!(
             "SELECT {COLUMNS} FROM users WHERE external_id = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
         ),
@@ -126,9 +132,9 @@ pub fn scim_by_external_id(conn: &Connection, v: &str) -> Result<Vec<UserRow>> {
     )
 }
 
-pub fn scim_by_display_name(conn: &Connection, v: &str) -> Result<Vec<UserRow>> {
+pub fn scim_by_display_name(db: &impl Read, v: &str) -> Result<Vec<UserRow>> {
     query_users(
-        conn,
+        db,
         &format!(
             "SELECT {COLUMNS} FROM users WHERE display_key = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
         ),
@@ -136,9 +142,9 @@ pub fn scim_by_display_name(conn: &Connection, v: &str) -> Result<Vec<UserRow>> 
     )
 }
 
-pub fn scim_by_email(conn: &Connection, v: &str) -> Result<Vec<UserRow>> {
+pub fn scim_by_email(db: &impl Read, v: &str) -> Result<Vec<UserRow>> {
     query_users(
-        conn,
+        db,
         &format!(
             "SELECT {COLUMNS} FROM users WHERE id IN (SELECT user_id FROM user_emails WHERE value = ?1) \
              AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
@@ -149,7 +155,8 @@ pub fn scim_by_email(conn: &Connection, v: &str) -> Result<Vec<UserRow>> {
 
 /// A page of SCIM-visible users in creation order, and the total. The page's rows are found in the
 /// covering index `users_scim_order`, so a deep OFFSET does not read the rows it skips.
-pub fn scim_page(conn: &Connection, offset: usize, limit: usize) -> Result<(Vec<UserRow>, usize)> {
+pub fn scim_page(db: &impl Read, offset: usize, limit: usize) -> Result<(Vec<UserRow>, usize)> {
+    let conn = db.conn();
     let total: i64 = conn
         .prepare_cached("SELECT count(*) FROM users WHERE is_guest = 0 AND scim_deleted = 0")?
         .query_row([], |r| r.get(0))?;
@@ -157,7 +164,7 @@ pub fn scim_page(conn: &Connection, offset: usize, limit: usize) -> Result<(Vec<
         Vec::new()
     } else {
         query_users(
-            conn,
+            db,
             &format!(
                 "SELECT {COLUMNS} FROM users WHERE rowid IN (SELECT rowid FROM users INDEXED BY users_scim_order \
                  WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq LIMIT ?1 OFFSET ?2) ORDER BY seq"
@@ -169,7 +176,8 @@ pub fn scim_page(conn: &Connection, offset: usize, limit: usize) -> Result<(Vec<
 }
 
 /// Calls `f` on every SCIM-visible user in creation order (filter scans), without holding them all.
-pub fn scim_each(conn: &Connection, mut f: impl FnMut(UserRow) -> Result<()>) -> Result<()> {
+pub fn scim_each(db: &impl Read, mut f: impl FnMut(UserRow) -> Result<()>) -> Result<()> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM users WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
     ))?;
@@ -181,11 +189,12 @@ pub fn scim_each(conn: &Connection, mut f: impl FnMut(UserRow) -> Result<()>) ->
 }
 
 /// All users, for the admin view, the preview and reconcile.
-pub fn all(conn: &Connection) -> Result<Vec<UserRow>> {
-    query_users(conn, &format!("SELECT {COLUMNS} FROM users ORDER BY seq"), [])
+pub fn all(db: &impl Read) -> Result<Vec<UserRow>> {
+    query_users(db, &format!("SELECT {COLUMNS} FROM users ORDER BY seq"), [])
 }
 
-pub fn insert(conn: &Connection, u: &UserRow) -> Result<i64> {
+pub fn insert(tx: &WriteTx<'_>, u: &UserRow) -> Result<i64> {
+    let conn = tx.conn();
     let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM users", [], |r| r.get(0))?;
     let inserted = conn.execute(
         &format!(
@@ -209,7 +218,8 @@ pub fn insert(conn: &Connection, u: &UserRow) -> Result<i64> {
 }
 
 /// Writes every column of an existing user.
-pub fn update(conn: &Connection, u: &UserRow) -> Result<()> {
+pub fn update(tx: &WriteTx<'_>, u: &UserRow) -> Result<()> {
+    let conn = tx.conn();
     let changed = conn.execute(
         "UPDATE users SET user_name = ?2, external_id = ?3, display_name = ?4, primary_email = ?5, doc = ?6, \
          version = ?7, status = ?8, seat = ?9, licensed = ?10, is_guest = ?11, managed_by_directory = ?12, \
@@ -232,13 +242,15 @@ pub fn update(conn: &Connection, u: &UserRow) -> Result<()> {
     }
 }
 
-pub fn delete(conn: &Connection, id: &str) -> Result<()> {
+pub fn delete(tx: &WriteTx<'_>, id: &str) -> Result<()> {
+    let conn = tx.conn();
     conn.execute("DELETE FROM users WHERE id = ?1", [id])?;
     Ok(())
 }
 
 /// Replaces the user's email index entries.
-pub fn set_emails(conn: &Connection, id: &str, emails: &[String]) -> Result<()> {
+pub fn set_emails(tx: &WriteTx<'_>, id: &str, emails: &[String]) -> Result<()> {
+    let conn = tx.conn();
     conn.execute("DELETE FROM user_emails WHERE user_id = ?1", [id])?;
     let mut stmt =
         conn.prepare_cached("INSERT OR IGNORE INTO user_emails (user_id, value) VALUES (?1, ?2)")?;
@@ -249,7 +261,8 @@ pub fn set_emails(conn: &Connection, id: &str, emails: &[String]) -> Result<()> 
 }
 
 /// Replaces the role values held through the `roles` attribute.
-pub fn set_roles(conn: &Connection, id: &str, values: &[String]) -> Result<()> {
+pub fn set_roles(tx: &WriteTx<'_>, id: &str, values: &[String]) -> Result<()> {
+    let conn = tx.conn();
     conn.execute("DELETE FROM user_roles WHERE user_id = ?1", [id])?;
     let mut stmt =
         conn.prepare_cached("INSERT OR IGNORE INTO user_roles (user_id, value) VALUES (?1, ?2)")?;
@@ -259,7 +272,8 @@ pub fn set_roles(conn: &Connection, id: &str, values: &[String]) -> Result<()> {
     Ok(())
 }
 
-pub fn roles(conn: &Connection, id: &str) -> Result<Vec<String>> {
+pub fn roles(db: &impl Read, id: &str) -> Result<Vec<String>> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached("SELECT value FROM user_roles WHERE user_id = ?1 ORDER BY value")?;
     let rows = stmt.query_map([id], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -267,22 +281,30 @@ pub fn roles(conn: &Connection, id: &str) -> Result<Vec<String>> {
 
 /// Active users holding a seat counted by member_seat_limit: a member seat, or a licence on legacy
 /// plans (where users have no seat) — the domain's `Snapshot::holds_member_seat`.
-pub fn members_in_use(conn: &Connection) -> Result<u64> {
+pub fn members_in_use(db: &impl Read) -> Result<u64> {
+    let conn = db.conn();
     let n: i64 = conn
         .prepare_cached(
-            "SELECT count(*) FROM users WHERE status = 'active' AND (seat = 'member' OR (seat IS NULL AND licensed = 1))",
+            "SELECT count(*) FROM users WHERE status = ?1 AND (seat = ?2 OR (seat IS NULL AND licensed = 1))",
         )?
-        .query_row([], |r| r.get(0))?;
+        .query_row(params![Status::Active, Seat::Member], |r| r.get(0))?;
     Ok(n as u64)
 }
 
 /// Active provisional members (the sweep's candidates).
-pub fn provisional(conn: &Connection) -> Result<Vec<UserRow>> {
+pub fn provisional(db: &impl Read) -> Result<Vec<UserRow>> {
     query_users(
-        conn,
-        &format!(
-            "SELECT {COLUMNS} FROM users WHERE seat = 'provisional_member' AND status = 'active' ORDER BY seq"
-        ),
-        [],
+        db,
+        &format!("SELECT {COLUMNS} FROM users WHERE seat = ?1 AND status = ?2 ORDER BY seq"),
+        params![Seat::ProvisionalMember, Status::Active],
     )
+}
+
+/// Users by status and seat (the `/metrics` gauges), in a stable order.
+pub fn count_by_status_and_seat(db: &impl Read) -> Result<Vec<(Status, Option<Seat>, u64)>> {
+    let mut stmt = db
+        .conn()
+        .prepare_cached("SELECT status, seat, count(*) FROM users GROUP BY status, seat ORDER BY 1, 2")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

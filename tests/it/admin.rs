@@ -140,7 +140,7 @@ fn settings_patch_changes_values_together_and_audits_each() {
     let v = patch_settings(
         &s,
         json!({"auto_upgrade": false, "member_seat_limit": 5, "base_seat_label": "Contributor",
-               "deprovision_guard": {"window_minutes": 30}, "provisional_review_days": "7"}),
+               "deprovision_guard": {"window_minutes": 30}, "provisional_review_days": 7}),
     );
     assert_eq!(v["auto_upgrade"], false, "{v}");
     assert_eq!(v["member_seat_limit"], 5, "{v}");
@@ -204,7 +204,18 @@ fn settings_patch_refusals_name_the_problem_and_change_nothing() {
         400,
         "invalid_setting_value",
     );
-    refused(&s, "PATCH", "/admin/settings", Some(&json!({"auto_upgrade": [true]})), 400, "bad_request");
+    // A value of the wrong JSON type: 400 naming the key and the type it takes.
+    for (body, key, ty) in [
+        (json!({"auto_upgrade": [true]}), "auto_upgrade", "a boolean"),
+        (json!({"auto_upgrade": "true"}), "auto_upgrade", "a boolean"),
+        (json!({"provisional_review_days": "7"}), "provisional_review_days", "a whole number"),
+        (json!({"role_group_prefix": 2024}), "role_group_prefix", "a string, or null"),
+        (json!({"plan_model": null}), "plan_model", "a string"),
+    ] {
+        let v = refused(&s, "PATCH", "/admin/settings", Some(&body), 400, "invalid_setting_type");
+        let detail = v["detail"].as_str().unwrap();
+        assert!(detail.contains(key) && detail.contains(ty), "{body}: {v}");
+    }
     // di_enabled is read-only here: the switch has its own route.
     let v = refused(
         &s,
@@ -1160,4 +1171,81 @@ fn admin_routes_need_an_admin_token_and_answer_404_and_405() {
     ] {
         refused(&s, method, path, None, 405, "method_not_allowed");
     }
+    // The route table lists the methods a path takes in `Allow`.
+    for (method, path, allow) in [
+        ("PUT", "/admin/settings", "GET, PATCH"),
+        ("POST", "/admin/users", "GET"),
+        ("PATCH", "/admin/users/x", "GET, DELETE"),
+        ("GET", "/admin/domains/example.com/verify", "POST"),
+    ] {
+        let r = s.admin(method, path, None);
+        assert_eq!((r.status, r.header("allow")), (405, Some(allow)), "{method} {path}: {:?}", r.headers);
+    }
+    // An unknown admin path still needs a token: the API's shape is not shown to strangers.
+    assert_eq!(s.client(s.admin_addr).send("GET", "/admin/nothing-here", &[], None).status, 401);
+}
+
+/// Regression (typed seams): the seat and status filters are parsed once, with the seat labels and
+/// any case, and compared as types, so `?seat=Viewer` and `?seat=contributor` find the viewers.
+#[test]
+fn users_list_reads_seats_and_statuses_with_their_aliases_and_any_case() {
+    let s = Server::start();
+    let member = create(&s, "mem", json!([okta_role("LICENSED_USER")]));
+    let viewer = create(&s, "view", json!([]));
+    event(&s, &viewer, "sign_in");
+    for query in ["seat=viewer", "seat=Viewer", "seat=contributor", "seat=CONTRIBUTOR"] {
+        assert_eq!(listed(&s, query), set_of(&[&viewer]), "{query}");
+    }
+    for query in ["seat=member&status=ACTIVE", "seat=Member&status=active", "status=Active&q=mem"] {
+        assert_eq!(listed(&s, query), set_of(&[&member]), "{query}");
+    }
+    assert_eq!(listed(&s, "status=DEACTIVATED"), BTreeSet::new());
+    assert_eq!(listed(&s, "seat=No%20Access"), BTreeSet::new());
+}
+
+/// Regression (typed seams): a setting keeps the JSON type it takes: a string stays a string (even
+/// `"2024"`, `"true"` or `"none"`), `null` clears, and GET reads back what PATCH stored.
+#[test]
+fn settings_are_typed_end_to_end() {
+    let s = Server::start();
+    for prefix in ["2024", "true", "none", "Smartsheet US "] {
+        let v = patch_settings(&s, json!({"role_group_prefix": prefix}));
+        assert_eq!(v["role_group_prefix"], prefix, "{v}");
+        assert_eq!(settings(&s)["role_group_prefix"], prefix);
+    }
+    let v = patch_settings(&s, json!({"role_group_prefix": null, "member_seat_limit": 12}));
+    assert_eq!(
+        (v["role_group_prefix"].clone(), v["member_seat_limit"].clone()),
+        (Value::Null, json!(12)),
+        "{v}"
+    );
+    assert_eq!(settings(&s), v);
+    // Booleans and numbers are JSON booleans and numbers, never text.
+    let v = settings(&s);
+    assert!(v["auto_upgrade"].is_boolean() && v["provisional_review_days"].is_u64(), "{v}");
+    assert!(v["deprovision_guard"]["max"].is_u64() && v["plan_model"].is_string(), "{v}");
+    // The CLI keeps text as typed too, and `settings unset` clears.
+    let (code, out, err) =
+        crate::harness::cli(&s.db, &["settings", "set", "role_group_prefix", "none", "--json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(settings(&s)["role_group_prefix"], "none");
+    let (code, _, err) = crate::harness::cli(&s.db, &["settings", "unset", "role_group_prefix"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(settings(&s)["role_group_prefix"], Value::Null);
+}
+
+/// The metric names come from the route table: every admin route is counted under its pattern,
+/// never under a catch-all.
+#[test]
+fn metrics_name_each_admin_route_by_its_pattern() {
+    let s = Server::start();
+    let id = create(&s, "m", json!([]));
+    ok(&s, "GET", &format!("/admin/users/{id}/explain"), None);
+    ok(&s, "GET", "/admin/deprovision-guard", None);
+    ok(&s, "GET", "/admin/role-mappings", None);
+    let text = s.admin("GET", "/metrics", None).text();
+    for route in ["/admin/users/{id}/explain", "/admin/deprovision-guard", "/admin/role-mappings"] {
+        assert!(text.contains(&format!("route=\"{route}\",status=\"200\"")), "{route}:\n{text}");
+    }
+    assert!(!text.contains(&id), "ids never reach the metrics");
 }

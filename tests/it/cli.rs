@@ -222,7 +222,14 @@ fn users_list_show_and_explain_read_for_people_and_as_json() {
     assert_eq!(items[0]["id"], pending.as_str());
     let v = run_json(&s.db, &["users", "list", "--q", "MEM", "--status", "active"]);
     assert_eq!(v["items"][0]["id"], member.as_str(), "{v}");
-    run(&s.db, &["users", "list", "--status", "sleeping"], 1);
+    let (_, err) = run(&s.db, &["users", "list", "--status", "sleeping"], 2);
+    assert!(err.contains("sleeping") && err.contains("active, deactivated"), "{err}");
+    // Seats and statuses are read with the same aliases and case rules as the admin API.
+    let v = run_json(
+        &s.db,
+        &["users", "list", "--include-pending", "--seat", "Contributor", "--status", "ACTIVE"],
+    );
+    assert_eq!(v["items"].as_array().unwrap().len(), 1, "{v}");
     // show
     let (out, _) = run(&s.db, &["users", "show", &member], 0);
     assert!(out.contains("seat: member") && out.contains(&format!("userName: {}", email("mem"))), "{out}");
@@ -259,8 +266,9 @@ fn seat_set_follows_the_manual_table_and_audits_as_cli() {
     let (_, err) = run(&s.db, &["seat", "set", &id, "provisional_member"], 1);
     assert!(err.contains("system-triggered") && err.contains("qualifying"), "{err}");
     assert_eq!(admin_seat(&s, &id), "viewer");
-    let (_, err) = run(&s.db, &["seat", "set", &id, "boss"], 1);
-    assert!(err.contains("no_access"), "the allowed seats are named: {err}");
+    // A seat that is none is a usage error (exit 2), parsed once by the command line.
+    let (_, err) = run(&s.db, &["seat", "set", &id, "boss"], 2);
+    assert!(err.contains("\"boss\"") && err.contains("no_access"), "the allowed seats are named: {err}");
     run(&s.db, &["seat", "set", "nope", "member"], 1);
     let v = run_json(&s.db, &["seat", "set", &id, "no-access"]);
     assert_eq!(v["seat"], "no_access", "{v}");
@@ -303,8 +311,10 @@ fn settings_show_and_set_with_refusals_exiting_1() {
     let v = run_json(&s.db, &["settings", "set", "deprovision_guard.max", "3"]);
     assert_eq!(v["deprovision_guard"]["max"], 3, "{v}");
     let before = admin_ok(&s, "GET", "/admin/settings", None);
-    let (_, err) = run(&s.db, &["settings", "set", "colour", "blue"], 1);
+    let (_, err) = run(&s.db, &["settings", "set", "colour", "blue"], 2);
     assert!(err.contains("colour") && err.contains("plan_model"), "the known keys are named: {err}");
+    let (_, err) = run(&s.db, &["settings", "set", "member_seat_limit", "ten"], 1);
+    assert!(err.contains("whole number"), "{err}");
     let (_, err) = run(&s.db, &["settings", "set", "plan_model", "enterprise"], 1);
     assert!(err.contains("user_model"), "{err}");
     let (_, err) = run(&s.db, &["settings", "set", "di_enabled", "false"], 1);

@@ -1,0 +1,234 @@
+//! Users as the administrator sees them: the list and one user, manual seat changes, reactivation,
+//! removal, system events, explain, and guests.
+
+use super::{DEFAULT_LIMIT, MAX_LIMIT, user_or_404};
+use crate::base::text::fold_case;
+use crate::domain::roles;
+use crate::domain::rules::{self, Code, Context, UserState};
+use crate::domain::seats::{PlanModel, Seat, Status};
+use crate::error::{Error, Result};
+use crate::scim::profile::user_profile;
+use crate::service::plan::Plan;
+use crate::service::seats::{self, Actor};
+use crate::service::views::{Explained, Page, Removed, UserStep, UserView};
+use crate::store::users::{self, UserRow};
+use crate::store::{Read, Store, audit, groups};
+use crate::util;
+use serde_json::json;
+
+/// The user's email: the primary email, else the userName when it is an address (the account).
+pub fn email_of(u: &UserRow) -> Option<String> {
+    u.primary_email.clone().or_else(|| u.user_name.contains('@').then(|| u.user_name.to_lowercase()))
+}
+
+/// The administrator's view of a user.
+pub fn view(db: &impl Read, plan: &Plan, u: &UserRow) -> Result<UserView> {
+    let held = plan.held(db, u)?;
+    let legacy = plan.settings.plan_model == PlanModel::Legacy;
+    let profile = user_profile(&u.doc);
+    Ok(UserView {
+        id: u.id.clone(),
+        user_name: u.user_name.clone(),
+        display_name: u.display_name.clone(),
+        email: email_of(u),
+        status: u.status,
+        seat: if legacy { None } else { u.seat },
+        seat_label: if legacy { None } else { u.seat.map(|s| plan.settings.seat_label(s)) },
+        licensed: u.licensed,
+        managed_by_directory: u.managed_by_directory,
+        guest: u.is_guest,
+        scim_visible: !u.is_guest && !u.scim_deleted,
+        manual_seat: u.manual_seat,
+        admin_roles: roles::admin_rights(&held, &plan.roles),
+        roles: held,
+        division: profile.division,
+        department: profile.department,
+        cost_center: profile.cost_center,
+        created: u.created.clone(),
+        last_modified: u.last_modified.clone(),
+        provisional_until: u.provisional_until,
+        first_sign_in: u.first_sign_in,
+    })
+}
+
+pub fn get(db: &impl Read, id: &str) -> Result<UserView> {
+    view(db, &Plan::load(db)?, &user_or_404(db, id)?)
+}
+
+/// Filters of the admin user list, parsed at the boundary.
+#[derive(Debug, Default, Clone)]
+pub struct UserQuery {
+    pub status: Option<Status>,
+    pub seat: Option<Seat>,
+    pub q: Option<String>,
+    pub include_pending: bool,
+    pub cursor: Option<i64>,
+    pub limit: Option<usize>,
+}
+
+pub fn list(db: &impl Read, query: &UserQuery) -> Result<Page<UserView>> {
+    let plan = Plan::load(db)?;
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let q = query.q.as_deref().map(fold_case);
+    let mut items = Vec::new();
+    let mut next = None;
+    for u in users::all(db)?.into_iter().filter(|u| query.cursor.is_none_or(|c| u.seq > c)) {
+        if query.status.is_some_and(|s| s != u.status) || query.seat.is_some_and(|s| u.seat != Some(s)) {
+            continue;
+        }
+        if let Some(q) = &q {
+            let hay = [Some(&u.user_name), u.display_name.as_ref(), u.primary_email.as_ref()];
+            if !hay.iter().flatten().any(|h| fold_case(h).contains(q.as_str())) {
+                continue;
+            }
+        }
+        if !query.include_pending {
+            let in_group = !groups::of_user(db, &u.id)?.is_empty();
+            if rules::is_pending(&seats::state_of(&u), plan.settings.plan_model, in_group) {
+                continue;
+            }
+        }
+        if items.len() == limit {
+            // One more match exists: the page ends at the last item shown.
+            next = Some(items.last().map_or(0, |(seq, _)| *seq));
+            break;
+        }
+        items.push((u.seq, view(db, &plan, &u)?));
+    }
+    Ok(Page { items: items.into_iter().map(|(_, v)| v).collect(), next_cursor: next.map(|s| s.to_string()) })
+}
+
+/// Removes a user from the plan (DI off) or a guest.
+pub fn remove(store: &Store, actor: &Actor, id: &str, guests_only: bool) -> Result<Removed> {
+    store.write(|tx| {
+        let plan = Plan::load(tx)?;
+        let u = user_or_404(tx, id)?;
+        if guests_only && !u.is_guest {
+            return Err(Error::not_found(format!("no guest with id \"{id}\"")));
+        }
+        let change = rules::admin_remove(&seats::state_of(&u), &plan.context(tx)?).map_err(seats::refusal)?;
+        seats::audit_change(tx, actor, &u.id, &change)?;
+        users::delete(tx, &u.id)?;
+        Ok(Removed { key: "id", value: u.id })
+    })
+}
+
+/// Runs one rule on one user and stores the outcome (seat change, reactivation, system events).
+fn step(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    rule: impl FnOnce(&UserState, &Context<'_>) -> std::result::Result<rules::Outcome, rules::Refusal>,
+    after: impl FnOnce(&mut UserRow),
+) -> Result<UserStep> {
+    store.write(|tx| {
+        let plan = Plan::load(tx)?;
+        let mut u = user_or_404(tx, id)?;
+        let outcome = rule(&seats::state_of(&u), &plan.context(tx)?).map_err(seats::refusal)?;
+        seats::apply(tx, actor, &mut u, &outcome)?;
+        after(&mut u);
+        if outcome.change.is_some() || !outcome.events.is_empty() || outcome.state != seats::state_of(&u) {
+            u.version += 1;
+            u.last_modified = util::now_rfc3339_secs();
+        }
+        users::update(tx, &u)?;
+        Ok(UserStep {
+            user: view(tx, &plan, &u)?,
+            changed: outcome.change.is_some(),
+            event: outcome.events.first().map(|e| (e.code.as_str(), e.detail.clone())),
+        })
+    })
+}
+
+pub fn set_seat(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    seat: Seat,
+    reason: Option<&str>,
+) -> Result<UserStep> {
+    step(store, actor, id, |s, ctx| rules::admin_set_seat(s, seat, reason, ctx), |_| {})
+}
+
+pub fn reactivate(store: &Store, actor: &Actor, id: &str) -> Result<UserStep> {
+    // A user hidden by a SCIM DELETE becomes visible again, so the IdP can match it.
+    step(store, actor, id, rules::admin_reactivate, |u| u.scim_deleted = false)
+}
+
+/// A system-triggered event of the seat rules, as the application would report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemEvent {
+    QualifyingAction,
+    SignIn,
+}
+
+impl SystemEvent {
+    pub fn parse(text: &str) -> Result<SystemEvent> {
+        match text {
+            "qualifying_action" => Ok(SystemEvent::QualifyingAction),
+            "sign_in" => Ok(SystemEvent::SignIn),
+            other => Err(Error::invalid_value(format!(
+                "event type \"{other}\" is not known: use \"qualifying_action\" or \"sign_in\""
+            ))),
+        }
+    }
+}
+
+pub fn system_event(store: &Store, actor: &Actor, id: &str, event: SystemEvent) -> Result<UserStep> {
+    match event {
+        SystemEvent::QualifyingAction => step(store, actor, id, rules::qualifying_action, |_| {}),
+        SystemEvent::SignIn => step(store, actor, id, |s, ctx| rules::sign_in(s, ctx.now), |_| {}),
+    }
+}
+
+pub fn explain(db: &impl Read, id: &str) -> Result<Explained> {
+    let plan = Plan::load(db)?;
+    let u = user_or_404(db, id)?;
+    let held = plan.held(db, &u)?;
+    let ex = rules::explain(&seats::state_of(&u), &held, &plan.roles, &plan.context(db)?);
+    let mut reasons: Vec<(String, String)> =
+        ex.reasons.iter().map(|r| (r.code.as_str().to_string(), r.detail.clone())).collect();
+    // The last seat_limit event for this user, if its seat still differs from the target.
+    if ex.would_change || u.seat != Some(ex.target.seat()) {
+        let last = audit::query(db, Some(&u.id), None, None, 1)?;
+        if let Some(e) = last.first().filter(|e| e.action == Code::SeatLimit.as_str())
+            && !reasons.iter().any(|(code, _)| code == Code::SeatLimit.as_str())
+        {
+            reasons.push((Code::SeatLimit.as_str().to_string(), e.reason.clone().unwrap_or_default()));
+        }
+    }
+    Ok(Explained {
+        user: view(db, &plan, &u)?,
+        target: ex.target.seat(),
+        next: ex.next.describe(),
+        would_change: ex.would_change,
+        reasons,
+    })
+}
+
+/// A new guest: an outside collaborator, managed only here (never through SCIM).
+pub fn add_guest(store: &Store, actor: &Actor, email: &str, display: Option<&str>) -> Result<UserView> {
+    let email = email.trim();
+    if !(email.contains('@') && !email.starts_with('@') && !email.ends_with('@')) {
+        return Err(Error::invalid_value("a guest needs an \"email\" address (e.g. partner@vendor.com)"));
+    }
+    store.write(|tx| {
+        let plan = Plan::load(tx)?;
+        if let Some(existing) = users::by_user_name(tx, email)? {
+            return Err(Error::conflict(
+                "user_exists",
+                format!("\"{email}\" is already a user of this plan (id {})", existing.id),
+            ));
+        }
+        let mut doc = json!({ "userName": email, "emails": [{ "value": email, "primary": true }] });
+        if let Some(d) = display {
+            doc["displayName"] = serde_json::Value::from(d);
+        }
+        let mut u = UserRow::new(util::uuid()?, doc, util::now_rfc3339_secs());
+        u.derive_columns(Some(email.to_lowercase()));
+        seats::apply(tx, actor, &mut u, &rules::new_guest())?;
+        u.seq = users::insert(tx, &u)?;
+        users::set_emails(tx, &u.id, &[email.to_string()])?;
+        view(tx, &plan, &u)
+    })
+}

@@ -38,6 +38,7 @@
 //! - Nesting depth: each `(...)`, `not (...)` and `[...]` is one level, and so is each chain of `and`s
 //!   or of `or`s, however long (`a and b or c` is two levels).
 
+use super::schema;
 use crate::base::text::{fold_case, folded, parse_bool};
 use crate::error::{Error, Result};
 use serde_json::{Map, Number, Value};
@@ -49,11 +50,6 @@ use std::fmt;
 pub const MAX_FILTER_LEN: usize = 4096;
 /// Deepest nesting of parentheses, `not`, value paths and and/or chains accepted.
 pub const MAX_FILTER_DEPTH: usize = 32;
-
-const CORE_USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
-const CORE_GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-const ENTERPRISE_USER_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-const SEAT_USER_URN: &str = "urn:scim-seat:schemas:extension:seat:2.0:User";
 
 /// `[urn ":"] attr ["." sub]`. Names are kept as written; every comparison of names is
 /// case-insensitive. `urn` is the schema URN when the path was URN-qualified.
@@ -167,9 +163,10 @@ pub fn parse_path(input: &str) -> Result<PatchPath> {
     Ok(PatchPath { path, filter, sub })
 }
 
-/// Whether values of this attribute compare case-sensitively (RFC 7643 `caseExact`).
+/// Whether values of this attribute compare case-sensitively (RFC 7643 `caseExact`), as
+/// [`schema::case_exact`] decides.
 pub fn case_exact(path: &AttrPath) -> bool {
-    exact_parts(path.urn.as_deref(), &path.attr, path.sub.as_deref())
+    schema::case_exact(path.urn.as_deref(), &path.attr, path.sub.as_deref())
 }
 
 impl Filter {
@@ -288,7 +285,7 @@ impl AttrPath {
     /// The URN when it names an extension schema: the object under that key holds the attribute.
     /// `None` for an unqualified name and for the core User and Group URNs, which mean top level.
     pub fn extension_urn(&self) -> Option<&str> {
-        self.urn.as_deref().filter(|urn| !is_core_urn(urn))
+        self.urn.as_deref().filter(|urn| !schema::is_core_urn(urn))
     }
 }
 
@@ -336,7 +333,19 @@ impl IndexedAttr {
     /// Whether the index must match the hint's value exactly; otherwise it matches after
     /// [`fold_case`].
     pub fn case_exact(self) -> bool {
-        matches!(self, IndexedAttr::Id | IndexedAttr::ExternalId)
+        let (attr, sub) = self.attribute();
+        schema::case_exact(None, attr, sub)
+    }
+
+    /// The attribute the index holds, as `(attr, sub)`.
+    pub fn attribute(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            IndexedAttr::UserName => ("userName", None),
+            IndexedAttr::ExternalId => ("externalId", None),
+            IndexedAttr::Id => ("id", None),
+            IndexedAttr::DisplayName => ("displayName", None),
+            IndexedAttr::EmailValue => ("emails", Some("value")),
+        }
     }
 }
 
@@ -400,33 +409,6 @@ impl fmt::Display for PatchPath {
 }
 
 // ---- Names: URNs, caseExact, index hints ----
-
-fn is_core_urn(urn: &str) -> bool {
-    urn.eq_ignore_ascii_case(CORE_USER_URN) || urn.eq_ignore_ascii_case(CORE_GROUP_URN)
-}
-
-/// Extension URNs that, written alone, name the extension object rather than an attribute in it.
-fn is_known_extension_urn(word: &str) -> bool {
-    word.eq_ignore_ascii_case(ENTERPRISE_USER_URN) || word.eq_ignore_ascii_case(SEAT_USER_URN)
-}
-
-/// caseExact by name, per RFC 7643's schemas for the attributes scim-seat serves.
-fn exact_parts(urn: Option<&str>, attr: &str, sub: Option<&str>) -> bool {
-    let is = |name: &str, expected: &str| name.eq_ignore_ascii_case(expected);
-    if is(attr, "$ref") || sub.is_some_and(|s| is(s, "$ref")) {
-        return true;
-    }
-    let core = urn.is_none_or(is_core_urn);
-    let enterprise = urn.is_none_or(|u| is(u, ENTERPRISE_USER_URN));
-    match sub {
-        None => core && (is(attr, "id") || is(attr, "externalId")),
-        Some(sub) => {
-            let meta = is(attr, "meta") && (is(sub, "version") || is(sub, "location"));
-            let reference = (is(attr, "members") || is(attr, "groups")) && is(sub, "value");
-            (core && (meta || reference)) || (enterprise && is(attr, "manager") && is(sub, "value"))
-        }
-    }
-}
 
 /// Whether `path` is the core attribute `attr` (unqualified or core-URN-qualified) with sub `sub`.
 fn is_core_attr(path: &AttrPath, attr: &str, sub: Option<&str>) -> bool {
@@ -562,9 +544,9 @@ fn compare(
     let (exact, value_exact) = match parent {
         None => (
             case_exact(path),
-            path.sub.is_none() && exact_parts(path.urn.as_deref(), &path.attr, Some("value")),
+            path.sub.is_none() && schema::case_exact(path.urn.as_deref(), &path.attr, Some("value")),
         ),
-        Some(parent) => (exact_parts(parent.urn.as_deref(), &parent.attr, Some(&path.attr)), false),
+        Some(parent) => (schema::case_exact(parent.urn.as_deref(), &parent.attr, Some(&path.attr)), false),
     };
     let scalars: Vec<(&Value, bool)> = found
         .into_iter()
@@ -880,7 +862,7 @@ impl<'a> Source<'a> {
 
     /// `[urn ":"] attr ["." sub]` from one word starting at byte `at`.
     fn attr_path(self, word: &str, at: usize) -> Result<AttrPath> {
-        if is_known_extension_urn(word) {
+        if schema::is_extension_urn(word) {
             return Ok(AttrPath { urn: None, attr: word.to_string(), sub: None });
         }
         let (urn, rest) = match word.rsplit_once(':') {

@@ -456,7 +456,7 @@ fn remove_plain(c: &mut Map<String, Value>, t: &Target<'_>, value: &Value) -> Re
             // `{"op":"remove","path":"emails","value":[{"value":"a@x.org"}]}`: only the listed values.
             let Some(Value::Array(listed)) = canon_attr(t.def, value, t.label)? else { return Ok(()) };
             if let Some(Value::Array(items)) = c.get_mut(key) {
-                items.retain(|item| !listed.iter().any(|l| same_element(t.def, l, item)));
+                items.retain(|item| !listed.iter().any(|l| same_element(t, l, item)));
             }
         }
         None => {
@@ -482,12 +482,12 @@ fn remove_plain(c: &mut Map<String, Value>, t: &Target<'_>, value: &Value) -> Re
 
 /// Whether `item` has every sub-attribute of `listed` with the same value (strings compared
 /// case-insensitively unless the sub-attribute is caseExact).
-fn same_element(def: &'static AttrDef, listed: &Value, item: &Value) -> bool {
+fn same_element(t: &Target<'_>, listed: &Value, item: &Value) -> bool {
     let (Value::Object(l), Value::Object(i)) = (listed, item) else { return listed == item };
     !l.is_empty()
         && l.iter().all(|(k, lv)| match (lv, i.get(k)) {
             (Value::String(a), Some(Value::String(b))) => {
-                if def.sub(k).is_some_and(|s| s.case_exact) {
+                if schema::case_exact(t.ext, t.def.name, Some(k)) {
                     a == b
                 } else {
                     a.eq_ignore_ascii_case(b)

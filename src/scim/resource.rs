@@ -873,6 +873,8 @@ pub fn sort_key(resource: &Value, attr: &str) -> Option<String> {
         Some(e) => obj.get(e)?.as_object()?,
     };
     let (_, value) = get_ci(container, loc.attr.as_deref()?)?;
+    // A multi-valued attribute sorts by an element's `value` unless a sub-attribute is named.
+    let element_value = value.is_array() && loc.sub.is_none();
     let value = match value {
         Value::Array(items) => {
             let first = items
@@ -898,15 +900,22 @@ pub fn sort_key(resource: &Value, attr: &str) -> Option<String> {
         Value::Number(n) => n.to_string(),
         _ => return None,
     };
-    let exact = match schema::resolve_user(attr).or_else(|_| schema::resolve_group(attr)) {
-        Ok(Resolved::Attr { def, sub, .. }) => match sub {
-            Some(s) => s.case_exact,
-            None if def.multi_valued => def.sub("value").is_some_and(|v| v.case_exact),
-            None => def.case_exact,
-        },
-        _ => false,
-    };
+    let (urn, name, sub) = split_name(attr);
+    let exact = schema::case_exact(urn, name, if element_value { Some("value") } else { sub });
     Some(if exact { text } else { crate::base::text::fold_case(&text) })
+}
+
+/// `[urn ":"] attr ["." sub]` as the filter grammar splits a name: the URN is everything before the
+/// last `:`. Nothing is trimmed or checked: a name that names nothing is simply not caseExact.
+fn split_name(name: &str) -> (Option<&str>, &str, Option<&str>) {
+    let (urn, rest) = match name.rsplit_once(':') {
+        Some((urn, rest)) => (Some(urn), rest),
+        None => (None, name),
+    };
+    match rest.split_once('.') {
+        Some((attr, sub)) => (urn, attr, Some(sub)),
+        None => (urn, rest, None),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

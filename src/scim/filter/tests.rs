@@ -928,6 +928,41 @@ fn names_attribute_walks_the_whole_tree() {
 }
 
 #[test]
+fn names_attribute_tells_when_evaluation_needs_a_groups_members() {
+    // A caller may render groups without their members when the filter does not name `members`:
+    // such filters evaluate the same either way. The typed question is never broader than the
+    // text search of the filter's Debug form that it replaces.
+    let with = group();
+    let mut without = group();
+    if let Some(g) = without.as_object_mut() {
+        g.remove("members");
+    }
+    for (text, needs) in [
+        (r#"members pr"#, true),
+        (r#"Members[value eq "902c246b-6245-4190-8e05-00816be7344a"]"#, true),
+        (r#"members.display co "babs""#, true),
+        (r#"members eq "2819c223-7f76-453a-919d-413861904646""#, true),
+        (r#"not (members pr)"#, true),
+        (r#"displayName co "Tour" and MEMBERS.value pr"#, true),
+        (r#"urn:ietf:params:scim:schemas:core:2.0:Group:members.value pr"#, true),
+        (r#"urn:ietf:params:scim:schemas:core:2.0:User:members pr"#, true),
+        (r#"displayName eq "members""#, false),
+        (r#"externalId eq "MEMBERS" or displayName pr"#, false),
+        (r#"urn:example:members:members pr"#, false),
+        (r#"emails[type eq "members"]"#, false),
+        (r#"displayName pr"#, false),
+    ] {
+        let f = p(text);
+        assert_eq!(f.names_attribute("members"), needs, "{text}");
+        let debug_says = format!("{f:?}").to_ascii_lowercase().contains("members");
+        assert!(!needs || debug_says, "{text}");
+        if !needs {
+            assert_eq!(f.matches(&with), f.matches(&without), "{text}");
+        }
+    }
+}
+
+#[test]
 fn index_hints_for_each_indexed_attribute() {
     assert_eq!(hint("userName eq \"Bjensen\""), some(IndexedAttr::UserName, "Bjensen"));
     assert_eq!(hint("UserName EQ \"Bjensen\""), some(IndexedAttr::UserName, "Bjensen"));

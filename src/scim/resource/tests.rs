@@ -530,3 +530,58 @@ fn email_values_and_primary() {
     assert_eq!(primary_email(&json!({"userName":"u"})), None);
     assert!(emails(&json!({"emails":"x"})).is_empty());
 }
+
+// ---- user_profile ----
+
+#[test]
+fn user_profile_reads_core_and_enterprise_fields() {
+    let doc = canonical_user(&json!({
+        "userName": "ada@example.com",
+        "title": "Analyst",
+        "name": {"givenName": "Ada", "familyName": "Lovelace", "formatted": "Ada King, Countess of Lovelace"},
+        ENTERPRISE_USER_SCHEMA: {"division": "Research", "department": "Engines", "costCenter": "CC-1842",
+                                 "organization": "Analytical"}
+    }))
+    .unwrap();
+    assert_eq!(
+        user_profile(&doc),
+        UserProfile {
+            given_name: Some("Ada".into()),
+            family_name: Some("Lovelace".into()),
+            formatted_name: Some("Ada King, Countess of Lovelace".into()),
+            division: Some("Research".into()),
+            department: Some("Engines".into()),
+            cost_center: Some("CC-1842".into()),
+            title: Some("Analyst".into()),
+        }
+    );
+}
+
+#[test]
+fn user_profile_of_a_sparse_document_is_empty() {
+    let doc = canonical_user(&json!({"userName": "u"})).unwrap();
+    assert_eq!(user_profile(&doc), UserProfile::default());
+    // Only the fields that are there; the enterprise ones only under the enterprise URN.
+    let doc = json!({"name": {"familyName": "Jensen"}, "department": "not enterprise",
+                     ENTERPRISE_USER_SCHEMA: {"costCenter": "7"}});
+    let p = user_profile(&doc);
+    assert_eq!(p.family_name.as_deref(), Some("Jensen"));
+    assert_eq!(p.cost_center.as_deref(), Some("7"));
+    assert_eq!((p.given_name, p.department, p.division, p.title), (None, None, None, None));
+}
+
+#[test]
+fn user_profile_takes_strings_as_stored_and_nothing_else() {
+    let doc = json!({"title": "", "name": {"givenName": 5, "familyName": null, "formatted": ["x"]},
+                     ENTERPRISE_USER_SCHEMA: {"division": {"value": "x"}, "department": true}});
+    let p = user_profile(&doc);
+    assert_eq!(p.title.as_deref(), Some(""));
+    assert_eq!(p.given_name, None);
+    assert_eq!(p.family_name, None);
+    assert_eq!(p.formatted_name, None);
+    assert_eq!(p.division, None);
+    assert_eq!(p.department, None);
+    for not_a_user in [json!(null), json!("ada"), json!([]), json!({"name": "Ada"})] {
+        assert_eq!(user_profile(&not_a_user), UserProfile::default(), "{not_a_user}");
+    }
+}

@@ -1,7 +1,9 @@
 //! The values other layers read from a User document: role values in every client shape, email
-//! addresses (the keys of the email index) and the primary one.
+//! addresses (the keys of the email index) and the primary one, and the profile fields the admin
+//! pages and exports show ([`UserProfile`]), so that no other layer needs to know SCIM paths.
 
 use super::json_util::{bool_of, get_ci};
+use crate::scim::ENTERPRISE_USER_SCHEMA;
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
@@ -100,4 +102,36 @@ pub fn primary_email(doc: &Value) -> Option<String> {
         })
         .or_else(|| all.first())
         .map(|(s, _)| s.to_string())
+}
+
+/// The profile fields of a user, as strings, each `None` when the document has no string there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserProfile {
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub formatted_name: Option<String>,
+    pub division: Option<String>,
+    pub department: Option<String>,
+    pub cost_center: Option<String>,
+    pub title: Option<String>,
+}
+
+/// The profile of a canonical User document (the output of [`super::canonical_user`], whose keys have
+/// their canonical names): `name.givenName`, `name.familyName`, `name.formatted` and `title` from the
+/// core schema; `division`, `department` and `costCenter` from the enterprise extension. Values
+/// are taken as stored (an empty string stays `Some("")`); a value that is not a string is `None`.
+pub fn user_profile(doc: &Value) -> UserProfile {
+    let text = |path: &[&str]| {
+        path.iter().try_fold(doc, |v, key| v.get(key)).and_then(Value::as_str).map(str::to_string)
+    };
+    let ent = ENTERPRISE_USER_SCHEMA;
+    UserProfile {
+        given_name: text(&["name", "givenName"]),
+        family_name: text(&["name", "familyName"]),
+        formatted_name: text(&["name", "formatted"]),
+        division: text(&[ent, "division"]),
+        department: text(&[ent, "department"]),
+        cost_center: text(&[ent, "costCenter"]),
+        title: text(&["title"]),
+    }
 }

@@ -590,7 +590,7 @@ pub fn is_extension_urn(urn: &str) -> bool {
 /// up in every schema: an unqualified name in the common attributes, then User, its extensions and
 /// Group; a core URN (User or Group alike) in the common attributes, User and Group; an extension
 /// URN in that extension only. A name no schema defines is caseExact only when it is a `$ref`
-/// (attribute or sub-attribute), because references are caseExact (RFC 7643 §2.3.7).
+/// (attribute or sub-attribute), as every `$ref` of RFC 7643 is.
 pub fn case_exact(urn: Option<&str>, attr: &str, sub: Option<&str>) -> bool {
     let in_schemas = |schemas: &[&'static SchemaDef]| schemas.iter().find_map(|s| find(s.attributes, attr));
     let def = match urn {

@@ -166,7 +166,10 @@ const DISPLAY: AttrDef = string("display", "A human-readable name, primarily use
 // ---- common attributes (RFC 7643 §3.1) ----
 
 const META_SUBS: [AttrDef; 5] = [
-    read_only(exact(string("resourceType", "The name of the resource type of the resource."))),
+    // RFC 7643 §3.1 calls resourceType caseExact, but filters have always matched it in any case
+    // (`meta.resourceType eq "user"`), and clients may rely on that. Sorting cannot tell the
+    // difference (one listing holds one resource type), and common attributes are not announced.
+    read_only(string("resourceType", "The name of the resource type of the resource.")),
     read_only(AttrDef {
         kind: AttrType::DateTime,
         ..string("created", "The time the resource was added to the service provider.")
@@ -558,6 +561,57 @@ fn resolve_plain(
     Ok(Resolved::Attr { schema, def, sub })
 }
 
+/// The schemas whose attributes sit at the top level of a resource: the core User and Group.
+pub fn core_schemas() -> [&'static SchemaDef; 2] {
+    [&USER, &GROUP]
+}
+
+/// The extension schemas, whose attributes sit in an object under the schema's URN.
+pub fn extension_schemas() -> [&'static SchemaDef; 2] {
+    [&ENTERPRISE_USER, &SEAT_USER]
+}
+
+/// Whether `urn` is the core User or core Group URN (case-insensitively): a prefix that means "top
+/// level".
+pub fn is_core_urn(urn: &str) -> bool {
+    core_schemas().iter().any(|s| s.id.eq_ignore_ascii_case(urn))
+}
+
+/// Whether `urn` is the URN of an extension schema served here (case-insensitively).
+pub fn is_extension_urn(urn: &str) -> bool {
+    extension_schemas().iter().any(|s| s.id.eq_ignore_ascii_case(urn))
+}
+
+/// Whether values of `[urn:]attr[.sub]` compare case-sensitively (RFC 7643 `caseExact`): the one
+/// answer for filters, sorting and PATCH, read from the attribute definitions above. Names are
+/// matched case-insensitively.
+///
+/// A filter is parsed before anyone knows which resource type it will meet, so the name is looked
+/// up in every schema: an unqualified name in the common attributes, then User, its extensions and
+/// Group; a core URN (User or Group alike) in the common attributes, User and Group; an extension
+/// URN in that extension only. A name no schema defines is caseExact only when it is a `$ref`
+/// (attribute or sub-attribute), as every `$ref` of RFC 7643 is.
+pub fn case_exact(urn: Option<&str>, attr: &str, sub: Option<&str>) -> bool {
+    let in_schemas = |schemas: &[&'static SchemaDef]| schemas.iter().find_map(|s| find(s.attributes, attr));
+    let def = match urn {
+        None => find(&COMMON, attr).or_else(|| in_schemas(&[&USER, &ENTERPRISE_USER, &SEAT_USER, &GROUP])),
+        Some(urn) if is_core_urn(urn) => find(&COMMON, attr).or_else(|| in_schemas(&core_schemas())),
+        Some(urn) => extension_schemas()
+            .into_iter()
+            .find(|s| s.id.eq_ignore_ascii_case(urn))
+            .and_then(|s| find(s.attributes, attr)),
+    };
+    let known = match (def, sub) {
+        (Some(def), None) => Some(def),
+        (Some(def), Some(sub)) => def.sub(sub),
+        (None, _) => None,
+    };
+    match known {
+        Some(def) => def.case_exact,
+        None => attr.eq_ignore_ascii_case("$ref") || sub.is_some_and(|s| s.eq_ignore_ascii_case("$ref")),
+    }
+}
+
 fn has_prefix_ci(s: &str, prefix: &str) -> bool {
     s.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
 }
@@ -654,5 +708,144 @@ mod tests {
         let emails = j["attributes"].as_array().unwrap().iter().find(|a| a["name"] == "emails").unwrap();
         assert_eq!(emails["multiValued"], true);
         assert_eq!(emails["subAttributes"][3]["type"], "boolean");
+    }
+
+    /// Every attribute and sub-attribute that compares case-sensitively, by where it sits. Anything
+    /// of the User, Enterprise User, seat and Group schemas not listed here compares in any case.
+    const CASE_EXACT: [(&str, Option<&str>); 10] = [
+        ("id", None),
+        ("externalId", None),
+        ("meta", Some("location")),
+        ("meta", Some("version")),
+        ("groups", Some("value")),
+        ("groups", Some("$ref")),
+        ("members", Some("value")),
+        ("members", Some("$ref")),
+        ("manager", Some("value")),
+        ("manager", Some("$ref")),
+    ];
+
+    fn listed_exact(attr: &str, sub: Option<&str>) -> bool {
+        CASE_EXACT.contains(&(attr, sub))
+    }
+
+    /// `(schema the name lives in, its URN prefixes that reach it)`: unqualified and its own URN;
+    /// the core schemas and common attributes through either core URN too.
+    fn urns_reaching(s: &SchemaDef) -> Vec<Option<String>> {
+        let mut urns = vec![None, Some(s.id.to_string()), Some(s.id.to_uppercase())];
+        if is_core_urn(s.id) {
+            urns.extend(core_schemas().iter().map(|c| Some(c.id.to_lowercase())));
+        }
+        urns
+    }
+
+    #[test]
+    fn case_exact_walks_every_attribute_of_every_schema() {
+        let mut homes: Vec<(&'static SchemaDef, &'static [AttrDef])> =
+            all().into_iter().map(|s| (s, s.attributes)).collect();
+        homes.push((&USER, &COMMON));
+        homes.push((&GROUP, &COMMON));
+        let mut walked = 0;
+        for (s, attrs) in homes {
+            for urn in urns_reaching(s) {
+                for a in attrs {
+                    for name in [a.name.to_string(), a.name.to_uppercase()] {
+                        let want = listed_exact(a.name, None);
+                        assert_eq!(case_exact(urn.as_deref(), &name, None), want, "{urn:?} {name}");
+                        walked += 1;
+                        for sub in a.sub_attributes {
+                            let want = listed_exact(a.name, Some(sub.name));
+                            for sub_name in [sub.name.to_string(), sub.name.to_lowercase()] {
+                                let got = case_exact(urn.as_deref(), &name, Some(&sub_name));
+                                assert_eq!(got, want, "{urn:?} {name}.{sub_name}");
+                                walked += 1;
+                            }
+                        }
+                        // A multi-valued complex attribute compared whole stands for its `value`.
+                        if a.multi_valued && a.kind == AttrType::Complex {
+                            let want = listed_exact(a.name, Some("value"));
+                            assert_eq!(case_exact(urn.as_deref(), &name, Some("value")), want, "{name}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(walked > 500, "{walked}");
+        // The table agrees with the flags the /Schemas documents announce.
+        for attrs in all().map(|s| s.attributes).into_iter().chain([&COMMON[..]]) {
+            for a in attrs {
+                assert_eq!(a.case_exact, listed_exact(a.name, None), "{}", a.name);
+                for sub in a.sub_attributes {
+                    assert_eq!(
+                        sub.case_exact,
+                        listed_exact(a.name, Some(sub.name)),
+                        "{}.{}",
+                        a.name,
+                        sub.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn case_exact_of_names_no_schema_defines() {
+        let (ent, seat) = (ENTERPRISE_USER_SCHEMA, SEAT_USER_SCHEMA);
+        // References are caseExact wherever they are named.
+        for (urn, attr, sub) in [
+            (None, "$ref", None),
+            (None, "$REF", None),
+            (None, "anything", Some("$ref")),
+            (None, "emails", Some("$ref")),
+            (None, "userName", Some("$Ref")),
+            (Some("urn:example:other"), "x", Some("$ref")),
+            (Some(ent), "x", Some("$ref")),
+            (Some(USER_SCHEMA), "manager", Some("$ref")),
+        ] {
+            assert!(case_exact(urn, attr, sub), "{urn:?} {attr} {sub:?}");
+        }
+        for (urn, attr, sub) in [
+            (None, "anything", None),
+            (None, "value", None),
+            (None, "type", None),
+            (None, "display", None),
+            (None, "primary", None),
+            (None, "name", Some("nick")),
+            (None, "emails", Some("x")),
+            (None, "userName", Some("value")),
+            // An extension holds no common attributes.
+            (Some(ent), "id", None),
+            (Some(ent), "externalId", None),
+            (Some(seat), "id", None),
+            (Some(seat), "seatType", None),
+            // The manager lives in the enterprise extension only.
+            (Some(USER_SCHEMA), "manager", Some("value")),
+            (Some(seat), "manager", Some("value")),
+            (Some("urn:example:other"), "manager", Some("value")),
+            (Some("urn:example:other"), "id", None),
+            (Some("urn:ietf:params:scim:schemas:core:2.0:Schema"), "id", None),
+            (Some(""), "id", None),
+            // Compared in any case, as filters always have (see META_SUBS).
+            (None, "meta", Some("resourceType")),
+            (Some(GROUP_SCHEMA), "meta", Some("resourceType")),
+        ] {
+            assert!(!case_exact(urn, attr, sub), "{urn:?} {attr} {sub:?}");
+        }
+        // A core URN reaches the core attributes of either resource type.
+        assert!(case_exact(Some(USER_SCHEMA), "members", Some("value")));
+        assert!(case_exact(Some(GROUP_SCHEMA), "groups", Some("value")));
+        assert!(case_exact(Some(&ent.to_lowercase()), "Manager", Some("Value")));
+    }
+
+    #[test]
+    fn core_and_extension_urns() {
+        assert!(is_core_urn(USER_SCHEMA) && is_core_urn(&GROUP_SCHEMA.to_uppercase()));
+        assert!(!is_core_urn(ENTERPRISE_USER_SCHEMA) && !is_core_urn("urn:example:other"));
+        assert!(
+            is_extension_urn(ENTERPRISE_USER_SCHEMA) && is_extension_urn(&SEAT_USER_SCHEMA.to_lowercase())
+        );
+        assert!(
+            !is_extension_urn(USER_SCHEMA) && !is_extension_urn("urn:ietf:params:scim:schemas:extension")
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! service imports this module's `Request`, `Response` and `Surface`, never the other way).
 
 pub mod edge;
+mod head;
 pub mod probe;
 pub mod server;
 pub mod tls;

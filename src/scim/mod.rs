@@ -14,7 +14,6 @@
 pub mod discovery;
 pub mod filter;
 pub mod patch;
-pub mod profile;
 pub mod resource;
 pub mod schema;
 

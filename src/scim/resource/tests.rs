@@ -585,3 +585,16 @@ fn user_profile_takes_strings_as_stored_and_nothing_else() {
         assert_eq!(user_profile(&not_a_user), UserProfile::default(), "{not_a_user}");
     }
 }
+
+#[test]
+fn full_name_joins_the_parts_that_are_known() {
+    let p = |g: Option<&str>, f: Option<&str>| UserProfile {
+        given_name: g.map(str::to_string),
+        family_name: f.map(str::to_string),
+        ..UserProfile::default()
+    };
+    assert_eq!(p(Some("Ada"), Some("Lovelace")).full_name().as_deref(), Some("Ada Lovelace"));
+    assert_eq!(p(Some("Ada"), None).full_name().as_deref(), Some("Ada"));
+    assert_eq!(p(None, Some("Lovelace")).full_name().as_deref(), Some("Lovelace"));
+    assert_eq!(p(None, None).full_name(), None);
+}

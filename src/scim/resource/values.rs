@@ -135,3 +135,13 @@ pub fn user_profile(doc: &Value) -> UserProfile {
         title: text(&["title"]),
     }
 }
+
+impl UserProfile {
+    /// "Given Family" (either alone when the other is missing), or `None` when neither is known.
+    pub fn full_name(&self) -> Option<String> {
+        let parts: Vec<&str> =
+            [self.given_name.as_deref(), self.family_name.as_deref()].into_iter().flatten().collect();
+        let name = parts.join(" ");
+        (!name.trim().is_empty()).then(|| name.trim().to_string())
+    }
+}

@@ -3,7 +3,7 @@
 use super::users::email_of;
 use crate::domain::seats::{PlanModel, Status};
 use crate::error::Result;
-use crate::scim::profile::user_profile;
+use crate::scim::resource::user_profile;
 use crate::service::plan::Plan;
 use crate::store::{Read, users};
 

@@ -7,7 +7,7 @@ use crate::domain::roles;
 use crate::domain::rules::{self, Code, Context, UserState};
 use crate::domain::seats::{PlanModel, Seat, Status};
 use crate::error::{Error, Result};
-use crate::scim::profile::user_profile;
+use crate::scim::resource::user_profile;
 use crate::service::plan::Plan;
 use crate::service::seats::{self, Actor};
 use crate::service::views::{Explained, Page, Removed, UserStep, UserView};

@@ -27,6 +27,12 @@ pub const MAX_RESULTS: usize = 1000;
 /// Page size when the client gives no `count`.
 pub const DEFAULT_COUNT: usize = 100;
 
+mod group_handlers;
+mod user_handlers;
+
+use group_handlers::{create_group, delete_group, get_group, patch_group, replace_group};
+use user_handlers::{create_user, delete_user, get_user, patch_user, replace_user};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Resource {
     Users,
@@ -396,8 +402,13 @@ fn list_users(app: &App, conn: &impl Read, plan: &Plan, p: &ListParams) -> Resul
 fn list_groups(app: &App, conn: &impl Read, p: &ListParams) -> Result<(Vec<Value>, usize)> {
     let with_members = !excludes_members(p);
     // A filter or sort on members needs them; otherwise reading a group never touches memberships.
-    let filter_needs_members =
-        p.filter.as_ref().is_some_and(|f| format!("{f:?}").to_ascii_lowercase().contains("members"));
+    let filter_needs_members = p.filter.as_ref().is_some_and(|f| f.names_attribute("members"))
+        || p.sort_by.as_deref().is_some_and(|s| {
+            s.rsplit(':')
+                .next()
+                .and_then(|a| a.split('.').next())
+                .is_some_and(|a| a.eq_ignore_ascii_case("members"))
+        });
     if p.filter.is_none() && p.sort_by.is_none() {
         let (rows, total) = groups::page(conn, p.start_index - 1, p.count)?;
         let out = rows.iter().map(|g| render_group(app, conn, g, with_members)).collect::<Result<_>>()?;
@@ -429,7 +440,7 @@ fn list_groups(app: &App, conn: &impl Read, p: &ListParams) -> Result<(Vec<Value
 }
 
 // ------------------------------------------------------------------------------------------------
-// Users.
+// Shared by the handlers.
 
 fn actor(ctx: &Ctx<'_>) -> Actor {
     Actor {
@@ -460,294 +471,6 @@ fn derive_columns(u: &mut UserRow) {
 fn save_indexes(conn: &WriteTx<'_>, u: &UserRow) -> Result<()> {
     users::set_emails(conn, &u.id, &resource::emails(&u.doc))?;
     users::set_roles(conn, &u.id, &resource::role_values(&u.doc))
-}
-
-fn create_user(c: &mut Call<'_, '_>) -> Result<Response> {
-    let (app, ctx) = (c.app, c.ctx);
-    let doc = resource::canonical_user(&json_body(ctx.req)?)?;
-    let projection = projection_of(ctx)?;
-    let actor = actor(ctx);
-    let (body, version, id) = app.store.write(|tx| {
-        let plan = Plan::load(tx)?;
-        plan.require_scim_writes()?;
-        let mut u = UserRow::new(util::uuid()?, doc, util::now_rfc3339_secs());
-        derive_columns(&mut u);
-        plan.check_domain(tx, &u)?;
-        if let Some(existing) = users::by_user_name(tx, &u.user_name)? {
-            return Err(seats::duplicate_user_name(&existing));
-        }
-        seats::on_create(tx, &plan, &actor, &mut u)?;
-        u.seq = users::insert(tx, &u)?;
-        save_indexes(tx, &u)?;
-        Ok((render_user(app, tx, &plan, &u)?, u.version, u.id))
-    })?;
-    Ok(resource_response(201, &projection.project(body), version, Some(user_location(app, &id))))
-}
-
-fn get_user(c: &mut Call<'_, '_>) -> Result<Response> {
-    let (app, ctx) = (c.app, c.ctx);
-    let id = c.param(0).to_string();
-    let id = id.as_str();
-    let w = &mut *c.w;
-    let projection = projection_of(ctx)?;
-    let u = visible_user(&w.read, id)?;
-    if not_modified(ctx, u.version) {
-        return Ok(Response::empty(304).header("ETag", version_tag(u.version)));
-    }
-    let (conn, plan) = w.plan()?;
-    let body = render_user(app, conn, plan, &u)?;
-    Ok(resource_response(200, &projection.project(body), u.version, None))
-}
-
-/// PUT and PATCH share this: the new document replaces the old, then the seat rules run.
-fn update_user(
-    app: &App,
-    ctx: &Ctx<'_>,
-    id: &str,
-    edit: impl FnOnce(&Value) -> Result<Value>,
-) -> Result<Response> {
-    let projection = projection_of(ctx)?;
-    let actor = actor(ctx);
-    let (body, version) = app.store.write(|tx| {
-        let plan = Plan::load(tx)?;
-        let before = visible_user(tx, id)?;
-        check_if_match(ctx, before.version)?;
-        plan.require_scim_writes()?;
-        let mut u = before.clone();
-        u.doc = edit(&before.doc)?;
-        derive_columns(&mut u);
-        if !u.user_name.eq_ignore_ascii_case(&before.user_name) {
-            if let Some(existing) = users::by_user_name(tx, &u.user_name)?.filter(|e| e.id != u.id) {
-                return Err(seats::duplicate_user_name(&existing));
-            }
-            plan.check_domain(tx, &u)?;
-        }
-        seats::on_update(tx, &plan, &actor, &before, &mut u)?;
-        u.version = before.version + 1;
-        u.last_modified = util::now_rfc3339_secs();
-        users::update(tx, &u)?;
-        save_indexes(tx, &u)?;
-        Ok((render_user(app, tx, &plan, &u)?, u.version))
-    })?;
-    Ok(resource_response(200, &projection.project(body), version, None))
-}
-
-fn replace_user(c: &mut Call<'_, '_>) -> Result<Response> {
-    let (app, ctx) = (c.app, c.ctx);
-    let id = c.param(0).to_string();
-    let id = id.as_str();
-    let body = json_body(ctx.req)?;
-    update_user(app, ctx, id, |_| resource::canonical_user(&body))
-}
-
-fn patch_user(c: &mut Call<'_, '_>) -> Result<Response> {
-    let (app, ctx) = (c.app, c.ctx);
-    let id = c.param(0).to_string();
-    let id = id.as_str();
-    let ops = patch::parse_ops(&json_body(ctx.req)?)?;
-    update_user(app, ctx, id, |old| {
-        let mut doc = old.clone();
-        patch::apply_user(&mut doc, &ops)?;
-        Ok(doc)
-    })
-}
-
-fn delete_user(c: &mut Call<'_, '_>) -> Result<Response> {
-    let (app, ctx) = (c.app, c.ctx);
-    let id = c.param(0).to_string();
-    let id = id.as_str();
-    let actor = actor(ctx);
-    app.store.write(|tx| {
-        let plan = Plan::load(tx)?;
-        let mut u = visible_user(tx, id)?;
-        check_if_match(ctx, u.version)?;
-        plan.require_scim_writes()?;
-        seats::on_scim_delete(tx, &plan, &actor, &mut u)
-    })?;
-    Ok(Response::empty(204))
-}
-
-// ------------------------------------------------------------------------------------------------
-// Groups.
-
-/// Refuses member ids that are not SCIM-visible users (nothing is changed).
-fn check_members(conn: &impl Read, ids: &[String]) -> Result<()> {
-    let missing = groups::missing_users(conn, ids)?;
-    if missing.is_empty() {
-        return Ok(());
-    }
-    let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
-    Err(Error::invalid_value(format!(
-        "members must be existing users; no user has id {}{}",
-        shown.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
-        if missing.len() > 5 { format!(" (and {} more)", missing.len() - 5) } else { String::new() }
-    )))
-}
-
-fn create_group(c: &mut Call<'_, '_>) -> Result<Response> {
-    let (app, ctx) = (c.app, c.ctx);
-    let body = resource::canonical_group(&json_body(ctx.req)?)?;
-    let projection = projection_of(ctx)?;
-    let actor = actor(ctx);
-    let (out, version, id) = app.store.write(|tx| {
-        let plan = Plan::load(tx)?;
-        plan.require_scim_writes()?;
-        let now = util::now_rfc3339_secs();
-        let mut g = GroupRow {
-            id: util::uuid()?,
-            seq: 0,
-            display_name: body.display_name.clone(),
-            external_id: body.external_id.clone(),
-            version: 1,
-            created: now.clone(),
-            last_modified: now,
-        };
-        if !groups::by_display_name(tx, &g.display_name)?.is_empty() {
-            return Err(Error::uniqueness(format!(
-                "a group with displayName \"{}\" already exists",
-                g.display_name
-            )));
-        }
-        g.seq = groups::insert(tx, &g)?;
-        let members = body.members.clone().unwrap_or_default();
-        check_members(tx, &members)?;
-        let added = groups::add_members(tx, &g.id, &members)?;
-        seats::membership_changed(tx, &plan, &actor, &added)?;
-        Ok((render_group(app, tx, &g, !excludes_members(&projection))?, g.version, g.id))
-    })?;
-    Ok(resource_response(201, &projection.project(out), version, Some(group_location(app, &id))))
-}
-
-fn get_group(c: &mut Call<'_, '_>) -> Result<Response> {
-    let (app, ctx) = (c.app, c.ctx);
-    let id = c.param(0).to_string();
-    let id = id.as_str();
-    let w = &*c.w;
-    let projection = projection_of(ctx)?;
-    let g = visible_group(&w.read, id)?;
-    if not_modified(ctx, g.version) {
-        return Ok(Response::empty(304).header("ETag", version_tag(g.version)));
-    }
-    let body = render_group(app, &w.read, &g, !excludes_members(&projection))?;
-    Ok(resource_response(200, &projection.project(body), g.version, None))
-}
-
-fn rename(tx: &WriteTx<'_>, g: &mut GroupRow, name: &str) -> Result<()> {
-    if !name.eq_ignore_ascii_case(&g.display_name)
-        && groups::by_display_name(tx, name)?.iter().any(|o| o.id != g.id)
-    {
-        return Err(Error::uniqueness(format!("a group with displayName \"{name}\" already exists")));
-    }
-    g.display_name = name.to_string();
-    Ok(())
-}
-
-fn replace_group(c: &mut Call<'_, '_>) -> Result<Response> {
-    let (app, ctx) = (c.app, c.ctx);
-    let id = c.param(0).to_string();
-    let id = id.as_str();
-    let body = resource::canonical_group(&json_body(ctx.req)?)?;
-    let projection = projection_of(ctx)?;
-    let actor = actor(ctx);
-    let (out, version) = app.store.write(|tx| {
-        let plan = Plan::load(tx)?;
-        let mut g = visible_group(tx, id)?;
-        check_if_match(ctx, g.version)?;
-        plan.require_scim_writes()?;
-        rename(tx, &mut g, &body.display_name)?;
-        g.external_id = body.external_id.clone();
-        // PUT replaces the member list when it carries one (Okta AIW pushes membership this way).
-        if let Some(wanted) = &body.members {
-            check_members(tx, wanted)?;
-            let current = groups::member_ids(tx, &g.id)?;
-            let wanted_set: std::collections::HashSet<&String> = wanted.iter().collect();
-            let current_set: std::collections::HashSet<&String> = current.iter().collect();
-            let gone: Vec<String> = current.iter().filter(|u| !wanted_set.contains(u)).cloned().collect();
-            let new: Vec<String> = wanted.iter().filter(|u| !current_set.contains(u)).cloned().collect();
-            let mut touched = groups::remove_members(tx, &g.id, &gone)?;
-            touched.extend(groups::add_members(tx, &g.id, &new)?);
-            seats::membership_changed(tx, &plan, &actor, &touched)?;
-        }
-        g.version += 1;
-        g.last_modified = util::now_rfc3339_secs();
-        groups::update(tx, &g)?;
-        Ok((render_group(app, tx, &g, !excludes_members(&projection))?, g.version))
-    })?;
-    Ok(resource_response(200, &projection.project(out), version, None))
-}
-
-fn patch_group(c: &mut Call<'_, '_>) -> Result<Response> {
-    let (app, ctx) = (c.app, c.ctx);
-    let id = c.param(0).to_string();
-    let id = id.as_str();
-    let ops = patch::parse_ops(&json_body(ctx.req)?)?;
-    let changes = patch::group_changes(&ops)?;
-    let projection = projection_of(ctx)?;
-    let wants_body = !projection.attributes.is_empty();
-    let actor = actor(ctx);
-    let (out, version) = app.store.write(|tx| {
-        let plan = Plan::load(tx)?;
-        let mut g = visible_group(tx, id)?;
-        check_if_match(ctx, g.version)?;
-        plan.require_scim_writes()?;
-        if let Some(name) = &changes.display_name {
-            rename(tx, &mut g, name)?;
-        }
-        if let Some(ext) = &changes.external_id {
-            g.external_id = ext.clone();
-        }
-        let mut touched: Vec<String> = Vec::new();
-        for op in &changes.members {
-            match op {
-                patch::MemberOp::Add(ids) => {
-                    check_members(tx, ids)?;
-                    touched.extend(groups::add_members(tx, &g.id, ids)?);
-                }
-                patch::MemberOp::Remove(ids) => touched.extend(groups::remove_members(tx, &g.id, ids)?),
-                patch::MemberOp::RemoveAll => {
-                    let all = groups::member_ids(tx, &g.id)?;
-                    touched.extend(groups::remove_members(tx, &g.id, &all)?);
-                }
-                patch::MemberOp::Replace(ids) => {
-                    check_members(tx, ids)?;
-                    let all = groups::member_ids(tx, &g.id)?;
-                    touched.extend(groups::remove_members(tx, &g.id, &all)?);
-                    touched.extend(groups::add_members(tx, &g.id, ids)?);
-                }
-            }
-        }
-        touched.sort();
-        touched.dedup();
-        seats::membership_changed(tx, &plan, &actor, &touched)?;
-        g.version += 1;
-        g.last_modified = util::now_rfc3339_secs();
-        groups::update(tx, &g)?;
-        let out =
-            if wants_body { Some(render_group(app, tx, &g, !excludes_members(&projection))?) } else { None };
-        Ok((out, g.version))
-    })?;
-    Ok(match out {
-        Some(body) => resource_response(200, &projection.project(body), version, None),
-        None => Response::empty(204).header("ETag", version_tag(version)),
-    })
-}
-
-fn delete_group(c: &mut Call<'_, '_>) -> Result<Response> {
-    let (app, ctx) = (c.app, c.ctx);
-    let id = c.param(0).to_string();
-    let id = id.as_str();
-    let actor = actor(ctx);
-    app.store.write(|tx| {
-        let plan = Plan::load(tx)?;
-        let g = visible_group(tx, id)?;
-        check_if_match(ctx, g.version)?;
-        plan.require_scim_writes()?;
-        // Deleting a group removes its members from it: an update call for each of them.
-        let members = groups::member_ids(tx, &g.id)?;
-        groups::delete(tx, &g.id)?;
-        seats::membership_changed(tx, &plan, &actor, &members)
-    })?;
-    Ok(Response::empty(204))
 }
 
 #[cfg(test)]

@@ -1,0 +1,184 @@
+//! SCIM Groups: create, read, replace, patch and delete. Membership changes are O(changed members)
+//! and each is an update call for the users it adds or removes.
+
+use super::*;
+
+/// Refuses member ids that are not SCIM-visible users (nothing is changed).
+pub(super) fn check_members(conn: &impl Read, ids: &[String]) -> Result<()> {
+    let missing = groups::missing_users(conn, ids)?;
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+    Err(Error::invalid_value(format!(
+        "members must be existing users; no user has id {}{}",
+        shown.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
+        if missing.len() > 5 { format!(" (and {} more)", missing.len() - 5) } else { String::new() }
+    )))
+}
+
+pub(super) fn create_group(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let body = resource::canonical_group(&json_body(ctx.req)?)?;
+    let projection = projection_of(ctx)?;
+    let actor = actor(ctx);
+    let (out, version, id) = app.store.write(|tx| {
+        let plan = Plan::load(tx)?;
+        plan.require_scim_writes()?;
+        let now = util::now_rfc3339_secs();
+        let mut g = GroupRow {
+            id: util::uuid()?,
+            seq: 0,
+            display_name: body.display_name.clone(),
+            external_id: body.external_id.clone(),
+            version: 1,
+            created: now.clone(),
+            last_modified: now,
+        };
+        if !groups::by_display_name(tx, &g.display_name)?.is_empty() {
+            return Err(Error::uniqueness(format!(
+                "a group with displayName \"{}\" already exists",
+                g.display_name
+            )));
+        }
+        g.seq = groups::insert(tx, &g)?;
+        let members = body.members.clone().unwrap_or_default();
+        check_members(tx, &members)?;
+        let added = groups::add_members(tx, &g.id, &members)?;
+        seats::membership_changed(tx, &plan, &actor, &added)?;
+        Ok((render_group(app, tx, &g, !excludes_members(&projection))?, g.version, g.id))
+    })?;
+    Ok(resource_response(201, &projection.project(out), version, Some(group_location(app, &id))))
+}
+
+pub(super) fn get_group(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
+    let w = &*c.w;
+    let projection = projection_of(ctx)?;
+    let g = visible_group(&w.read, id)?;
+    if not_modified(ctx, g.version) {
+        return Ok(Response::empty(304).header("ETag", version_tag(g.version)));
+    }
+    let body = render_group(app, &w.read, &g, !excludes_members(&projection))?;
+    Ok(resource_response(200, &projection.project(body), g.version, None))
+}
+
+pub(super) fn rename(tx: &WriteTx<'_>, g: &mut GroupRow, name: &str) -> Result<()> {
+    if !name.eq_ignore_ascii_case(&g.display_name)
+        && groups::by_display_name(tx, name)?.iter().any(|o| o.id != g.id)
+    {
+        return Err(Error::uniqueness(format!("a group with displayName \"{name}\" already exists")));
+    }
+    g.display_name = name.to_string();
+    Ok(())
+}
+
+pub(super) fn replace_group(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
+    let body = resource::canonical_group(&json_body(ctx.req)?)?;
+    let projection = projection_of(ctx)?;
+    let actor = actor(ctx);
+    let (out, version) = app.store.write(|tx| {
+        let plan = Plan::load(tx)?;
+        let mut g = visible_group(tx, id)?;
+        check_if_match(ctx, g.version)?;
+        plan.require_scim_writes()?;
+        rename(tx, &mut g, &body.display_name)?;
+        g.external_id = body.external_id.clone();
+        // PUT replaces the member list when it carries one (Okta AIW pushes membership this way).
+        if let Some(wanted) = &body.members {
+            check_members(tx, wanted)?;
+            let current = groups::member_ids(tx, &g.id)?;
+            let wanted_set: std::collections::HashSet<&String> = wanted.iter().collect();
+            let current_set: std::collections::HashSet<&String> = current.iter().collect();
+            let gone: Vec<String> = current.iter().filter(|u| !wanted_set.contains(u)).cloned().collect();
+            let new: Vec<String> = wanted.iter().filter(|u| !current_set.contains(u)).cloned().collect();
+            let mut touched = groups::remove_members(tx, &g.id, &gone)?;
+            touched.extend(groups::add_members(tx, &g.id, &new)?);
+            seats::membership_changed(tx, &plan, &actor, &touched)?;
+        }
+        g.version += 1;
+        g.last_modified = util::now_rfc3339_secs();
+        groups::update(tx, &g)?;
+        Ok((render_group(app, tx, &g, !excludes_members(&projection))?, g.version))
+    })?;
+    Ok(resource_response(200, &projection.project(out), version, None))
+}
+
+pub(super) fn patch_group(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
+    let ops = patch::parse_ops(&json_body(ctx.req)?)?;
+    let changes = patch::group_changes(&ops)?;
+    let projection = projection_of(ctx)?;
+    let wants_body = !projection.attributes.is_empty();
+    let actor = actor(ctx);
+    let (out, version) = app.store.write(|tx| {
+        let plan = Plan::load(tx)?;
+        let mut g = visible_group(tx, id)?;
+        check_if_match(ctx, g.version)?;
+        plan.require_scim_writes()?;
+        if let Some(name) = &changes.display_name {
+            rename(tx, &mut g, name)?;
+        }
+        if let Some(ext) = &changes.external_id {
+            g.external_id = ext.clone();
+        }
+        let mut touched: Vec<String> = Vec::new();
+        for op in &changes.members {
+            match op {
+                patch::MemberOp::Add(ids) => {
+                    check_members(tx, ids)?;
+                    touched.extend(groups::add_members(tx, &g.id, ids)?);
+                }
+                patch::MemberOp::Remove(ids) => touched.extend(groups::remove_members(tx, &g.id, ids)?),
+                patch::MemberOp::RemoveAll => {
+                    let all = groups::member_ids(tx, &g.id)?;
+                    touched.extend(groups::remove_members(tx, &g.id, &all)?);
+                }
+                patch::MemberOp::Replace(ids) => {
+                    check_members(tx, ids)?;
+                    let all = groups::member_ids(tx, &g.id)?;
+                    touched.extend(groups::remove_members(tx, &g.id, &all)?);
+                    touched.extend(groups::add_members(tx, &g.id, ids)?);
+                }
+            }
+        }
+        touched.sort();
+        touched.dedup();
+        seats::membership_changed(tx, &plan, &actor, &touched)?;
+        g.version += 1;
+        g.last_modified = util::now_rfc3339_secs();
+        groups::update(tx, &g)?;
+        let out =
+            if wants_body { Some(render_group(app, tx, &g, !excludes_members(&projection))?) } else { None };
+        Ok((out, g.version))
+    })?;
+    Ok(match out {
+        Some(body) => resource_response(200, &projection.project(body), version, None),
+        None => Response::empty(204).header("ETag", version_tag(version)),
+    })
+}
+
+pub(super) fn delete_group(c: &mut Call<'_, '_>) -> Result<Response> {
+    let (app, ctx) = (c.app, c.ctx);
+    let id = c.param(0).to_string();
+    let id = id.as_str();
+    let actor = actor(ctx);
+    app.store.write(|tx| {
+        let plan = Plan::load(tx)?;
+        let g = visible_group(tx, id)?;
+        check_if_match(ctx, g.version)?;
+        plan.require_scim_writes()?;
+        // Deleting a group removes its members from it: an update call for each of them.
+        let members = groups::member_ids(tx, &g.id)?;
+        groups::delete(tx, &g.id)?;
+        seats::membership_changed(tx, &plan, &actor, &members)
+    })?;
+    Ok(Response::empty(204))
+}

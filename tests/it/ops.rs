@@ -237,3 +237,69 @@ fn a_world_readable_key_is_warned_about_at_start() {
     let mode = std::fs::metadata(s.dir.path().join("t2/key.pem")).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+/// Tokens of tests/fixtures/schema-v1.db (test secrets; see tests/fixtures/README.md).
+const V1_ADMIN_TOKEN: &str =
+    "sst_7fd40fe7389b17f5_ef6f0b065888f744dac36281198b46694322a8e253691ffcde7fe6b8df20ad23";
+const V1_SCIM_TOKEN: &str =
+    "sst_f08a2ae8479f2f53_394c116f7cb79b3e9888cf254e2090ba6a9a2c7d1c7020db085c13e24c936f01";
+
+/// A database written at schema version 1 is migrated at start, its data intact: settings become
+/// typed (numbers, booleans, text), the `state.*` rows move to plan_state (the guard stays tripped,
+/// the DI switch keeps its date), users, groups and tokens answer as before, and `check` passes.
+#[test]
+fn a_version_1_database_is_migrated_with_its_data() {
+    let dir = TempDir::new();
+    let db = dir.path().join("v1.db");
+    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-v1.db"), &db).unwrap();
+    let args: Vec<String> = [
+        "serve",
+        "--db",
+        &db.display().to_string(),
+        "--listen",
+        "127.0.0.1:0",
+        "--admin-listen",
+        "127.0.0.1:0",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    let mut s = Server::spawn(dir, db.clone(), args, None);
+    assert!(s.admin_token.is_empty(), "an initialised database prints no new tokens");
+    let admin = |path: &str| {
+        let r = s.admin_as(V1_ADMIN_TOKEN, "GET", path, None);
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        r.json()
+    };
+    let settings = admin("/admin/settings");
+    assert_eq!(settings["role_group_prefix"], "Smartsheet ", "{settings}");
+    assert_eq!(settings["member_seat_limit"], 50, "{settings}");
+    assert_eq!(settings["auto_upgrade"], false, "{settings}");
+    assert_eq!(settings["di_enabled"], true, "{settings}");
+    assert_eq!(settings["deprovision_guard"], json!({"max": 5, "window_minutes": 60}), "{settings}");
+    assert_eq!(admin("/admin/di")["changed_at"], "2026-11-29T12:26:51.000Z");
+    let guard = admin("/admin/deprovision-guard");
+    assert_eq!(
+        (guard["tripped"].clone(), guard["last_reset"].clone()),
+        (json!(true), json!("2026-11-23T12:00:00Z")),
+        "{guard}"
+    );
+    let users = admin("/admin/users?include=pending");
+    let names: Vec<&str> =
+        users["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["alice@example.com", "bob@example.com"], "{users}");
+    let r = s.scim_as(V1_SCIM_TOKEN, "GET", "/Groups", None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let groups = r.json();
+    assert_eq!(groups["Resources"][0]["displayName"], "Smartsheet Licensed User", "{groups}");
+    assert_eq!(groups["Resources"][0]["members"].as_array().map(Vec::len), Some(1), "{groups}");
+    // Writes work on the migrated file, and the guard keeps refusing deprovisions until reset.
+    let r =
+        s.admin_as(V1_ADMIN_TOKEN, "PATCH", "/admin/settings", Some(&json!({"role_group_prefix": "none"})));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["role_group_prefix"], "none");
+    assert_eq!(s.stop(), Some(0));
+    let (code, out, err) = cli(&db, &["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("schema version 2"), "{out}");
+}

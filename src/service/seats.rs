@@ -71,9 +71,7 @@ pub fn put_state(u: &mut UserRow, s: &UserState) {
     u.provisional_until = s.provisional_until;
     u.first_sign_in = s.first_sign_in;
     u.licensed = s.licensed;
-    if let Some(doc) = u.doc.as_object_mut() {
-        doc.insert("active".into(), Value::Bool(s.status == Status::Active));
-    }
+    resource::set_active(&mut u.doc, s.status == Status::Active);
 }
 
 fn snapshot_seat(s: &Option<rules::Snapshot>) -> Option<String> {
@@ -147,7 +145,17 @@ pub fn apply(tx: &WriteTx<'_>, actor: &Actor, u: &mut UserRow, outcome: &Outcome
 }
 
 fn wants_active(doc: &Value) -> bool {
-    doc.get("active").and_then(Value::as_bool).unwrap_or(true)
+    resource::is_active(doc)
+}
+
+/// Sets the row's indexed columns from its document (userName, externalId, displayName, primary
+/// email), as the protocol layer reads them.
+pub fn set_keys(u: &mut UserRow) {
+    let keys = resource::user_keys(&u.doc);
+    u.user_name = keys.user_name;
+    u.external_id = keys.external_id;
+    u.display_name = keys.display_name;
+    u.primary_email = keys.primary_email;
 }
 
 /// A new SCIM user (not yet inserted; its id is set): its first seat, from its `roles` attribute

@@ -57,15 +57,6 @@ impl UserRow {
             last_modified: now,
         }
     }
-
-    /// The columns a document determines: userName, externalId, displayName, primary email.
-    pub fn derive_columns(&mut self, primary_email: Option<String>) {
-        let text = |k: &str| self.doc.get(k).and_then(serde_json::Value::as_str).map(str::to_string);
-        self.user_name = text("userName").unwrap_or_default();
-        self.external_id = text("externalId");
-        self.display_name = text("displayName");
-        self.primary_email = primary_email;
-    }
 }
 
 const COLUMNS: &str = "id, seq, user_name, external_id, display_name, primary_email, doc, version, status, \

@@ -34,4 +34,7 @@ pub(crate) use json_util::{bool_of, get_ci, json_kind};
 pub use projection::project;
 pub use render::{GroupRef, MemberRef, Meta, SeatView, render_group, render_user};
 pub use sort::sort_key;
-pub use values::{UserProfile, emails, primary_email, role_values, user_profile};
+pub use values::{
+    UserKeys, UserProfile, emails, guest_document, is_active, primary_email, role_values, set_active,
+    user_keys, user_profile,
+};

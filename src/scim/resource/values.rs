@@ -145,3 +145,44 @@ impl UserProfile {
         (!name.trim().is_empty()).then(|| name.trim().to_string())
     }
 }
+
+/// The keys of a canonical User document that the store indexes beside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserKeys {
+    pub user_name: String,
+    pub external_id: Option<String>,
+    pub display_name: Option<String>,
+    pub primary_email: Option<String>,
+}
+
+/// The indexed keys of a canonical User document.
+pub fn user_keys(doc: &Value) -> UserKeys {
+    let text = |k: &str| doc.get(k).and_then(Value::as_str).map(str::to_string);
+    UserKeys {
+        user_name: text("userName").unwrap_or_default(),
+        external_id: text("externalId"),
+        display_name: text("displayName"),
+        primary_email: primary_email(doc),
+    }
+}
+
+/// Whether the document asks for an active user (`active` absent means active).
+pub fn is_active(doc: &Value) -> bool {
+    doc.get("active").and_then(Value::as_bool).unwrap_or(true)
+}
+
+/// Keeps the document's `active` in step with the user's status.
+pub fn set_active(doc: &mut Value, active: bool) {
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("active".into(), Value::Bool(active));
+    }
+}
+
+/// The document of a guest: an address and, when given, a display name.
+pub fn guest_document(email: &str, display_name: Option<&str>) -> Value {
+    let mut doc = serde_json::json!({ "userName": email, "emails": [{ "value": email, "primary": true }] });
+    if let Some(d) = display_name {
+        doc["displayName"] = Value::from(d);
+    }
+    doc
+}

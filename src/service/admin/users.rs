@@ -7,14 +7,13 @@ use crate::domain::roles;
 use crate::domain::rules::{self, Code, Context, UserState};
 use crate::domain::seats::{PlanModel, Seat, Status};
 use crate::error::{Error, Result};
-use crate::scim::resource::user_profile;
+use crate::scim::resource::{guest_document, user_profile};
 use crate::service::plan::Plan;
 use crate::service::seats::{self, Actor};
 use crate::service::views::{Explained, Page, Removed, UserStep, UserView};
 use crate::store::users::{self, UserRow};
 use crate::store::{Read, Store, audit, groups};
 use crate::util;
-use serde_json::json;
 
 /// The user's email: the primary email, else the userName when it is an address (the account).
 pub fn email_of(u: &UserRow) -> Option<String> {
@@ -220,12 +219,9 @@ pub fn add_guest(store: &Store, actor: &Actor, email: &str, display: Option<&str
                 format!("\"{email}\" is already a user of this plan (id {})", existing.id),
             ));
         }
-        let mut doc = json!({ "userName": email, "emails": [{ "value": email, "primary": true }] });
-        if let Some(d) = display {
-            doc["displayName"] = serde_json::Value::from(d);
-        }
-        let mut u = UserRow::new(util::uuid()?, doc, util::now_rfc3339_secs());
-        u.derive_columns(Some(email.to_lowercase()));
+        let mut u = UserRow::new(util::uuid()?, guest_document(email, display), util::now_rfc3339_secs());
+        seats::set_keys(&mut u);
+        u.primary_email = Some(email.to_lowercase());
         seats::apply(tx, actor, &mut u, &rules::new_guest())?;
         u.seq = users::insert(tx, &u)?;
         users::set_emails(tx, &u.id, &[email.to_string()])?;

@@ -462,12 +462,6 @@ fn visible_group(conn: &impl Read, id: &str) -> Result<GroupRow> {
     groups::get(conn, id)?.ok_or_else(|| Error::not_found(format!("no group with id \"{id}\"")))
 }
 
-/// The columns derived from a canonical document.
-fn derive_columns(u: &mut UserRow) {
-    let email = resource::primary_email(&u.doc);
-    u.derive_columns(email);
-}
-
 fn save_indexes(conn: &WriteTx<'_>, u: &UserRow) -> Result<()> {
     users::set_emails(conn, &u.id, &resource::emails(&u.doc))?;
     users::set_roles(conn, &u.id, &resource::role_values(&u.doc))

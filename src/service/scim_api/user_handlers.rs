@@ -12,7 +12,7 @@ pub(super) fn create_user(c: &mut Call<'_, '_>) -> Result<Response> {
         let plan = Plan::load(tx)?;
         plan.require_scim_writes()?;
         let mut u = UserRow::new(util::uuid()?, doc, util::now_rfc3339_secs());
-        derive_columns(&mut u);
+        seats::set_keys(&mut u);
         plan.check_domain(tx, &u)?;
         if let Some(existing) = users::by_user_name(tx, &u.user_name)? {
             return Err(seats::duplicate_user_name(&existing));
@@ -56,7 +56,7 @@ pub(super) fn update_user(
         plan.require_scim_writes()?;
         let mut u = before.clone();
         u.doc = edit(&before.doc)?;
-        derive_columns(&mut u);
+        seats::set_keys(&mut u);
         if !u.user_name.eq_ignore_ascii_case(&before.user_name) {
             if let Some(existing) = users::by_user_name(tx, &u.user_name)?.filter(|e| e.id != u.id) {
                 return Err(seats::duplicate_user_name(&existing));

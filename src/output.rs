@@ -24,7 +24,13 @@ pub fn user_table(items: &[UserView]) -> String {
             u.id,
             u.user_name,
             u.status.as_str(),
-            u.seat.map_or("-", |s| s.as_str()),
+            // Legacy plans have no seat types: the licence is shown instead.
+            match (u.seat, u.status, u.licensed) {
+                (Some(seat), _, _) => seat.as_str(),
+                (None, crate::domain::seats::Status::Active, true) => "licensed",
+                (None, crate::domain::seats::Status::Active, false) => "unlicensed",
+                (None, _, _) => "-",
+            },
             if u.managed_by_directory { "yes" } else { "no" }
         );
     }

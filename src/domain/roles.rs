@@ -17,7 +17,10 @@
 //! | Smartsheet Licensed User   | LICENSED_USER                                       | smartsheetLicensedUser   | member | —                         |
 //! | Smartsheet Group Admin     | GROUP_ADMIN                                         | smartsheetGroupAdmin     | member | group admin               |
 //! | Smartsheet Resource Viewer | RESOURCE_VIEWER                                     | smartsheetResourceViewer | member | resource viewer           |
-//! | Smartsheet System Admin    | SYSTEM_ADMIN, USER_ADMIN, PAYMENT_ADMIN, DATA_ADMIN | smartsheetSystemAdmin    | viewer | user, payment, data admin |
+//! | Smartsheet System Admin    | SYSTEM_ADMIN, USER_ADMIN, PAYMENT_ADMIN, DATA_ADMIN | smartsheetSystemAdmin    | viewer | the right(s) of the values held |
+//!
+//! USER_ADMIN, PAYMENT_ADMIN and DATA_ADMIN each grant their own right; SYSTEM_ADMIN (or the role's
+//! variable name, its name, or a group named after it) grants all three.
 //!
 //! A value matches a role when it equals one of the role's mapping values, its variable name or its
 //! name, ignoring case and surrounding whitespace. A group matches the same way; when the plan has a
@@ -384,11 +387,22 @@ pub fn target_seat(held: &[HeldRole], table: &RoleTable) -> TargetSeat {
 
 /// The admin rights granted by the held roles, each once, in [`AdminRight::ALL`] order.
 pub fn admin_rights(held: &[HeldRole], table: &RoleTable) -> Vec<AdminRight> {
-    AdminRight::ALL
-        .iter()
-        .copied()
-        .filter(|right| known(held, table).any(|r| r.admin_rights.contains(right)))
-        .collect()
+    let granted = |right: &AdminRight| {
+        held.iter().any(|h| {
+            let Some(role) = h.role.as_deref().and_then(|name| table.by_name(name)) else { return false };
+            if !role.admin_rights.contains(right) {
+                return false;
+            }
+            // A value that names one of the role's rights (USER_ADMIN, PAYMENT_ADMIN, DATA_ADMIN)
+            // grants that right alone; any other value of the role (SYSTEM_ADMIN, its variable name,
+            // its name, a group named after it) grants all of the role's rights.
+            match role.admin_rights.iter().find(|r| eq_ci(r.as_str(), h.value.trim())) {
+                Some(named) => named == right,
+                None => true,
+            }
+        })
+    };
+    AdminRight::ALL.iter().copied().filter(granted).collect()
 }
 
 /// Legacy plans: a user is licensed when some held role implies member; removing the last such role
@@ -626,10 +640,15 @@ mod tests {
         assert_eq!(rights(&["LICENSED_USER"]), []);
         assert_eq!(rights(&["GROUP_ADMIN"]), [AdminRight::GroupAdmin]);
         assert_eq!(rights(&["RESOURCE_VIEWER"]), [AdminRight::ResourceViewer]);
-        assert_eq!(
-            rights(&["PAYMENT_ADMIN"]),
-            [AdminRight::UserAdmin, AdminRight::PaymentAdmin, AdminRight::DataAdmin]
-        );
+        // Each sub-role grants its own right (SPEC section 3); SYSTEM_ADMIN grants all three.
+        assert_eq!(rights(&["PAYMENT_ADMIN"]), [AdminRight::PaymentAdmin]);
+        assert_eq!(rights(&["user_admin"]), [AdminRight::UserAdmin]);
+        assert_eq!(rights(&["DATA_ADMIN", "GROUP_ADMIN"]), [AdminRight::GroupAdmin, AdminRight::DataAdmin]);
+        assert_eq!(rights(&["USER_ADMIN", "DATA_ADMIN"]), [AdminRight::UserAdmin, AdminRight::DataAdmin]);
+        let all = [AdminRight::UserAdmin, AdminRight::PaymentAdmin, AdminRight::DataAdmin];
+        assert_eq!(rights(&["SYSTEM_ADMIN"]), all);
+        assert_eq!(rights(&["smartsheetSystemAdmin"]), all);
+        assert_eq!(rights(&["Smartsheet System Admin"]), all);
         assert_eq!(
             rights(&["DATA_ADMIN", "GROUP_ADMIN", "smartsheetSystemAdmin"]),
             [AdminRight::GroupAdmin, AdminRight::UserAdmin, AdminRight::PaymentAdmin, AdminRight::DataAdmin]

@@ -4,17 +4,20 @@
 //! through here, so every change of a seat or status is audited the same way.
 
 use crate::base::calendar;
-use crate::domain::roles;
-use crate::domain::rules::{self, Change, Outcome, Reason, Refusal, RefusalKind, ScimDelete, UserState};
+use crate::domain::roles::{self, HeldRole};
+use crate::domain::rules::{
+    self, Change, Outcome, Reason, Refusal, RefusalKind, ScimActiveFalse, ScimDelete, UserState,
+};
 use crate::domain::seats::{PlanModel, Status};
 use crate::error::{Error, Result};
 use crate::scim::resource::{self, SeatView};
 use crate::service::plan::Plan;
 use crate::store::audit::{self, Event};
 use crate::store::users::{self, UserRow};
-use crate::store::{Read, WriteTx, state};
+use crate::store::{Read, WriteTx, groups, state};
 use crate::util;
 use serde_json::Value;
+use std::collections::BTreeSet;
 
 /// Who is acting, for the audit log.
 #[derive(Debug, Clone)]
@@ -179,36 +182,116 @@ pub fn on_create(tx: &WriteTx<'_>, plan: &Plan, actor: &Actor, u: &mut UserRow) 
     Ok(())
 }
 
-/// A SCIM PUT or PATCH of the user (its document already replaced in `u`): deactivation,
-/// reactivation, or an update call that applies the seat rules.
+/// The names of the roles held: values and groups that match a role of the table. An update call
+/// is a write that changes this set (SPEC section 3).
+fn role_names(held: &[HeldRole]) -> BTreeSet<&str> {
+    held.iter().filter_map(|h| h.role.as_deref()).collect()
+}
+
+/// The display names of the groups a user is in.
+fn group_names(db: &impl Read, user_id: &str) -> Result<Vec<String>> {
+    Ok(groups::of_user(db, user_id)?.into_iter().map(|(_, name)| name).collect())
+}
+
+/// What a SCIM PUT or PATCH did to the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Updated {
+    /// The user is stored with its new document and state.
+    Kept,
+    /// `active=false` with `deprovision = delete`: the user was removed for good.
+    Removed,
+}
+
+/// The values of the `roles` attribute, as the rules compare them (trimmed, case-folded, empty ones
+/// skipped as Okta sends `""` for a role not held).
+fn role_values(doc: &serde_json::Value) -> BTreeSet<String> {
+    resource::role_values(doc)
+        .iter()
+        .map(|v| crate::base::text::fold_case(v.trim()))
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// An update call, when `is_update_call`: the rules for a user whose roles went from `before` to
+/// `after`. A deactivation that results (legacy plans, last role lost) passes the deprovision guard.
+fn update_call(
+    tx: &WriteTx<'_>,
+    plan: &Plan,
+    u: &UserRow,
+    is_update_call: bool,
+    before: &[HeldRole],
+    after: &[HeldRole],
+) -> Result<Option<Outcome>> {
+    if !is_update_call {
+        // A change of title, department, name or the same roles moves no seat.
+        return Ok(None);
+    }
+    let state = state_of(u);
+    let (had, has) = (role_names(before), role_names(after));
+    let ctx = plan.context(tx)?;
+    let lost_last_role = !had.is_empty() && has.is_empty();
+    let outcome = rules::on_update_call(&state, roles::target_seat(after, &plan.roles), lost_last_role, &ctx)
+        .map_err(refusal)?;
+    if state.is_active() && !outcome.state.is_active() {
+        guard_deprovision(tx, plan, u)?;
+    }
+    Ok(Some(outcome))
+}
+
+/// A SCIM PUT or PATCH of the user (its document already replaced in `u`): deactivation (or removal,
+/// with `deprovision = delete`), reactivation, or, when its roles changed, an update call.
 pub fn on_update(
     tx: &WriteTx<'_>,
     plan: &Plan,
     actor: &Actor,
     before: &UserRow,
     u: &mut UserRow,
-) -> Result<()> {
+) -> Result<Updated> {
     let ctx = plan.context(tx)?;
     let state = state_of(before);
     let outcome = match (state.is_active(), wants_active(&u.doc)) {
         (true, false) => {
             guard_deprovision(tx, plan, u)?;
-            rules::scim_deactivate(&state, &ctx).map_err(refusal)?
+            match rules::scim_active_false(&state, &ctx).map_err(refusal)? {
+                ScimActiveFalse::Deactivated(outcome) => outcome,
+                ScimActiveFalse::Removed(change) => {
+                    audit_change(tx, actor, &u.id, &change)?;
+                    users::delete(tx, &u.id)?;
+                    put_state(u, &state.deactivated());
+                    return Ok(Updated::Removed);
+                }
+            }
         }
         (false, true) => {
             let held = plan.held(tx, u)?;
             rules::scim_reactivate(&state, roles::target_seat(&held, &plan.roles), &ctx).map_err(refusal)?
         }
         (true, true) => {
-            let held = plan.held(tx, u)?;
-            rules::on_update_call(&state, roles::target_seat(&held, &plan.roles), &ctx).map_err(refusal)?
+            // An update call is a PUT or PATCH whose `roles` differ from the stored ones (SPEC section 3).
+            let changed = role_values(&before.doc) != role_values(&u.doc);
+            let groups = group_names(tx, &u.id)?;
+            match update_call(
+                tx,
+                plan,
+                before,
+                changed,
+                &plan.held_in(before, &groups),
+                &plan.held_in(u, &groups),
+            )? {
+                Some(outcome) => outcome,
+                None => {
+                    put_state(u, &state);
+                    return Ok(Updated::Kept);
+                }
+            }
         }
         (false, false) => {
             put_state(u, &state);
-            return Ok(());
+            return Ok(Updated::Kept);
         }
     };
-    apply(tx, actor, u, &outcome)
+    apply(tx, actor, u, &outcome)?;
+    Ok(Updated::Kept)
 }
 
 /// SCIM DELETE: deactivate and hide from SCIM, or remove for good, as `deprovision` says.
@@ -233,18 +316,37 @@ pub fn on_scim_delete(tx: &WriteTx<'_>, plan: &Plan, actor: &Actor, u: &mut User
     }
 }
 
-/// Group changes that added or removed these users: an update call for each (O(changed members)).
-pub fn membership_changed(tx: &WriteTx<'_>, plan: &Plan, actor: &Actor, user_ids: &[String]) -> Result<()> {
-    for id in user_ids {
-        let Some(before) = users::get(tx, id)? else { continue };
-        let mut u = before.clone();
-        let state = state_of(&before);
-        if state.is_active() {
-            let ctx = plan.context(tx)?;
-            let held = plan.held(tx, &u)?;
-            let outcome = rules::on_update_call(&state, roles::target_seat(&held, &plan.roles), &ctx)
-                .map_err(refusal)?;
-            apply(tx, actor, &mut u, &outcome)?;
+/// A group change: `added` joined the group `group`, `removed` left it (the store already holds the
+/// new memberships). Each is an update call when its set of roles changed, that is when the group
+/// is a role group it holds no other way; every one's representation (its `groups`) changed. Costs
+/// O(changed members).
+pub fn membership_changed(
+    tx: &WriteTx<'_>,
+    plan: &Plan,
+    actor: &Actor,
+    group: &str,
+    added: &[String],
+    removed: &[String],
+) -> Result<()> {
+    let changed = added.iter().map(|id| (id, true)).chain(removed.iter().map(|id| (id, false)));
+    for (id, joined) in changed {
+        let Some(mut u) = users::get(tx, id)? else { continue };
+        if state_of(&u).is_active() {
+            let now = group_names(tx, &u.id)?;
+            let mut then = now.clone();
+            if joined {
+                if let Some(i) = then.iter().position(|g| g == group) {
+                    then.remove(i);
+                }
+            } else {
+                then.push(group.to_string());
+            }
+            let (before, after) = (plan.held_in(&u, &then), plan.held_in(&u, &now));
+            // Only a role group it holds no other way changes the user's roles.
+            let changed = role_names(&before) != role_names(&after);
+            if let Some(outcome) = update_call(tx, plan, &u, changed, &before, &after)? {
+                apply(tx, actor, &mut u, &outcome)?;
+            }
         }
         // The user's `groups` changed, so its representation (and version) did too.
         u.version += 1;
@@ -285,7 +387,8 @@ pub fn guard_status(db: &impl Read, plan: &Plan, now: i64) -> Result<GuardStatus
     let window_start = now - (plan.settings.deprovision_guard.window_minutes as i64) * 60;
     let guard = state::get(db)?.guard;
     let in_window = state::deprovisions_since(db, window_start, &guard)?;
-    Ok(GuardStatus { tripped: guard.tripped, in_window, last_reset: guard.reset_at })
+    let tripped = rules::deprovision_guard_tripped(&plan.settings, guard.tripped, in_window);
+    Ok(GuardStatus { tripped, in_window, last_reset: guard.reset_at })
 }
 
 /// The read-only seat extension of a SCIM user, given the display names of its groups.

@@ -149,6 +149,16 @@ pub fn remove_members(tx: &WriteTx<'_>, group_id: &str, users: &[String]) -> Res
 }
 
 /// The member ids of a group (O(group size): only for full reads, PUT and delete).
+/// Whether the user is a member of the group (one index lookup).
+pub fn is_member(db: &impl Read, group_id: &str, user_id: &str) -> Result<bool> {
+    Ok(db
+        .conn()
+        .prepare_cached("SELECT 1 FROM memberships WHERE group_id = ?1 AND user_id = ?2")?
+        .query_row(params![group_id, user_id], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
 pub fn member_ids(db: &impl Read, group_id: &str) -> Result<Vec<String>> {
     let conn = db.conn();
     let mut stmt = conn.prepare_cached(

@@ -212,10 +212,20 @@ fn users_list_show_and_explain_read_for_people_and_as_json() {
     assert!(header.contains("ID") && header.contains("USERNAME") && header.contains("SEAT"), "{out}");
     let row = out.lines().find(|l| l.contains(&member)).unwrap_or_else(|| panic!("{out}"));
     assert!(row.contains(&email("mem")) && row.contains("member") && row.contains("active"), "{row}");
-    assert!(!out.contains(&pending), "pending users are hidden by default: {out}");
-    assert!(out.contains("1 user(s)"), "{out}");
+    // A user-model plan hides nobody: the viewer that never signed in is listed.
+    assert!(out.contains(&pending) && out.contains("2 user(s)"), "{out}");
+    // On a legacy plan the unlicensed, never-signed-in, groupless user is pending (seed 001, LCM),
+    // and the seat column shows the licence.
+    run(&s.db, &["settings", "set", "plan_model", "legacy"], 0);
+    let (out, _) = run(&s.db, &["users", "list"], 0);
+    assert!(!out.contains(&pending) && out.contains("1 user(s)"), "pending users are hidden: {out}");
+    let row = out.lines().find(|l| l.contains(&member)).unwrap_or_else(|| panic!("{out}"));
+    assert!(row.contains("licensed"), "{row}");
     let (out, _) = run(&s.db, &["users", "list", "--include-pending"], 0);
     assert!(out.contains(&pending) && out.contains("2 user(s)"), "{out}");
+    let row = out.lines().find(|l| l.contains(&pending)).unwrap_or_else(|| panic!("{out}"));
+    assert!(row.contains("unlicensed"), "{row}");
+    run(&s.db, &["settings", "set", "plan_model", "user_model"], 0);
     let v = run_json(&s.db, &["users", "list", "--include-pending", "--seat", "viewer"]);
     let items = v["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{v}");

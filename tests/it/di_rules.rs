@@ -53,8 +53,20 @@ fn patch_user(s: &Server, id: &str, ops: Value) -> Resp {
 }
 
 /// An update call that changes nothing but the title (Okta's profile push).
+/// A profile edit: not an update call (it changes no role).
 fn touch(s: &Server, id: &str, title: &str) {
     let r = patch_user(s, id, json!([{"op": "replace", "path": "title", "value": title}]));
+    expect_scim(&r, 200);
+}
+
+/// An update call that asks for no more than before: the IdP adds the base role SMARTSHEET_USER (a
+/// viewer role) to the user's `roles`, as Okta does when an admin assigns it.
+fn role_update(s: &Server, id: &str) {
+    let r = patch_user(
+        s,
+        id,
+        json!([{"op": "add", "path": "roles", "value": [{"type": "SMARTSHEET_USER", "value": "SMARTSHEET_USER"}]}]),
+    );
     expect_scim(&r, 200);
 }
 
@@ -358,9 +370,16 @@ fn system_admin_role_gives_viewer_with_admin_roles() {
     let id = created["id"].as_str().unwrap();
     assert_seat(&s, id, Some("viewer"));
     assert_eq!(admin_user(&s, id)["admin_roles"], rights);
-    // Any one of the role's values grants the role's rights.
-    let created = create(&s, "ula", json!([okta_role("USER_ADMIN")]));
-    assert_eq!(created[SEAT_URN]["adminRoles"], rights, "{created}");
+    // Each sub-role grants its own right (SPEC section 3): USER_ADMIN, PAYMENT_ADMIN, DATA_ADMIN.
+    for (value, right) in
+        [("USER_ADMIN", "user_admin"), ("PAYMENT_ADMIN", "payment_admin"), ("DATA_ADMIN", "data_admin")]
+    {
+        let created = create(&s, &value.to_lowercase(), json!([okta_role(value)]));
+        assert_eq!(created[SEAT_URN]["adminRoles"], json!([right]), "{created}");
+        assert_eq!(created[SEAT_URN]["seatType"], "viewer", "{created}");
+    }
+    let created = create(&s, "two", json!([okta_role("PAYMENT_ADMIN"), okta_role("DATA_ADMIN")]));
+    assert_eq!(created[SEAT_URN]["adminRoles"], json!(["payment_admin", "data_admin"]), "{created}");
     // Admin rights do not buy a member seat, but a licensed role with them does.
     let created = create(&s, "both", json!([okta_role("SYSTEM_ADMIN"), okta_role("LICENSED_USER")]));
     assert_eq!(created[SEAT_URN]["seatType"], "member", "{created}");
@@ -416,7 +435,7 @@ fn role_group_prefix_strips_the_app_label_from_group_names() {
     assert_seat(&s, &late, Some("member"));
     assert_eq!(admin_user(&s, &late)["roles"][0]["role"], "Smartsheet Licensed User");
     // And the early member's next update call applies it.
-    touch(&s, &early, "Engineer");
+    role_update(&s, &early);
     assert_seat(&s, &early, Some("member"));
 }
 
@@ -464,10 +483,10 @@ fn no_access_set_by_admin_is_replaced_by_the_next_update_call() {
     // Reading the user is not an update call.
     scim_user(&s, &viewer);
     assert_seat(&s, &viewer, Some("no_access"));
-    let e = one_event(&s, &viewer, || touch(&s, &viewer, "Analyst"));
+    let e = one_event(&s, &viewer, || role_update(&s, &viewer));
     assert_scim_event(&e, "di_upgrade", active("no_access"), active("viewer"));
     assert_seat(&s, &viewer, Some("viewer"));
-    let e = one_event(&s, &member, || touch(&s, &member, "Lead"));
+    let e = one_event(&s, &member, || role_update(&s, &member));
     assert_scim_event(&e, "di_upgrade", active("no_access"), active("member"));
     assert_seat(&s, &member, Some("member"));
 }
@@ -495,7 +514,7 @@ fn manual_seat_is_kept_until_the_next_update_call() {
     expect_list(&s.scim("GET", "/Users", None));
     assert_seat(&s, &id, Some("viewer"));
     // The user's own update call applies the groups again.
-    let e = one_event(&s, &id, || touch(&s, &id, "Manager"));
+    let e = one_event(&s, &id, || role_update(&s, &id));
     assert_scim_event(&e, "di_upgrade", active("viewer"), active("member"));
     assert_seat(&s, &id, Some("member"));
     assert_eq!(reason_codes(&explain(&s, &id)), Vec::<String>::new());
@@ -516,7 +535,7 @@ fn role_table_edit_changes_no_seat_until_an_update_call() {
     assert_eq!(ex["target_seat"], "viewer", "{ex}");
     assert_eq!(ex["would_change"], true, "{ex}");
     assert_eq!(reason_codes(&ex), ["awaiting_update_call"], "{ex}");
-    let e = one_event(&s, &id, || touch(&s, &id, "Engineer"));
+    let e = one_event(&s, &id, || role_update(&s, &id));
     assert_scim_event(&e, "di_downgrade", active("member"), active("viewer"));
     assert_seat(&s, &id, Some("viewer"));
 }
@@ -543,7 +562,7 @@ fn group_rename_changes_no_seat_until_an_update_call() {
     let ex = explain(&s, &id);
     assert_eq!(ex["target_seat"], "member", "{ex}");
     assert_eq!(reason_codes(&ex), ["awaiting_update_call"], "{ex}");
-    let e = one_event(&s, &id, || touch(&s, &id, "Engineer"));
+    let e = one_event(&s, &id, || role_update(&s, &id));
     assert_scim_event(&e, "di_upgrade", active("viewer"), active("member"));
     assert_seat(&s, &id, Some("member"));
 }
@@ -752,11 +771,30 @@ fn user_name_off_the_validated_domains_is_refused_naming_the_domain() {
     let body = json!({"schemas": [USER_URN], "userName": "eve", "active": true,
         "emails": [{"value": "eve@Example.COM", "primary": true}]});
     expect_scim(&s.scim("POST", "/Users", Some(&body)), 201);
-    // Renaming onto a foreign domain is refused the same way.
+    // Seed 002: "the primary email address on a validated domain" is what is checked. A userName on
+    // another domain (an Entra UPN such as lee@contoso.onmicrosoft.com) with a primary email on the
+    // validated domain is accepted; a userName on the domain with a primary email elsewhere is not.
+    let body = json!({"schemas": [USER_URN], "userName": "lee@contoso.onmicrosoft.com", "active": true,
+        "emails": [{"value": "lee@example.com", "primary": true}]});
+    expect_scim(&s.scim("POST", "/Users", Some(&body)), 201);
+    let body = json!({"schemas": [USER_URN], "userName": "gus@example.com", "active": true,
+        "emails": [{"value": "gus@gmail.com", "primary": true}]});
+    let v = expect_scim_error(&s.scim("POST", "/Users", Some(&body)), 400, Some("invalidValue"));
+    assert!(v["detail"].as_str().unwrap().contains("gmail.com"), "{v}");
+    // Renaming keeps the check on the primary email: a new userName elsewhere is fine while the
+    // primary email stays on the validated domain.
     let id = create_id(&s, "move", json!([]));
     let r = patch_user(&s, &id, json!([{"op": "replace", "path": "userName", "value": "move@other.org"}]));
+    expect_scim(&r, 200);
+    assert_eq!(scim_user(&s, &id)["userName"], "move@other.org");
+    // Moving the primary email off the validated domains is refused, and changes nothing.
+    let r = patch_user(
+        &s,
+        &id,
+        json!([{"op": "replace", "path": "emails", "value": [{"value": "move@other.org", "primary": true}]}]),
+    );
     expect_scim_error(&r, 400, Some("invalidValue"));
-    assert_eq!(scim_user(&s, &id)["userName"], email("move"));
+    assert_eq!(scim_user(&s, &id)["emails"][0]["value"], email("move"));
     // Labs and test tools turn the check off.
     set_settings(&s, json!({"enforce_domains": false}));
     let body = json!({"schemas": [USER_URN], "userName": "eve@other.org", "active": true});
@@ -833,7 +871,7 @@ fn member_seat_limit_leaves_the_seat_and_records_a_seat_limit_event() {
     assert!(reason_codes(&ex).contains(&"seat_limit".to_string()), "{ex}");
     // Freeing the seat lets the next update call upgrade.
     expect_scim(&deactivate(&s, &first), 200);
-    touch(&s, &third, "Lead");
+    role_update(&s, &third);
     assert_seat(&s, &third, Some("member"));
 }
 
@@ -867,7 +905,12 @@ fn seat_mapping_viewer_only_moves_no_seat_on_group_changes() {
     set_settings(&s, json!({"seat_mapping": "groups"}));
     assert_seat(&s, &id, Some("viewer"));
     assert_eq!(reason_codes(&explain(&s, &id)), ["awaiting_update_call"]);
-    touch(&s, &id, "Engineer");
+    // A profile edit is not an update call (seed: "unless a change is made to their group
+    // assignments"): the viewer stays viewer.
+    let e = events_of(&s, &id, 0, || touch(&s, &id, "Engineer"));
+    assert!(e.is_empty(), "{e:?}");
+    assert_seat(&s, &id, Some("viewer"));
+    role_update(&s, &id);
     assert_seat(&s, &id, Some("member"));
 }
 
@@ -902,13 +945,35 @@ fn legacy_plan_licenses_by_role_and_switching_back_maps_licensed_to_member_once(
     let e = one_event(&s, &d, || add_member(&s, &gid, &d));
     assert_eq!(e["action"], "di_upgrade", "{e}");
     assert_eq!(admin_user(&s, &d)["licensed"], true);
-    // Removing the last licensing role unlicenses.
+    // Removing the licensing role while another role stays unlicenses.
     let e = one_event(&s, &a, || {
-        let put = user_body("la", json!([{"type": "LICENSED_USER", "value": ""}]));
+        let put =
+            user_body("la", json!([okta_role("SMARTSHEET_USER"), {"type": "LICENSED_USER", "value": ""}]));
         expect_scim(&s.scim("PUT", &format!("/Users/{a}"), Some(&put)), 200);
     });
     assert_scim_event(&e, "di_downgrade", state(None, Some("active")), state(None, Some("active")));
     assert_eq!(admin_user(&s, &a)["licensed"], false);
+    // Losing the last role deactivates (seed 001, LCM: "later remove them from that group, they're
+    // deactivated during the next provisioning cycle"): d leaves its only role group.
+    let e = one_event(&s, &d, || remove_member(&s, &gid, &d));
+    assert_scim_event(&e, "deactivated", state(None, Some("active")), state(None, Some("deactivated")));
+    assert!(e["reason"].as_str().unwrap().contains("last role"), "{e}");
+    assert_eq!(scim_user(&s, &d)["active"], false);
+    // So does a roles attribute emptied: the PUT carries only an empty value.
+    let e = one_event(&s, &c, || {
+        let put = user_body("lc", json!([{"type": "LICENSED_USER", "value": ""}]));
+        expect_scim(&s.scim("PUT", &format!("/Users/{c}"), Some(&put)), 200);
+    });
+    assert_eq!(e["action"], "deactivated", "{e}");
+    // A user provisioned with no role loses none: b stays active and unlicensed.
+    assert_eq!(admin_user(&s, &b)["status"], "active");
+    // Reactivated by an administrator (DI off) and given its role back, c is licensed again.
+    admin_ok(&s, "POST", "/admin/di/disable", None);
+    admin_ok(&s, "POST", &format!("/admin/users/{c}/reactivate"), None);
+    admin_ok(&s, "POST", "/admin/di/enable", Some(&json!({"force": true})));
+    let put = user_body("lc", json!([okta_role("LICENSED_USER")]));
+    expect_scim(&s.scim("PUT", &format!("/Users/{c}"), Some(&put)), 200);
+    assert_eq!(admin_user(&s, &c)["licensed"], true);
     // Back to seat types: licensed -> member, unlicensed -> viewer, one event each.
     let e = one_event(&s, &c, || {
         set_settings(&s, json!({"plan_model": "user_model"}));
@@ -921,8 +986,8 @@ fn legacy_plan_licenses_by_role_and_switching_back_maps_licensed_to_member_once(
         state(None, Some("active")),
         active("member"),
     );
-    for (id, seat) in [(&a, "viewer"), (&b, "viewer"), (&c, "member"), (&d, "member")] {
-        assert_seat(&s, id, Some(seat));
+    for (id, seat) in [(&a, Some("viewer")), (&b, Some("viewer")), (&c, Some("member")), (&d, None)] {
+        assert_seat(&s, id, seat);
     }
     // Once: setting the same model again maps nobody.
     let r = s.admin("PUT", &format!("/admin/users/{c}/seat"), Some(&json!({"seat": "viewer"})));

@@ -105,7 +105,7 @@ fn create_group(s: &Server, display_name: &str) -> String {
 
 #[test]
 fn test_connection_probe_with_plus_encoded_filter_is_an_empty_list_response() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let r = s.scim("GET", "/Users?filter=userName+eq+%22cf4d78e8-cc4f-4d5d-b8b9-183561c0104a%22", None);
     let v = expect_scim(&r, 200);
     assert_eq!(v["schemas"], json!(["urn:ietf:params:scim:api:messages:2.0:ListResponse"]));
@@ -127,7 +127,7 @@ fn test_connection_probe_with_plus_encoded_filter_is_an_empty_list_response() {
 
 #[test]
 fn matching_by_user_name_external_id_and_work_email_finds_exactly_the_user() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let other = create_user(&s, &entra_user("jane.roe@example.com", "janeroe", "jane.roe@contoso.com"));
     let u = create_user(&s, &entra_user("John.Wong@example.com", "johnwong", "john.wong@contoso.com"));
     let id = u["id"].as_str().unwrap().to_string();
@@ -148,7 +148,9 @@ fn matching_by_user_name_external_id_and_work_email_finds_exactly_the_user() {
 
 #[test]
 fn create_with_the_documented_body_returns_201_and_get_returns_the_same_resource() {
-    let s = Server::start();
+    let s = Server::start_contoso();
+    // The primary email is what the validated domains are checked against.
+    s.validate_domain("testuser.com");
     let mut body = entra_user(
         "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee@example.com",
         "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
@@ -200,7 +202,7 @@ fn create_with_the_documented_body_returns_201_and_get_returns_the_same_resource
 
 #[test]
 fn patch_with_one_replace_per_attribute_applies_every_path_and_answers_200_with_the_resource() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let mut body = entra_user("patch.me@example.com", "patchme", "old@contoso.com");
     body["emails"].as_array_mut().unwrap().push(json!({"type": "home", "value": "me@home.example"}));
     body[ENTERPRISE_URN] = json!({"employeeNumber": "1", "department": "Old"});
@@ -249,7 +251,9 @@ fn patch_with_one_replace_per_attribute_applies_every_path_and_answers_200_with_
 
 #[test]
 fn flag_form_pathless_replace_with_dotted_and_urn_keys_updates_the_sub_attributes() {
-    let s = Server::start();
+    let s = Server::start_contoso();
+    // The documented body moves the work email to test.microsoft.com: a validated domain here.
+    s.validate_domain("test.microsoft.com");
     let u = create_user(&s, &entra_user("flag.form@example.com", "flagform", "flag@contoso.com"));
     let id = u["id"].as_str().unwrap();
     let p = patch_user(
@@ -284,7 +288,7 @@ fn flag_form_pathless_replace_with_dotted_and_urn_keys_updates_the_sub_attribute
 
 #[test]
 fn manager_sent_as_a_bare_string_is_echoed_as_manager_value() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let boss = plain_user(&s, "the.boss@example.com");
     let boss2 = plain_user(&s, "next.boss@example.com");
     let id = plain_user(&s, "report@example.com");
@@ -317,7 +321,7 @@ fn manager_sent_as_a_bare_string_is_echoed_as_manager_value() {
 
 #[test]
 fn add_on_an_existing_single_value_and_replace_on_a_missing_one_both_upsert() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let u = create_user(
         &s,
         &json!({"schemas": [USER_URN], "userName": "upsert@example.com", "title": "Old title", "active": true}),
@@ -341,7 +345,7 @@ fn add_on_an_existing_single_value_and_replace_on_a_missing_one_both_upsert() {
 
 #[test]
 fn add_or_replace_of_the_work_email_on_a_user_without_emails_creates_it() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let a = plain_user(&s, "no.mail.a@example.com");
     let b = plain_user(&s, "no.mail.b@example.com");
     for (id, op, email) in [(&a, "Add", "a@contoso.com"), (&b, "Replace", "b@contoso.com")] {
@@ -361,7 +365,7 @@ fn add_or_replace_of_the_work_email_on_a_user_without_emails_creates_it() {
 
 #[test]
 fn disable_with_string_false_keeps_the_user_readable_and_findable() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let u = create_user(&s, &entra_user("leaver@example.com", "leaver", "leaver@contoso.com"));
     let id = u["id"].as_str().unwrap();
     let p = patch_user(&s, id, json!([{"op": "Replace", "path": "active", "value": "False"}]));
@@ -383,7 +387,7 @@ fn disable_with_string_false_keeps_the_user_readable_and_findable() {
 
 #[test]
 fn single_app_role_assignment_on_create_stores_the_role_and_grants_the_member_seat() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let mut body = entra_user("role.single@example.com", "rolesingle", "role.single@contoso.com");
     body["roles"] = json!([{"primary": true, "type": AZURE_ROLE, "value": "LICENSED_USER"}]);
     let u = create_user(&s, &body);
@@ -418,7 +422,7 @@ fn single_app_role_assignment_on_create_stores_the_role_and_grants_the_member_se
 
 #[test]
 fn app_role_assignments_complex_patch_with_stringified_values_uses_the_inner_role_values() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let u =
         create_user(&s, &entra_user("role.complex@example.com", "rolecomplex", "role.complex@contoso.com"));
     let id = u["id"].as_str().unwrap();
@@ -450,7 +454,7 @@ fn app_role_assignments_complex_patch_with_stringified_values_uses_the_inner_rol
 
 #[test]
 fn assertive_replace_of_roles_with_display_replaces_the_whole_list() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let mut body = entra_user("role.assertive@example.com", "roleassertive", "role.assertive@contoso.com");
     body["roles"] = json!([{"primary": false, "type": AZURE_ROLE, "displayName": "Licensed User", "value": "LICENSED_USER"}]);
     let u = create_user(&s, &body);
@@ -477,7 +481,7 @@ fn assertive_replace_of_roles_with_display_replaces_the_whole_list() {
 
 #[test]
 fn group_sequence_creates_finds_renames_fills_and_deletes_with_201_200_204() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let u1 = plain_user(&s, "g.one@example.com");
     let lookup = |name: &str| {
         format!(
@@ -542,7 +546,7 @@ fn group_sequence_creates_finds_renames_fills_and_deletes_with_201_200_204() {
 
 #[test]
 fn remove_members_with_a_value_list_removes_only_the_listed_members() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let ids: Vec<String> = (0..4).map(|i| plain_user(&s, &format!("rm.list{i}@example.com"))).collect();
     let gid = create_group(&s, "Remove List");
     let all: Vec<Value> = ids.iter().map(|i| json!({"value": i})).collect();
@@ -558,7 +562,7 @@ fn remove_members_with_a_value_list_removes_only_the_listed_members() {
 
 #[test]
 fn remove_members_by_value_filter_path_removes_only_that_member() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let a = plain_user(&s, "rm.path.a@example.com");
     let b = plain_user(&s, "rm.path.b@example.com");
     let gid = create_group(&s, "Remove Path");
@@ -575,7 +579,7 @@ fn remove_members_by_value_filter_path_removes_only_that_member() {
 
 #[test]
 fn several_membership_changes_in_one_patch_all_apply() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let ids: Vec<String> = (0..4).map(|i| plain_user(&s, &format!("multi{i}@example.com"))).collect();
     let gid = create_group(&s, "Multi");
     let r = patch_group(
@@ -602,7 +606,7 @@ fn several_membership_changes_in_one_patch_all_apply() {
 
 #[test]
 fn re_adding_a_member_and_removing_a_non_member_are_harmless_no_ops() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let a = plain_user(&s, "noop.a@example.com");
     let b = plain_user(&s, "noop.b@example.com");
     let gid = create_group(&s, "Idempotent");
@@ -624,7 +628,7 @@ fn re_adding_a_member_and_removing_a_non_member_are_harmless_no_ops() {
 
 #[test]
 fn remove_of_members_without_a_value_empties_the_group() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let a = plain_user(&s, "all.a@example.com");
     let b = plain_user(&s, "all.b@example.com");
     let gid = create_group(&s, "Emptied");
@@ -643,7 +647,7 @@ fn remove_of_members_without_a_value_empties_the_group() {
 
 #[test]
 fn user_delete_is_204_then_the_id_answers_404_and_the_filter_finds_nothing() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let u = create_user(&s, &entra_user("gone@example.com", "gone", "gone@contoso.com"));
     let id = u["id"].as_str().unwrap();
     let r = s.scim("DELETE", &format!("/Users/{id}"), None);
@@ -656,7 +660,7 @@ fn user_delete_is_204_then_the_id_answers_404_and_the_filter_finds_nothing() {
 
 #[test]
 fn duplicate_create_is_409_uniqueness_with_a_detail() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let body = entra_user("twice@example.com", "twice", "twice@contoso.com");
     let first = create_user(&s, &body);
     let v = expect_scim_error(&s.scim("POST", "/Users", Some(&body)), 409, Some("uniqueness"));
@@ -669,7 +673,7 @@ fn duplicate_create_is_409_uniqueness_with_a_detail() {
 
 #[test]
 fn adscim_version_header_and_application_json_bodies_are_accepted() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let body = entra_user("media.type@example.com", "mediatype", "media@contoso.com").to_string();
     let r = s.scim_raw(
         "POST",
@@ -704,7 +708,7 @@ fn adscim_version_header_and_application_json_bodies_are_accepted() {
 
 #[test]
 fn route_and_attribute_names_are_matched_case_insensitively() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let u = create_user(&s, &entra_user("Case.Test@example.com", "casetest", "case@contoso.com"));
     let id = u["id"].as_str().unwrap().to_string();
     assert_eq!(ids_of(&s, "/users?filter=UserName+eq+%22case.test%40example.com%22"), vec![id.clone()]);
@@ -730,7 +734,7 @@ fn find_group_ci(s: &Server) -> Vec<String> {
 
 #[test]
 fn trailing_and_doubled_slashes_after_the_base_are_tolerated() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let r = s.scim("POST", "//Users", Some(&entra_user("slashes@example.com", "slashes", "s@contoso.com")));
     let id = expect_scim(&r, 201)["id"].as_str().unwrap().to_string();
     assert_eq!(ids_of(&s, "//Users/"), vec![id.clone()]);

@@ -280,6 +280,23 @@ impl Server {
     }
 
     /// One request to the admin listener with the admin token.
+    /// Adds and verifies a validated domain (the primary email's domain is what SCIM creates are
+    /// checked against).
+    pub fn validate_domain(&self, name: &str) {
+        let r = self.admin("POST", "/admin/domains", Some(&serde_json::json!({ "name": name })));
+        assert_eq!(r.status, 201, "{}", r.text());
+        let r = self.admin("POST", &format!("/admin/domains/{name}/verify"), None);
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+
+    /// A lab server on example.com whose plan also validates contoso.com, the domain of the work
+    /// addresses in the documents' examples.
+    pub fn start_contoso() -> Server {
+        let s = Server::start();
+        s.validate_domain("contoso.com");
+        s
+    }
+
     pub fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Resp {
         self.admin_as(&self.admin_token.clone(), method, path, body)
     }

@@ -78,7 +78,7 @@ fn bulk_users(s: &Server, prefix: &str, n: usize) -> Vec<String> {
 
 #[test]
 fn service_provider_config_announces_exactly_what_is_implemented() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let v = expect_scim(&s.scim("GET", "/ServiceProviderConfig", None), 200);
     assert_eq!(v["schemas"], json!(["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"]));
     assert_eq!(v["patch"]["supported"], json!(true));
@@ -94,7 +94,7 @@ fn service_provider_config_announces_exactly_what_is_implemented() {
 
 #[test]
 fn schemas_and_resource_types_are_list_responses_and_resolve_by_name() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let (total, schemas) = expect_list(&s.scim("GET", "/Schemas", None));
     let ids: BTreeSet<&str> = schemas.iter().map(|x| x["id"].as_str().unwrap()).collect();
     assert_eq!(total as usize, schemas.len());
@@ -124,7 +124,7 @@ fn schemas_and_resource_types_are_list_responses_and_resolve_by_name() {
 
 #[test]
 fn bulk_answers_501_with_a_scim_error() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": []});
     expect_scim_error(&s.scim("POST", "/Bulk", Some(&body)), 501, None);
 }
@@ -134,7 +134,7 @@ fn bulk_answers_501_with_a_scim_error() {
 
 #[test]
 fn attributes_and_excluded_attributes_shape_get_and_list_answers() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let u = create(
         &s,
         &json!({"schemas": [USER_URN], "userName": "shape@example.com", "displayName": "Shape",
@@ -169,7 +169,7 @@ fn attributes_and_excluded_attributes_shape_get_and_list_answers() {
 
 #[test]
 fn sort_by_and_sort_order_order_the_list() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     for (u, family) in
         [("charlie@example.com", "Alpha"), ("alice@example.com", "Charlie"), ("bob@example.com", "Bravo")]
     {
@@ -195,7 +195,7 @@ fn sort_by_and_sort_order_order_the_list() {
 
 #[test]
 fn count_zero_returns_only_the_total() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     for i in 0..3 {
         new_user(&s, &format!("zero{i}@example.com"));
     }
@@ -211,7 +211,7 @@ fn count_zero_returns_only_the_total() {
 
 #[test]
 fn count_over_max_results_is_clamped_to_1000() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     bulk_users(&s, "clamp", 1001);
     let r = s.scim("GET", "/Users?count=5000", None);
     let v = expect_scim(&r, 200);
@@ -230,7 +230,7 @@ fn count_over_max_results_is_clamped_to_1000() {
 
 #[test]
 fn start_index_beyond_the_end_is_an_empty_page() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     for i in 0..3 {
         new_user(&s, &format!("page{i}@example.com"));
     }
@@ -245,7 +245,7 @@ fn start_index_beyond_the_end_is_an_empty_page() {
 
 #[test]
 fn search_by_post_answers_users_and_groups_like_get() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let a = new_user(&s, "search.alpha@example.com");
     new_user(&s, "search.beta@example.com");
     new_user(&s, "other@example.com");
@@ -303,7 +303,10 @@ fn filter_fixture(s: &Server) -> Vec<String> {
 
 #[test]
 fn indexed_equality_filters_find_users_and_groups() {
-    let s = Server::start();
+    let s = Server::start_contoso();
+    // The primary email is what the validated domains are checked against.
+    s.validate_domain("x.org");
+    s.validate_domain("y.org");
     let ids = filter_fixture(&s);
     assert_eq!(user_names(&s, r#"userName eq "ADA@example.com""#), names(&["ada@example.com"]));
     assert_eq!(user_names(&s, r#"externalId eq "ext-grace""#), names(&["grace@example.com"]));
@@ -328,7 +331,10 @@ fn indexed_equality_filters_find_users_and_groups() {
 
 #[test]
 fn scanned_filters_apply_the_whole_grammar() {
-    let s = Server::start();
+    let s = Server::start_contoso();
+    // The primary email is what the validated domains are checked against.
+    s.validate_domain("x.org");
+    s.validate_domain("y.org");
     filter_fixture(&s);
     let all = ["ada@example.com", "alan@example.com", "grace@example.com", "Oscar@example.com"];
     assert_eq!(user_names(&s, r#"userName co "GRAC""#), names(&["grace@example.com"]));
@@ -375,7 +381,7 @@ fn scanned_filters_apply_the_whole_grammar() {
 
 #[test]
 fn meta_created_gt_finds_only_users_created_later() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let early = create(&s, &user("early@example.com"));
     // meta.created has one-second resolution.
     std::thread::sleep(Duration::from_millis(1100));
@@ -398,7 +404,7 @@ fn meta_created_gt_finds_only_users_created_later() {
 
 #[test]
 fn filters_that_do_not_parse_are_400_invalid_filter() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     for bad in [
         r#"userName eq"#,
         r#"userName zz "x""#,
@@ -417,7 +423,7 @@ fn filters_that_do_not_parse_are_400_invalid_filter() {
 
 #[test]
 fn a_5000_character_filter_is_400() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let long = format!(r#"userName eq "{}""#, "a".repeat(5000 - 14));
     assert_eq!(long.len(), 5000);
     let r = s.scim("GET", &format!("/Users?filter={}", query_escape(&long)), None);
@@ -430,7 +436,7 @@ fn a_5000_character_filter_is_400() {
 
 #[test]
 fn a_filter_nested_100_parentheses_deep_is_400() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let deep = format!("{}userName eq \"a\"{}", "(".repeat(100), ")".repeat(100));
     let r = s.scim("GET", &format!("/Users?filter={}", query_escape(&deep)), None);
     expect_scim_error(&r, 400, Some("invalidFilter"));
@@ -451,7 +457,7 @@ fn send_with(s: &Server, method: &str, path: &str, header: (&str, &str), body: O
 
 #[test]
 fn if_match_guards_writes_and_if_none_match_answers_304() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let id = new_user(&s, "etag@example.com");
     let path = format!("/Users/{id}");
     let r = s.scim("GET", &path, None);
@@ -503,7 +509,7 @@ fn if_match_guards_writes_and_if_none_match_answers_304() {
 
 #[test]
 fn unsupported_methods_are_405_with_a_scim_error() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let id = new_user(&s, "methods@example.com");
     let body = json!({});
     for (method, path) in [
@@ -523,7 +529,7 @@ fn unsupported_methods_are_405_with_a_scim_error() {
 
 #[test]
 fn unknown_ids_are_404_with_a_scim_error_body() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let patch = patch_ops(json!([{"op": "replace", "path": "displayName", "value": "x"}]));
     let put_user = user("nobody@example.com");
     let put_group = json!({"schemas": [GROUP_URN], "displayName": "Nobody"});
@@ -545,7 +551,7 @@ fn unknown_ids_are_404_with_a_scim_error_body() {
 
 #[test]
 fn malformed_json_is_400_invalid_syntax_and_creates_nothing() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let ct = [("Content-Type", "application/scim+json")];
     for bad in [&b"{\"userName\": "[..], b"{\"userName\": \"x@example.com\",}", b"not json", b"\xff\xfe{}"] {
         let r = s.scim_raw("POST", "/Users", &ct, bad);
@@ -562,7 +568,7 @@ fn malformed_json_is_400_invalid_syntax_and_creates_nothing() {
 
 #[test]
 fn wrong_attribute_types_are_400_invalid_value_and_create_nothing() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     for body in [
         json!({"schemas": [USER_URN], "userName": "types@example.com", "active": 3}),
         json!({"schemas": [USER_URN], "userName": 5}),
@@ -580,7 +586,7 @@ fn wrong_attribute_types_are_400_invalid_value_and_create_nothing() {
 
 #[test]
 fn missing_user_name_is_400_on_post_and_put() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let r = s.scim("POST", "/Users", Some(&json!({"schemas": [USER_URN], "displayName": "No Login"})));
     let v = expect_scim_error(&r, 400, None);
     assert!(v["detail"].as_str().unwrap().contains("userName"), "{v}");
@@ -597,7 +603,7 @@ fn missing_user_name_is_400_on_post_and_put() {
 
 #[test]
 fn an_unknown_urn_schema_in_schemas_is_400() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let body = json!({"schemas": [USER_URN, "urn:example:params:scim:schemas:extension:unknown:2.0:User"],
                       "userName": "schema@example.com"});
     let v = expect_scim_error(&s.scim("POST", "/Users", Some(&body)), 400, None);
@@ -610,7 +616,7 @@ fn an_unknown_urn_schema_in_schemas_is_400() {
 
 #[test]
 fn put_with_a_misspelled_attribute_is_200_and_ignores_it() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let id = new_user(&s, "typo@example.com");
     let body = json!({"schemas": [USER_URN], "userName": "typo@example.com", "displayName": "Right",
                       "dispalyName": "Wrong", "emials": [{"value": "x@example.com"}], "active": true});
@@ -623,7 +629,7 @@ fn put_with_a_misspelled_attribute_is_200_and_ignores_it() {
 
 #[test]
 fn patch_with_a_path_that_does_not_resolve_is_400_invalid_path() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let id = new_user(&s, "paths@example.com");
     let before = get_user(&s, &id);
     for path in [
@@ -644,7 +650,7 @@ fn patch_with_a_path_that_does_not_resolve_is_400_invalid_path() {
 
 #[test]
 fn a_failing_second_patch_op_leaves_the_user_unchanged() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let u = create(
         &s,
         &json!({"schemas": [USER_URN], "userName": "atomic@example.com", "displayName": "Before", "title": "Old"}),
@@ -668,7 +674,7 @@ fn a_failing_second_patch_op_leaves_the_user_unchanged() {
 
 #[test]
 fn group_patch_answers_204_or_200_with_the_group_when_attributes_are_asked() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let a = new_user(&s, "answer.a@example.com");
     let gid = new_group(&s, "Answers", &[]);
     let add = patch_ops(json!([{"op": "add", "path": "members", "value": [{"value": a}]}]));
@@ -685,7 +691,7 @@ fn group_patch_answers_204_or_200_with_the_group_when_attributes_are_asked() {
 
 #[test]
 fn a_member_that_does_not_exist_is_400_and_the_group_is_unchanged() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let a = new_user(&s, "member.a@example.com");
     let b = new_user(&s, "member.b@example.com");
     let gid = new_group(&s, "Strict", &[&a]);
@@ -712,7 +718,7 @@ fn a_member_that_does_not_exist_is_400_and_the_group_is_unchanged() {
 
 #[test]
 fn duplicate_group_display_name_is_409_ignoring_case() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     new_group(&s, "Sales", &[]);
     let r = s.scim("POST", "/Groups", Some(&json!({"schemas": [GROUP_URN], "displayName": "SALES"})));
     expect_scim_error(&r, 409, Some("uniqueness"));
@@ -733,7 +739,7 @@ fn duplicate_group_display_name_is_409_ignoring_case() {
 
 #[test]
 fn user_name_uniqueness_ignores_case() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let a = new_user(&s, "a@example.com");
     let v =
         expect_scim_error(&s.scim("POST", "/Users", Some(&user("A@example.com"))), 409, Some("uniqueness"));
@@ -756,7 +762,7 @@ fn user_name_uniqueness_ignores_case() {
 
 #[test]
 fn user_name_on_a_domain_that_is_not_validated_is_400_naming_the_domain() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let v = expect_scim_error(
         &s.scim("POST", "/Users", Some(&user("someone@other.org"))),
         400,
@@ -778,7 +784,7 @@ fn user_name_on_a_domain_that_is_not_validated_is_400_naming_the_domain() {
 
 #[test]
 fn excluded_members_on_a_2000_member_group_returns_none_and_the_full_read_returns_all() {
-    let s = Server::start();
+    let s = Server::start_contoso();
     let ids = bulk_users(&s, "big", 2000);
     let gid = new_group(&s, "Everyone", &[]);
     for chunk in ids.chunks(500) {

@@ -7,7 +7,7 @@
 
 use super::outcome::{Refusal, RefusalKind, Rule};
 use super::state::UserState;
-use crate::domain::seats::{PlanModel, Seat, Settings};
+use crate::domain::seats::{PlanModel, Settings};
 
 /// The guard of `POST /admin/di/enable` (and `scim-seat di enable`) once the preview is computed:
 /// turning DI on needs at least one validated domain, and is refused while the preview downgrades
@@ -64,18 +64,27 @@ pub fn check_user_domain<S: AsRef<str>>(
     if !settings.enforce_domains {
         return Ok(());
     }
-    let Some((address, domain)) = [Some(user_name), primary_email].into_iter().flatten().find_map(|a| {
-        let a = a.trim();
-        email_domain(a).map(|d| (a, d))
-    }) else {
+    // Seed 002: "the primary email address on a validated domain". The userName stands in only when
+    // the user has no email at all and it is an address.
+    let address = match primary_email.map(str::trim).filter(|e| !e.is_empty()) {
+        Some(email) => email,
+        None => user_name.trim(),
+    };
+    let Some((address, domain)) = email_domain(address).map(|d| (address, d)) else {
         return Err(Refusal::new(
             Rule::DomainNotValidated,
             RefusalKind::InvalidValue,
-            format!(
-                "userName {user_name:?} is not an email address and there is no primary email, so its domain \
-                 can't be checked against the validated domains: send an address, or turn enforce_domains off for \
-                 test tools"
-            ),
+            match primary_email {
+                Some(email) => format!(
+                    "the primary email {email:?} is not an email address, so its domain can't be checked against \
+                     the validated domains: send an address, or turn enforce_domains off for test tools"
+                ),
+                None => format!(
+                    "userName {user_name:?} is not an email address and there is no email, so its domain can't \
+                     be checked against the validated domains: send an address, or turn enforce_domains off for \
+                     test tools"
+                ),
+            },
         ));
     };
     let validated = validated_domains
@@ -108,13 +117,24 @@ fn email_domain(address: &str) -> Option<&str> {
 /// breaker: this request and every later one is refused (429) until an admin resets it, while other
 /// requests flow. Decision: the request that would be number max+1 is itself refused, so no more than
 /// `max` get through; a deactivation of a user already deactivated is not counted.
+/// Whether the deprovision guard refuses deprovisions now: its breaker tripped (and not reset), or
+/// the deprovisions in its window already reach the maximum (the maximum may have been lowered since).
+/// The guard's status and its answers both come from this one computation.
+pub fn deprovision_guard_tripped(
+    settings: &Settings,
+    stored_tripped: bool,
+    deprovisions_in_window: u64,
+) -> bool {
+    stored_tripped || deprovisions_in_window >= settings.deprovision_guard.max
+}
+
 pub fn check_deprovision_guard(
     settings: &Settings,
     tripped: bool,
     deprovisions_in_window: u64,
 ) -> Result<(), Refusal> {
     let guard = settings.deprovision_guard;
-    if tripped || deprovisions_in_window >= guard.max {
+    if deprovision_guard_tripped(settings, tripped, deprovisions_in_window) {
         return Err(Refusal::new(
             Rule::DeprovisionGuardTripped,
             RefusalKind::TooManyRequests,
@@ -130,13 +150,11 @@ pub fn check_deprovision_guard(
 }
 
 /// An unlicensed user provisioned through SCIM who never signed in and is in no group is hidden from
-/// the admin user list unless `include=pending` is asked. Decision: on user-model plans "unlicensed"
-/// means the viewer seat.
+/// the admin user list unless `include=pending` is asked, on legacy plans only (seed 001, LCM); on a
+/// user-model plan nobody is hidden.
 pub fn is_pending(state: &UserState, plan_model: PlanModel, in_any_group: bool) -> bool {
-    let unlicensed = match plan_model {
-        PlanModel::Legacy => !state.licensed,
-        PlanModel::UserModel => state.seat == Some(Seat::Viewer),
-    };
+    // Seed 001 (LCM) hides these on legacy plans only; on a user-model plan every viewer is listed.
+    let unlicensed = plan_model == PlanModel::Legacy && !state.licensed;
     state.is_active()
         && state.managed_by_directory
         && !state.is_guest

@@ -30,6 +30,39 @@ pub fn scim_deactivate(state: &UserState, ctx: &Context) -> Result<Outcome, Refu
     ))
 }
 
+/// What SCIM `active=false` (PUT or PATCH) does, as `deprovision` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScimActiveFalse {
+    /// `deprovision = deactivate`: store the outcome; the user stays visible with `active: false`.
+    Deactivated(Outcome),
+    /// `deprovision = delete`: remove the user for good, exactly as a SCIM DELETE; audit this change.
+    Removed(Change),
+}
+
+/// SCIM `active=false`: deactivates, or with `deprovision = delete` removes the user for good (seeds:
+/// "When a user's active attribute is set to False, Smartsheet deletes the user permanently";
+/// "SmartFile only supports hard deletes").
+pub fn scim_active_false(state: &UserState, ctx: &Context) -> Result<ScimActiveFalse, Refusal> {
+    match ctx.settings.deprovision {
+        Deprovision::Deactivate => Ok(ScimActiveFalse::Deactivated(scim_deactivate(state, ctx)?)),
+        Deprovision::Delete => {
+            require_di_on(ctx.settings)?;
+            if state.is_guest {
+                return Err(refuse_guest());
+            }
+            Ok(ScimActiveFalse::Removed(Change {
+                from: Some(state.snapshot()),
+                to: None,
+                reason: Reason::new(
+                    Code::Deleted,
+                    "active=false with deprovision = delete: the user is removed for good, exactly as a SCIM \
+                     DELETE (its userName is free again)",
+                ),
+            }))
+        }
+    }
+}
+
 /// What a SCIM DELETE did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScimDelete {

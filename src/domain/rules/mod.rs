@@ -87,11 +87,13 @@ mod update_call;
 
 pub use self::admin_seat::{ManualRule, admin_set_seat, manual_change_rule};
 pub use self::checks::{
-    check_deprovision_guard, check_di_enable, check_reconcile_apply, check_user_domain, is_pending,
+    check_deprovision_guard, check_di_enable, check_reconcile_apply, check_user_domain,
+    deprovision_guard_tripped, is_pending,
 };
 pub use self::explain::{Explanation, explain};
 pub use self::lifecycle::{
-    ScimDelete, admin_reactivate, admin_remove, new_guest, scim_deactivate, scim_delete, scim_reactivate,
+    ScimActiveFalse, ScimDelete, admin_reactivate, admin_remove, new_guest, scim_active_false,
+    scim_deactivate, scim_delete, scim_reactivate,
 };
 pub use self::outcome::{Change, Code, Outcome, Reason, Refusal, RefusalKind, Rule};
 pub use self::preview::{Preview, PreviewItem, preview_update_calls};

@@ -69,7 +69,7 @@ impl UserState {
     }
 
     /// Deactivated: no seat, no licence, no review period, no manual choice left.
-    pub(super) fn deactivated(&self) -> UserState {
+    pub fn deactivated(&self) -> UserState {
         UserState {
             status: Status::Deactivated,
             seat: None,

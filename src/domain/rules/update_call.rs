@@ -118,8 +118,32 @@ pub(super) fn update_call(state: &UserState, target: TargetSeat, ctx: &Context) 
 /// Decision: a group rename is not an update call for its members (it adds or removes nobody, and
 /// would cost O(group size)); a group delete removes every member, so it is one for each. When one
 /// request changes `active` and more, the caller deactivates or reactivates first, then calls this.
-pub fn on_update_call(state: &UserState, target: TargetSeat, ctx: &Context) -> Result<Outcome, Refusal> {
+///
+/// `lost_last_role`: the user held a role before this call and holds none after it. On a legacy plan
+/// such a user is deactivated (seed 001, LCM: users "later remove[d] from that group ... are
+/// deactivated during the next provisioning cycle"); a user provisioned with no role stays
+/// unlicensed. On a user-model plan losing the last role is an ordinary update call (target viewer).
+pub fn on_update_call(
+    state: &UserState,
+    target: TargetSeat,
+    lost_last_role: bool,
+    ctx: &Context,
+) -> Result<Outcome, Refusal> {
     require_di_on(ctx.settings)?;
+    if lost_last_role
+        && ctx.settings.plan_model == PlanModel::Legacy
+        && state.is_active()
+        && state.managed_by_directory
+        && !state.is_guest
+    {
+        return Ok(Outcome::step(
+            state,
+            state.deactivated(),
+            Code::Deactivated,
+            "legacy plan: the user lost its last role (roles attribute emptied, or its last role group left or \
+             deleted), so it is deactivated at this provisioning cycle (seat freed, data kept)",
+        ));
+    }
     Ok(update_call(state, target, ctx))
 }
 

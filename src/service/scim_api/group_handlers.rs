@@ -45,7 +45,7 @@ pub(super) fn create_group(c: &mut Call<'_, '_>) -> Result<Response> {
         let members = body.members.clone().unwrap_or_default();
         check_members(tx, &members)?;
         let added = groups::add_members(tx, &g.id, &members)?;
-        seats::membership_changed(tx, &plan, &actor, &added)?;
+        seats::membership_changed(tx, &plan, &actor, &g.display_name, &added, &[])?;
         Ok((render_group(app, tx, &g, !excludes_members(&projection))?, g.version, g.id))
     })?;
     Ok(resource_response(201, &projection.project(out), version, Some(group_location(app, &id))))
@@ -97,9 +97,9 @@ pub(super) fn replace_group(c: &mut Call<'_, '_>) -> Result<Response> {
             let current_set: std::collections::HashSet<&String> = current.iter().collect();
             let gone: Vec<String> = current.iter().filter(|u| !wanted_set.contains(u)).cloned().collect();
             let new: Vec<String> = wanted.iter().filter(|u| !current_set.contains(u)).cloned().collect();
-            let mut touched = groups::remove_members(tx, &g.id, &gone)?;
-            touched.extend(groups::add_members(tx, &g.id, &new)?);
-            seats::membership_changed(tx, &plan, &actor, &touched)?;
+            let removed = groups::remove_members(tx, &g.id, &gone)?;
+            let added = groups::add_members(tx, &g.id, &new)?;
+            seats::membership_changed(tx, &plan, &actor, &g.display_name, &added, &removed)?;
         }
         g.version += 1;
         g.last_modified = util::now_rfc3339_secs();
@@ -129,29 +129,15 @@ pub(super) fn patch_group(c: &mut Call<'_, '_>) -> Result<Response> {
         if let Some(ext) = &changes.external_id {
             g.external_id = ext.clone();
         }
-        let mut touched: Vec<String> = Vec::new();
         for op in &changes.members {
-            match op {
-                patch::MemberOp::Add(ids) => {
-                    check_members(tx, ids)?;
-                    touched.extend(groups::add_members(tx, &g.id, ids)?);
-                }
-                patch::MemberOp::Remove(ids) => touched.extend(groups::remove_members(tx, &g.id, ids)?),
-                patch::MemberOp::RemoveAll => {
-                    let all = groups::member_ids(tx, &g.id)?;
-                    touched.extend(groups::remove_members(tx, &g.id, &all)?);
-                }
-                patch::MemberOp::Replace(ids) => {
-                    check_members(tx, ids)?;
-                    let all = groups::member_ids(tx, &g.id)?;
-                    touched.extend(groups::remove_members(tx, &g.id, &all)?);
-                    touched.extend(groups::add_members(tx, &g.id, ids)?);
-                }
+            if let patch::MemberOp::Add(ids) | patch::MemberOp::Replace(ids) = op {
+                check_members(tx, ids)?;
             }
         }
-        touched.sort();
-        touched.dedup();
-        seats::membership_changed(tx, &plan, &actor, &touched)?;
+        let (add, remove) = net_members(tx, &g.id, &changes.members)?;
+        let removed = groups::remove_members(tx, &g.id, &remove)?;
+        let added = groups::add_members(tx, &g.id, &add)?;
+        seats::membership_changed(tx, &plan, &actor, &g.display_name, &added, &removed)?;
         g.version += 1;
         g.last_modified = util::now_rfc3339_secs();
         groups::update(tx, &g)?;
@@ -175,10 +161,68 @@ pub(super) fn delete_group(c: &mut Call<'_, '_>) -> Result<Response> {
         let g = visible_group(tx, id)?;
         check_if_match(ctx, g.version)?;
         plan.require_scim_writes()?;
-        // Deleting a group removes its members from it: an update call for each of them.
+        // Deleting a group removes its members from it: an update call for each whose roles change.
         let members = groups::member_ids(tx, &g.id)?;
         groups::delete(tx, &g.id)?;
-        seats::membership_changed(tx, &plan, &actor, &members)
+        seats::membership_changed(tx, &plan, &actor, &g.display_name, &[], &members)
     })?;
     Ok(Response::empty(204))
+}
+
+/// The net effect of a PATCH's member operations against the members the group has now: who joins
+/// and who leaves. Only those count as changed (an Okta full push `replace members` that resends the
+/// unchanged list changes nobody). The whole member list is read only when an operation replaces or
+/// clears it; otherwise each named user is looked up, so the cost follows the request, not the group.
+fn net_members(
+    tx: &WriteTx<'_>,
+    group_id: &str,
+    ops: &[patch::MemberOp],
+) -> Result<(Vec<String>, Vec<String>)> {
+    let mut cleared = false;
+    let mut wanted: Vec<(String, bool)> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut want = |id: &String, member: bool, wanted: &mut Vec<(String, bool)>| match index.get(id) {
+        Some(&i) => wanted[i].1 = member,
+        None => {
+            index.insert(id.clone(), wanted.len());
+            wanted.push((id.clone(), member));
+        }
+    };
+    for op in ops {
+        match op {
+            patch::MemberOp::Add(ids) => ids.iter().for_each(|id| want(id, true, &mut wanted)),
+            patch::MemberOp::Remove(ids) => ids.iter().for_each(|id| want(id, false, &mut wanted)),
+            patch::MemberOp::RemoveAll | patch::MemberOp::Replace(_) => {
+                // Everyone not named again from here on leaves.
+                cleared = true;
+                wanted.iter_mut().for_each(|w| w.1 = false);
+                if let patch::MemberOp::Replace(ids) = op {
+                    ids.iter().for_each(|id| want(id, true, &mut wanted));
+                }
+            }
+        }
+    }
+    let (mut add, mut remove) = (Vec::new(), Vec::new());
+    if cleared {
+        let current = groups::member_ids(tx, group_id)?;
+        let keep: std::collections::HashSet<&str> =
+            wanted.iter().filter(|(_, m)| *m).map(|(id, _)| id.as_str()).collect();
+        let current_set: std::collections::HashSet<&str> = current.iter().map(String::as_str).collect();
+        add.extend(
+            wanted
+                .iter()
+                .filter(|(id, m)| *m && !current_set.contains(id.as_str()))
+                .map(|(id, _)| id.clone()),
+        );
+        remove.extend(current.iter().filter(|id| !keep.contains(id.as_str())).cloned());
+    } else {
+        for (id, member) in &wanted {
+            match (*member, groups::is_member(tx, group_id, id)?) {
+                (true, false) => add.push(id.clone()),
+                (false, true) => remove.push(id.clone()),
+                _ => {}
+            }
+        }
+    }
+    Ok((add, remove))
 }

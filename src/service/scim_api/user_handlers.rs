@@ -57,17 +57,25 @@ pub(super) fn update_user(
         let mut u = before.clone();
         u.doc = edit(&before.doc)?;
         seats::set_keys(&mut u);
-        if !u.user_name.eq_ignore_ascii_case(&before.user_name) {
-            if let Some(existing) = users::by_user_name(tx, &u.user_name)?.filter(|e| e.id != u.id) {
-                return Err(seats::duplicate_user_name(&existing));
-            }
+        if !u.user_name.eq_ignore_ascii_case(&before.user_name)
+            && let Some(existing) = users::by_user_name(tx, &u.user_name)?.filter(|e| e.id != u.id)
+        {
+            return Err(seats::duplicate_user_name(&existing));
+        }
+        // The address checked against the validated domains is the primary email (the userName only
+        // when there is no email): check it again whenever it may have changed.
+        if u.primary_email != before.primary_email || !u.user_name.eq_ignore_ascii_case(&before.user_name) {
             plan.check_domain(tx, &u)?;
         }
-        seats::on_update(tx, &plan, &actor, &before, &mut u)?;
+        let updated = seats::on_update(tx, &plan, &actor, &before, &mut u)?;
         u.version = before.version + 1;
         u.last_modified = util::now_rfc3339_secs();
-        users::update(tx, &u)?;
-        save_indexes(tx, &u)?;
+        if updated == seats::Updated::Kept {
+            users::update(tx, &u)?;
+            save_indexes(tx, &u)?;
+        }
+        // A user removed for good (active=false, deprovision = delete) is answered with its last
+        // representation, `active: false`, as the IdP expects after a deactivation.
         Ok((render_user(app, tx, &plan, &u)?, u.version))
     })?;
     Ok(resource_response(200, &projection.project(body), version, None))

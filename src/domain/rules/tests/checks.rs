@@ -57,17 +57,20 @@ fn deprovision_guard_trips_past_max_within_the_window_until_reset() {
 }
 
 #[test]
-fn unlicensed_scim_users_never_signed_in_and_in_no_group_are_pending() {
-    let viewer = user(Viewer);
-    assert!(is_pending(&viewer, PlanModel::UserModel, false));
-    assert!(!is_pending(&viewer, PlanModel::UserModel, true), "in a group");
+fn only_legacy_unlicensed_scim_users_never_signed_in_and_in_no_group_are_pending() {
+    // Seed 001 (LCM): legacy plans only.
+    let pending = legacy_user(false);
+    assert!(is_pending(&pending, PlanModel::Legacy, false));
+    assert!(!is_pending(&pending, PlanModel::Legacy, true), "in a group");
+    assert!(!is_pending(&UserState { first_sign_in: Some(1), ..pending.clone() }, PlanModel::Legacy, false));
+    assert!(!is_pending(&legacy_user(true), PlanModel::Legacy, false), "licensed");
     assert!(!is_pending(
-        &UserState { first_sign_in: Some(1), ..viewer.clone() },
-        PlanModel::UserModel,
+        &UserState { managed_by_directory: false, ..pending.clone() },
+        PlanModel::Legacy,
         false
     ));
-    assert!(!is_pending(&user(Member), PlanModel::UserModel, false));
-    assert!(!is_pending(&user(Guest), PlanModel::UserModel, false));
-    assert!(is_pending(&legacy_user(false), PlanModel::Legacy, false));
-    assert!(!is_pending(&legacy_user(true), PlanModel::Legacy, false));
+    // A user-model plan hides nobody: a viewer created through SCIM is listed (issue: viewers vanished).
+    for seat in [Viewer, Member, Guest, NoAccess] {
+        assert!(!is_pending(&user(seat), PlanModel::UserModel, false), "{seat}");
+    }
 }

@@ -48,6 +48,28 @@ pub(super) fn locate(obj: &Map<String, Value>, name: &str) -> Option<Loc> {
     Some(Loc { ext: None, attr, sub })
 }
 
+/// The names of an `attributes` or `excludedAttributes` parameter: comma-separated, trimmed.
+/// Decision: a name written with a value filter, `emails[type eq "work"]` or
+/// `emails[type eq "work"].value` (Microsoft's reference suite sends these), is read as the attribute
+/// it filters, `emails` (`emails.value`): RFC 7644 §3.10's notation has no filters, and answering the
+/// whole attribute is more useful than silently dropping it. Commas inside the brackets do not split.
+pub fn attribute_names(list: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let (mut name, mut depth, mut quoted) = (String::new(), 0usize, false);
+    for c in list.chars() {
+        match c {
+            '"' if depth > 0 => quoted = !quoted,
+            '[' if !quoted => depth += 1,
+            ']' if !quoted && depth > 0 => depth -= 1,
+            ',' if depth == 0 => names.push(std::mem::take(&mut name)),
+            _ if depth == 0 => name.push(c),
+            _ => {}
+        }
+    }
+    names.push(name);
+    names.into_iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect()
+}
+
 /// Attributes returned whatever `attributes`/`excludedAttributes` say.
 const ALWAYS: [&str; 2] = ["id", "schemas"];
 

@@ -598,3 +598,13 @@ fn full_name_joins_the_parts_that_are_known() {
     assert_eq!(p(None, Some("Lovelace")).full_name().as_deref(), Some("Lovelace"));
     assert_eq!(p(None, None).full_name(), None);
 }
+
+#[test]
+fn attribute_names_read_value_filters_as_their_attribute() {
+    assert_eq!(attribute_names(" userName , emails "), ["userName", "emails"]);
+    assert_eq!(attribute_names(r#"emails[type eq "work"]"#), ["emails"]);
+    assert_eq!(attribute_names(r#"emails[type eq "work"].value,name"#), ["emails.value", "name"]);
+    assert_eq!(attribute_names(r#"emails[value eq "a,b"],id"#), ["emails", "id"]);
+    assert_eq!(attribute_names(r#"emails[value eq "]"]"#), ["emails"]);
+    assert_eq!(attribute_names(",,"), Vec::<String>::new());
+}

@@ -127,10 +127,6 @@ struct ListParams {
     excluded: Vec<String>,
 }
 
-fn split_list(s: &str) -> Vec<String> {
-    s.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect()
-}
-
 fn parse_int(name: &str, v: &str) -> Result<i64> {
     v.trim()
         .parse::<i64>()
@@ -160,8 +156,8 @@ impl ListParams {
                     }
                 }
             }
-            "attributes" => self.attributes = split_list(value),
-            "excludedattributes" => self.excluded = split_list(value),
+            "attributes" => self.attributes = resource::attribute_names(value),
+            "excludedattributes" => self.excluded = resource::attribute_names(value),
             _ => {}
         }
         Ok(())

@@ -28,7 +28,8 @@ CREATE TABLE users (
     provisional_until    INTEGER,                      -- unix seconds
     first_sign_in        INTEGER,                      -- unix seconds
     created              TEXT NOT NULL,
-    last_modified        TEXT NOT NULL
+    last_modified        TEXT NOT NULL,
+    recreate_refused_at  TEXT                          -- first refused SCIM re-create of a SCIM-deleted user
 );
 CREATE UNIQUE INDEX users_user_name ON users (user_name_key);
 CREATE INDEX users_external_id ON users (external_id);

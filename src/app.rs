@@ -244,8 +244,9 @@ fn spawn_watchdog(
     })
 }
 
-/// Creates the first tokens (and, for a lab, validates the domain and turns DI on) in one transaction.
-fn initialise(store: &Store, lab: Option<&str>) -> Result<(NewToken, NewToken)> {
+/// Creates the first tokens (and, for a lab, validates the domain and turns DI on) in one
+/// transaction, each step in the audit log.
+fn initialise(store: &Store, lab: Option<&str>, actor: &Actor) -> Result<(NewToken, NewToken)> {
     store.write(|tx| {
         if state::is_initialised(tx)? {
             return Err(Error::conflict(
@@ -258,11 +259,29 @@ fn initialise(store: &Store, lab: Option<&str>) -> Result<(NewToken, NewToken)> 
         }
         let admin = tokens::create(tx, "initial admin", Scope::Admin)?;
         let scim = tokens::create(tx, "initial scim", Scope::Scim)?;
+        let now = crate::util::now_rfc3339();
+        crate::service::seats::audit(
+            tx,
+            actor,
+            "initialised",
+            None,
+            None,
+            None,
+            "database initialised: the first admin token (\"initial admin\") and SCIM token (\"initial scim\") created",
+        )?;
         if let Some(domain) = lab {
-            domains::add(tx, domain, true)?;
+            let d = domains::add(tx, domain, true)?;
             settings::set(tx, crate::domain::seats::SettingKey::DiEnabled, &SettingValue::Bool(true))?;
+            state::set_di_changed(tx, &now)?;
+            let events = [
+                ("domain_verified", format!("lab: domain {} added and verified", d.name)),
+                ("di_enabled", "lab: Directory Integration turned on (no user to preview yet)".to_string()),
+            ];
+            for (action, reason) in events {
+                crate::service::seats::audit(tx, actor, action, None, None, None, &reason)?;
+            }
         }
-        state::set_initialised(tx, &crate::util::now_rfc3339())?;
+        state::set_initialised(tx, &now)?;
         Ok((admin, scim))
     })
 }
@@ -281,7 +300,7 @@ fn init(args: InitArgs) -> Result<i32> {
         domains::normalize(domain)?;
     }
     let store = Store::open(&args.db.db)?;
-    let (admin, scim) = initialise(&store, args.lab.as_deref())?;
+    let (admin, scim) = initialise(&store, args.lab.as_deref(), &Actor::cli())?;
     if let (Some(host), Some(dir)) = (&args.self_signed, &args.tls_dir) {
         let (cert, key) = crate::http::tls::self_signed(host, dir)?;
         if !args.json {
@@ -389,7 +408,7 @@ fn serve(args: ServeArgs) -> Result<i32> {
     }
     let store = Store::open(&args.db.db)?;
     if !state::is_initialised(&store.reader()?)? {
-        let (admin, scim) = initialise(&store, args.lab.as_deref())?;
+        let (admin, scim) = initialise(&store, args.lab.as_deref(), &Actor::system())?;
         print_tokens(&admin, &scim, false);
     }
 

@@ -184,7 +184,8 @@ fn add_guest(c: &mut Call<'_, '_>) -> Result<Response> {
     let b = body(c)?;
     let email = b.get("email").or_else(|| b.get("userName")).and_then(Value::as_str).unwrap_or("");
     let display = b.get("displayName").and_then(Value::as_str);
-    created(&admin::users::add_guest(&c.app.store, &actor(c), email, display)?)
+    let force = flag(&b, "force")?.unwrap_or(false);
+    created(&admin::users::add_guest(&c.app.store, &actor(c), email, display, force)?)
 }
 
 fn add_domain(c: &mut Call<'_, '_>) -> Result<Response> {

@@ -406,6 +406,31 @@ pub fn view<S: AsRef<str>>(plan: &Plan, u: &UserRow, group_names: &[S]) -> SeatV
     }
 }
 
+/// A SCIM create whose userName is taken: the 409 that says by whom. When the holder is a user
+/// deleted through SCIM (kept deactivated, invisible to SCIM), the IdP's query misses it and it
+/// retries every cycle, so the first such refusal is recorded in the audit log and on the user, for
+/// the admin view and `explain` to show who the IdP is trying to bring back.
+pub fn refuse_duplicate(tx: &WriteTx<'_>, actor: &Actor, existing: &UserRow) -> Result<Error> {
+    if existing.scim_deleted
+        && !existing.is_guest
+        && users::mark_recreate_refused(tx, &existing.id, &util::now_rfc3339())?
+    {
+        let snap = Some(state_of(existing).snapshot());
+        audit(
+            tx,
+            actor,
+            "recreate_refused",
+            Some(&existing.id),
+            snap,
+            snap,
+            "the IdP tried to create this user again (SCIM POST with its userName) and was refused: it was \
+             deleted through SCIM and is kept deactivated. To let the IdP take it back, an administrator \
+             reactivates it (DI off) so the IdP's query finds it, or removes it from the plan",
+        )?;
+    }
+    Ok(duplicate_user_name(existing))
+}
+
 /// 409 for a userName already taken, saying by whom.
 pub fn duplicate_user_name(existing: &UserRow) -> Error {
     if existing.is_guest {

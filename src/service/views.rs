@@ -41,6 +41,8 @@ pub struct UserView {
     pub last_modified: String,
     pub provisional_until: Option<i64>,
     pub first_sign_in: Option<i64>,
+    /// When the IdP's re-creation of this user (deleted through SCIM) was first refused.
+    pub recreate_refused_at: Option<String>,
 }
 
 impl View for UserView {
@@ -83,6 +85,9 @@ impl View for UserView {
         if let Some(t) = self.first_sign_in {
             v["first_sign_in"] = Value::from(calendar::rfc3339(t));
         }
+        if let Some(at) = &self.recreate_refused_at {
+            v["recreate_refused_at"] = Value::from(at.clone());
+        }
         v
     }
 }
@@ -110,6 +115,8 @@ pub struct UserStep {
     pub changed: bool,
     /// The first system event the step recorded (code, detail).
     pub event: Option<(&'static str, String)>,
+    /// What the user's next update call will do to the seat just set, when it will undo it.
+    pub warning: Option<String>,
 }
 
 impl View for UserStep {
@@ -118,6 +125,9 @@ impl View for UserStep {
         v["changed"] = Value::Bool(self.changed);
         if let Some((code, detail)) = &self.event {
             v["event"] = json!({ "code": code, "detail": detail });
+        }
+        if let Some(warning) = &self.warning {
+            v["warning"] = Value::from(warning.clone());
         }
         v
     }

@@ -29,6 +29,9 @@ pub struct UserRow {
     pub first_sign_in: Option<i64>,
     pub created: String,
     pub last_modified: String,
+    /// When the IdP's create of this userName was first refused because the user was deleted
+    /// through SCIM (and is kept deactivated); cleared when an administrator reactivates it.
+    pub recreate_refused_at: Option<String>,
 }
 
 impl UserRow {
@@ -55,13 +58,19 @@ impl UserRow {
             first_sign_in: None,
             created: now.clone(),
             last_modified: now,
+            recreate_refused_at: None,
         }
     }
 }
 
+/// The columns an insert writes, in order.
 const COLUMNS: &str = "id, seq, user_name, external_id, display_name, primary_email, doc, version, status, \
     seat, licensed, is_guest, managed_by_directory, manual_seat, scim_deleted, provisional_until, \
     first_sign_in, created, last_modified";
+/// The columns a read returns: the written ones, then the ones kept by their own writers.
+const READ: &str = "id, seq, user_name, external_id, display_name, primary_email, doc, version, status, \
+    seat, licensed, is_guest, managed_by_directory, manual_seat, scim_deleted, provisional_until, \
+    first_sign_in, created, last_modified, recreate_refused_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     let doc: String = r.get(6)?;
@@ -85,6 +94,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         first_sign_in: r.get(16)?,
         created: r.get(17)?,
         last_modified: r.get(18)?,
+        recreate_refused_at: r.get(19)?,
     })
 }
 
@@ -98,7 +108,7 @@ fn query_users(db: &impl Read, sql: &str, params: impl rusqlite::Params) -> Resu
 pub fn get(db: &impl Read, id: &str) -> Result<Option<UserRow>> {
     let conn = db.conn();
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"))?
+        .prepare_cached(&format!("SELECT {READ} FROM users WHERE id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
 }
@@ -107,7 +117,7 @@ pub fn get(db: &impl Read, id: &str) -> Result<Option<UserRow>> {
 pub fn by_user_name(db: &impl Read, user_name: &str) -> Result<Option<UserRow>> {
     let conn = db.conn();
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE user_name_key = ?1"))?
+        .prepare_cached(&format!("SELECT {READ} FROM users WHERE user_name_key = ?1"))?
         .query_row([fold(user_name)], from_row)
         .optional()?)
 }
@@ -117,7 +127,7 @@ pub fn scim_by_external_id(db: &impl Read, v: &str) -> Result<Vec<UserRow>> {
     query_users(
         db,
         &format!(
-            "SELECT {COLUMNS} FROM users WHERE external_id = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
+            "SELECT {READ} FROM users WHERE external_id = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
         ),
         [v],
     )
@@ -127,7 +137,7 @@ pub fn scim_by_display_name(db: &impl Read, v: &str) -> Result<Vec<UserRow>> {
     query_users(
         db,
         &format!(
-            "SELECT {COLUMNS} FROM users WHERE display_key = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
+            "SELECT {READ} FROM users WHERE display_key = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
         ),
         [fold(v)],
     )
@@ -137,7 +147,7 @@ pub fn scim_by_email(db: &impl Read, v: &str) -> Result<Vec<UserRow>> {
     query_users(
         db,
         &format!(
-            "SELECT {COLUMNS} FROM users WHERE id IN (SELECT user_id FROM user_emails WHERE value = ?1) \
+            "SELECT {READ} FROM users WHERE id IN (SELECT user_id FROM user_emails WHERE value = ?1) \
              AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
         ),
         [fold(v)],
@@ -157,7 +167,7 @@ pub fn scim_page(db: &impl Read, offset: usize, limit: usize) -> Result<(Vec<Use
         query_users(
             db,
             &format!(
-                "SELECT {COLUMNS} FROM users WHERE rowid IN (SELECT rowid FROM users INDEXED BY users_scim_order \
+                "SELECT {READ} FROM users WHERE rowid IN (SELECT rowid FROM users INDEXED BY users_scim_order \
                  WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq LIMIT ?1 OFFSET ?2) ORDER BY seq"
             ),
             params![limit as i64, offset as i64],
@@ -170,7 +180,7 @@ pub fn scim_page(db: &impl Read, offset: usize, limit: usize) -> Result<(Vec<Use
 pub fn scim_each(db: &impl Read, mut f: impl FnMut(UserRow) -> Result<()>) -> Result<()> {
     let conn = db.conn();
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM users WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
+        "SELECT {READ} FROM users WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -181,7 +191,7 @@ pub fn scim_each(db: &impl Read, mut f: impl FnMut(UserRow) -> Result<()>) -> Re
 
 /// All users, for the admin view, the preview and reconcile.
 pub fn all(db: &impl Read) -> Result<Vec<UserRow>> {
-    query_users(db, &format!("SELECT {COLUMNS} FROM users ORDER BY seq"), [])
+    query_users(db, &format!("SELECT {READ} FROM users ORDER BY seq"), [])
 }
 
 pub fn insert(tx: &WriteTx<'_>, u: &UserRow) -> Result<i64> {
@@ -215,12 +225,12 @@ pub fn update(tx: &WriteTx<'_>, u: &UserRow) -> Result<()> {
         "UPDATE users SET user_name = ?2, external_id = ?3, display_name = ?4, primary_email = ?5, doc = ?6, \
          version = ?7, status = ?8, seat = ?9, licensed = ?10, is_guest = ?11, managed_by_directory = ?12, \
          manual_seat = ?13, scim_deleted = ?14, provisional_until = ?15, first_sign_in = ?16, last_modified = ?17, \
-         user_name_key = ?18, display_key = ?19 WHERE id = ?1",
+         user_name_key = ?18, display_key = ?19, recreate_refused_at = ?20 WHERE id = ?1",
         params![
             u.id, u.user_name, u.external_id, u.display_name, u.primary_email, u.doc.to_string(), u.version,
             u.status, u.seat, u.licensed, u.is_guest, u.managed_by_directory, u.manual_seat, u.scim_deleted,
             u.provisional_until, u.first_sign_in, u.last_modified, fold(&u.user_name),
-            u.display_name.as_deref().map(fold)
+            u.display_name.as_deref().map(fold), u.recreate_refused_at
         ],
     );
     match changed {
@@ -286,7 +296,7 @@ pub fn members_in_use(db: &impl Read) -> Result<u64> {
 pub fn provisional(db: &impl Read) -> Result<Vec<UserRow>> {
     query_users(
         db,
-        &format!("SELECT {COLUMNS} FROM users WHERE seat = ?1 AND status = ?2 ORDER BY seq"),
+        &format!("SELECT {READ} FROM users WHERE seat = ?1 AND status = ?2 ORDER BY seq"),
         params![Seat::ProvisionalMember, Status::Active],
     )
 }
@@ -298,4 +308,14 @@ pub fn count_by_status_and_seat(db: &impl Read) -> Result<Vec<(Status, Option<Se
         .prepare_cached("SELECT status, seat, count(*) FROM users GROUP BY status, seat ORDER BY 1, 2")?;
     let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records the first refused re-creation of a user deleted through SCIM; false when one was
+/// recorded already (it is recorded once, until the user is reactivated, which clears it through
+/// [`update`]).
+pub fn mark_recreate_refused(tx: &WriteTx<'_>, id: &str, at: &str) -> Result<bool> {
+    Ok(tx.conn().execute(
+        "UPDATE users SET recreate_refused_at = ?2 WHERE id = ?1 AND recreate_refused_at IS NULL",
+        params![id, at],
+    )? > 0)
 }

@@ -265,7 +265,18 @@ fn di_status_disable_and_enable_report_the_switch() {
     assert_eq!(ok(&s, "GET", "/admin/di", None)["enabled"], true);
     let actions: Vec<Value> =
         audit(&s, "limit=10")["items"].as_array().unwrap().iter().map(|e| e["action"].clone()).collect();
-    assert_eq!(actions, [json!("di_enabled"), json!("di_disabled")], "one event per real switch");
+    // Newest first: the two real switches, then what `serve --lab` did at the first start.
+    assert_eq!(
+        actions,
+        [
+            json!("di_enabled"),
+            json!("di_disabled"),
+            json!("di_enabled"),
+            json!("domain_verified"),
+            json!("initialised")
+        ],
+        "one event per real switch"
+    );
     refused(&s, "POST", "/admin/di/enable", Some(&json!({"force": "yes"})), 400, "bad_request");
 }
 

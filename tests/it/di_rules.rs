@@ -805,8 +805,17 @@ fn user_name_off_the_validated_domains_is_refused_naming_the_domain() {
 #[test]
 fn guests_are_invisible_to_scim() {
     let s = Server::start();
-    let r =
-        s.admin("POST", "/admin/guests", Some(&json!({"email": "partner@example.com", "displayName": "P"})));
+    // A guest on a validated domain is someone the IdP manages: refused unless forced.
+    let body = json!({"email": "partner@example.com", "displayName": "P"});
+    let r = s.admin("POST", "/admin/guests", Some(&body));
+    assert_eq!(r.status, 409, "{}", r.text());
+    assert_eq!(r.json()["error"], "guest_on_validated_domain");
+    assert!(r.json()["detail"].as_str().unwrap().contains("through the IdP"), "{}", r.text());
+    let r = s.admin(
+        "POST",
+        "/admin/guests",
+        Some(&json!({"email": "partner@example.com", "displayName": "P", "force": true})),
+    );
     assert_eq!(r.status, 201, "{}", r.text());
     let guest = r.json();
     let gid = guest["id"].as_str().unwrap();

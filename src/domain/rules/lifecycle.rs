@@ -190,8 +190,9 @@ pub fn admin_remove(state: &UserState, ctx: &Context) -> Result<Change, Refusal>
             Rule::RemovalNeedsDiOff,
             RefusalKind::Conflict,
             "removing a user from the plan needs Directory Integration off: turn DI off (POST /admin/di/disable), \
-             remove the user, turn DI on. To take access away while DI is on, deactivate or unassign the user in \
-             the IdP, or set the seat to no_access",
+             remove the user, turn DI on. To take access away while DI is on, unassign or deactivate the user in \
+             the IdP: its next provisioning cycle deactivates it here (a seat of no_access set here would be \
+             replaced by the user's next update call)",
         ));
     }
     let detail = if state.is_guest {

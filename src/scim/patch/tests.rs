@@ -389,15 +389,38 @@ fn seat_extension_is_silently_ignored() {
 
 #[test]
 fn unknown_paths_are_invalid_path() {
-    for path in
-        ["nosuch", "name.nick", "urn:ietf:params:scim:schemas:extension:Custom:2.0:User:x", "displayName.x"]
-    {
+    for path in [
+        "nosuch",
+        "name.nick",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:x",
+        "displayName.x",
+    ] {
         let (t, d) = fails(json!([{"op":"replace","path":path,"value":"x"}]));
         assert_eq!(t, ScimType::InvalidPath, "{path}");
         assert!(d.contains(path), "{d}");
     }
     let (t, _) = fails(json!([{"op":"replace","path":"displayName[value eq \"x\"]","value":"x"}]));
     assert_eq!(t, ScimType::InvalidPath);
+}
+
+/// Entra's custom extension attributes: set, replaced and removed by URN path, kept as sent.
+#[test]
+fn custom_extension_paths_set_replace_and_remove_as_sent() {
+    let urn = "urn:ietf:params:scim:schemas:extension:CustomExtensionName:2.0:User";
+    let d = ok(json!([{"op":"Replace","path":format!("{urn}:CustomAttribute"),"value":"New"}]));
+    assert_eq!(d[urn], json!({"CustomAttribute": "New"}));
+    let d = apply(&d, json!([{"op":"add","path":urn,"value":{"badge": 7, "tags": ["a"]}}])).unwrap();
+    assert_eq!(d[urn], json!({"CustomAttribute": "New", "badge": 7, "tags": ["a"]}));
+    let d = apply(&d, json!([{"op":"replace","value":{format!("{urn}:badge"): 8}}])).unwrap();
+    assert_eq!(d[urn]["badge"], 8);
+    let d = apply(&d, json!([{"op":"remove","path":format!("{urn}:CustomAttribute")}])).unwrap();
+    assert_eq!(d[urn], json!({"badge": 8, "tags": ["a"]}));
+    let d = apply(&d, json!([{"op":"replace","path":urn,"value":{"only": true}}])).unwrap();
+    assert_eq!(d[urn], json!({"only": true}));
+    let d = apply(&d, json!([{"op":"remove","path":urn}])).unwrap();
+    assert!(d.get(urn).is_none(), "{d}");
+    let (t, _) = fails(json!([{"op":"replace","path":urn,"value":"flat"}]));
+    assert_eq!(t, ScimType::InvalidValue);
 }
 
 #[test]

@@ -44,6 +44,9 @@ fn apply_user_op(work: &mut Map<String, Value>, op: &PatchOp) -> Result<()> {
     if op.op != OpKind::Remove && op.value.is_none() {
         return Err(Error::invalid_syntax(format!("{} needs a 'value'", op.op.as_str())));
     }
+    if pp.filter.is_none() && resource::custom::split(&text).is_some() {
+        return resource::custom::write(work, &text, value, custom_write(op.op));
+    }
     let (name, sub_after_filter) = path_names(pp)?;
     let resolved = schema::resolve_user(&name).map_err(|why| {
         Error::invalid_path(format!(
@@ -127,6 +130,9 @@ fn ext_of(s: &SchemaDef) -> Option<&'static str> {
 fn pathless_key(work: &mut Map<String, Value>, op: OpKind, key: &str, v: &Value, nested: bool) -> Result<()> {
     if key.eq_ignore_ascii_case("schemas") {
         return Ok(());
+    }
+    if !nested && resource::custom::split(key).is_some() {
+        return resource::custom::write(work, key, v, custom_write(op));
     }
     let Ok(resolved) = schema::resolve_user(key) else { return Ok(()) };
     match resolved {
@@ -433,5 +439,14 @@ pub(super) fn demote_others(items: &mut [Value], keep: usize) {
         {
             o.insert("primary".into(), Value::Bool(false));
         }
+    }
+}
+
+/// How a PATCH op writes a custom extension.
+fn custom_write(op: OpKind) -> resource::custom::Write {
+    match op {
+        OpKind::Add => resource::custom::Write::Merge,
+        OpKind::Replace => resource::custom::Write::Replace,
+        OpKind::Remove => resource::custom::Write::Remove,
     }
 }

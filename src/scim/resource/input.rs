@@ -33,6 +33,11 @@ fn is_seat(s: &schema::SchemaDef) -> bool {
 /// `schemas` may be absent or null; otherwise an array of strings. Every `urn:` string must be one
 /// of `allowed`; other strings (Entra's `http://schemas.microsoft.com/…/ADSCIM/2.0/Group`) are
 /// accepted and ignored.
+/// Custom extensions are User extensions.
+fn resource_is_user(allowed: &[&str]) -> bool {
+    allowed.contains(&USER_SCHEMA)
+}
+
 fn check_schemas(obj: &Map<String, Value>, allowed: &[&str], resource: &str) -> Result<()> {
     let Some((key, value)) = get_ci(obj, "schemas") else { return Ok(()) };
     let items = match value {
@@ -55,7 +60,9 @@ fn check_schemas(obj: &Map<String, Value>, allowed: &[&str], resource: &str) -> 
         };
         let t = s.trim();
         let is_urn = t.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
-        if is_urn && !allowed.iter().any(|a| a.eq_ignore_ascii_case(t)) {
+        let custom =
+            resource_is_user(allowed) && super::custom::split(t).is_some_and(|(_, attr)| attr.is_none());
+        if is_urn && !custom && !allowed.iter().any(|a| a.eq_ignore_ascii_case(t)) {
             return Err(Error::invalid_value(format!(
                 "schema '{s}' in 'schemas' is not a {resource} schema of this server; the supported ones \
                  are {}",
@@ -117,7 +124,11 @@ fn put_user_key(
     if value.is_null() || key.eq_ignore_ascii_case("schemas") {
         return Ok(());
     }
-    // Attributes outside the schemas (misspellings, custom extensions) are ignored.
+    // A custom extension (or one of its attributes) is kept as sent.
+    if !nested && super::custom::split(key).is_some() {
+        return super::custom::write(core, key, value, super::custom::Write::Replace);
+    }
+    // Attributes outside the schemas (misspellings) are ignored.
     let Ok(resolved) = schema::resolve_user(key) else { return Ok(()) };
     match resolved {
         Resolved::Schema(s) if is_enterprise(s) => {

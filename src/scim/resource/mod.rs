@@ -18,6 +18,7 @@
 //! profile fields other layers read from a User document).
 
 mod canon;
+pub mod custom;
 mod input;
 mod json_util;
 mod projection;

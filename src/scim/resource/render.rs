@@ -85,6 +85,9 @@ pub fn render_user(
         if reserved.iter().any(|r| r.eq_ignore_ascii_case(k)) {
             continue;
         }
+        if super::custom::split(k).is_some_and(|(_, attr)| attr.is_none()) {
+            schemas.push(json!(k));
+        }
         out.insert(k.clone(), v.clone());
     }
     let active = src.get("active").and_then(bool_of).unwrap_or(true);

@@ -45,12 +45,32 @@ fn entra_create_is_canonicalised() {
 }
 
 #[test]
-fn entra_nulls_and_custom_extensions_are_absent() {
+fn entra_nulls_are_absent_and_custom_extensions_are_kept_as_sent() {
+    let custom = "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User";
     let body = json!({"userName":"a@x.org","addresses":null,"phoneNumbers":null,"title":null,
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":null,"department":"R&D"},
-        "urn:ietf:params:scim:schemas:extension:CustomExt:2.0:User":{"costCode":"7"}});
+        custom:{"costCode":"7","nested":{"n":[1,null]}}});
     let doc = canonical_user(&body).unwrap();
-    assert_eq!(doc, json!({"userName":"a@x.org",ENTERPRISE_USER_SCHEMA:{"department":"R&D"}}));
+    let mut want = json!({"userName":"a@x.org",ENTERPRISE_USER_SCHEMA:{"department":"R&D"}});
+    want[custom] = json!({"costCode":"7","nested":{"n":[1,null]}});
+    assert_eq!(doc, want);
+    // Listed in `schemas` (Entra may leave it out) or not, it is accepted.
+    let mut listed = body.clone();
+    listed["schemas"] = json!([USER_SCHEMA, custom]);
+    assert_eq!(canonical_user(&listed).unwrap(), want);
+    // Rendered back as sent, with its URN in `schemas`.
+    let meta = Meta {
+        created: "c".into(),
+        last_modified: "m".into(),
+        location: "l/u1".into(),
+        version: "W/\"1\"".into(),
+    };
+    let out = render_user(&doc, "u1", &meta, &[], None);
+    assert_eq!(out[custom], want[custom]);
+    assert!(out["schemas"].as_array().unwrap().contains(&json!(custom)), "{out}");
+    // A custom extension that is not an object is refused.
+    let bad = json!({"userName":"a@x.org", custom: "flat"});
+    assert_eq!(canonical_user(&bad).unwrap_err().scim_type, Some(ScimType::InvalidValue));
 }
 
 #[test]

@@ -26,7 +26,7 @@ pub fn users_csv(db: &impl Read) -> Result<String> {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let seat = if plan.settings.plan_model == PlanModel::Legacy {
+        let seat = if plan.settings.plan_model == PlanModel::Legacy && !u.is_guest {
             if u.licensed { "Licensed".to_string() } else { "Unlicensed".to_string() }
         } else {
             u.seat.map(|s| plan.settings.seat_label(s).to_string()).unwrap_or_default()

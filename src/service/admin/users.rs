@@ -12,7 +12,7 @@ use crate::service::plan::Plan;
 use crate::service::seats::{self, Actor};
 use crate::service::views::{Explained, Page, Removed, UserStep, UserView};
 use crate::store::users::{self, UserRow};
-use crate::store::{Read, Store, audit, groups};
+use crate::store::{Read, Store, audit, domains, groups};
 use crate::util;
 
 /// The user's email: the primary email, else the userName when it is an address (the account).
@@ -31,8 +31,9 @@ pub fn view(db: &impl Read, plan: &Plan, u: &UserRow) -> Result<UserView> {
         display_name: u.display_name.clone(),
         email: email_of(u),
         status: u.status,
-        seat: if legacy { None } else { u.seat },
-        seat_label: if legacy { None } else { u.seat.map(|s| plan.settings.seat_label(s)) },
+        // Legacy plans show licences, not seat types; a guest is a guest on every plan model.
+        seat: if legacy && !u.is_guest { None } else { u.seat },
+        seat_label: if legacy && !u.is_guest { None } else { u.seat.map(|s| plan.settings.seat_label(s)) },
         licensed: u.licensed,
         managed_by_directory: u.managed_by_directory,
         guest: u.is_guest,
@@ -47,6 +48,7 @@ pub fn view(db: &impl Read, plan: &Plan, u: &UserRow) -> Result<UserView> {
         last_modified: u.last_modified.clone(),
         provisional_until: u.provisional_until,
         first_sign_in: u.first_sign_in,
+        recreate_refused_at: u.recreate_refused_at.clone(),
     })
 }
 
@@ -112,6 +114,25 @@ pub fn remove(store: &Store, actor: &Actor, id: &str, guests_only: bool) -> Resu
     })
 }
 
+/// When Directory Integration will move a seat an admin just chose at the user's next update call:
+/// what it will do and the way to keep the choice.
+fn undone_by_next_update_call(db: &impl Read, plan: &Plan, u: &UserRow) -> Result<Option<String>> {
+    if !plan.settings.di_enabled || !u.managed_by_directory || u.is_guest {
+        return Ok(None);
+    }
+    let held = plan.held(db, u)?;
+    let ex = rules::explain(&seats::state_of(u), &held, &plan.roles, &plan.context(db)?);
+    Ok(ex.would_change.then(|| {
+        format!(
+            "the seat is set, but Directory Integration is on and this user's roles ask for {}: its next update call \
+             (a change of its roles or role groups in the IdP) will make it {}. To keep this seat, change the user's \
+             roles or role groups in the IdP to ones that imply it, or turn DI off",
+            ex.target,
+            ex.next.describe()
+        )
+    }))
+}
+
 /// Runs one rule on one user and stores the outcome (seat change, reactivation, system events).
 fn step(
     store: &Store,
@@ -119,6 +140,17 @@ fn step(
     id: &str,
     rule: impl FnOnce(&UserState, &Context<'_>) -> std::result::Result<rules::Outcome, rules::Refusal>,
     after: impl FnOnce(&mut UserRow),
+) -> Result<UserStep> {
+    step_warned(store, actor, id, rule, after, false)
+}
+
+fn step_warned(
+    store: &Store,
+    actor: &Actor,
+    id: &str,
+    rule: impl FnOnce(&UserState, &Context<'_>) -> std::result::Result<rules::Outcome, rules::Refusal>,
+    after: impl FnOnce(&mut UserRow),
+    warn: bool,
 ) -> Result<UserStep> {
     store.write(|tx| {
         let plan = Plan::load(tx)?;
@@ -131,10 +163,13 @@ fn step(
             u.last_modified = util::now_rfc3339_secs();
         }
         users::update(tx, &u)?;
+        let warning =
+            if warn && outcome.change.is_some() { undone_by_next_update_call(tx, &plan, &u)? } else { None };
         Ok(UserStep {
             user: view(tx, &plan, &u)?,
             changed: outcome.change.is_some(),
             event: outcome.events.first().map(|e| (e.code.as_str(), e.detail.clone())),
+            warning,
         })
     })
 }
@@ -146,12 +181,15 @@ pub fn set_seat(
     seat: Seat,
     reason: Option<&str>,
 ) -> Result<UserStep> {
-    step(store, actor, id, |s, ctx| rules::admin_set_seat(s, seat, reason, ctx), |_| {})
+    step_warned(store, actor, id, |s, ctx| rules::admin_set_seat(s, seat, reason, ctx), |_| {}, true)
 }
 
 pub fn reactivate(store: &Store, actor: &Actor, id: &str) -> Result<UserStep> {
     // A user hidden by a SCIM DELETE becomes visible again, so the IdP can match it.
-    step(store, actor, id, rules::admin_reactivate, |u| u.scim_deleted = false)
+    step(store, actor, id, rules::admin_reactivate, |u| {
+        u.scim_deleted = false;
+        u.recreate_refused_at = None;
+    })
 }
 
 /// A system-triggered event of the seat rules, as the application would report it.
@@ -196,6 +234,18 @@ pub fn explain(db: &impl Read, id: &str) -> Result<Explained> {
             reasons.push((Code::SeatLimit.as_str().to_string(), e.reason.clone().unwrap_or_default()));
         }
     }
+    if let Some(at) = &u.recreate_refused_at {
+        reasons.push((
+            "recreate_refused".to_string(),
+            format!(
+                "the IdP tried to create this user again at {at} and is refused at every cycle: it was deleted \
+                 through SCIM and is kept deactivated. Reactivate it (turn DI off, POST \
+                 /admin/users/{}/reactivate, turn DI on) so the IdP finds it by userName and takes it back, or \
+                 remove it from the plan",
+                u.id
+            ),
+        ));
+    }
     Ok(Explained {
         user: view(db, &plan, &u)?,
         target: ex.target.seat(),
@@ -206,13 +256,35 @@ pub fn explain(db: &impl Read, id: &str) -> Result<Explained> {
 }
 
 /// A new guest: an outside collaborator, managed only here (never through SCIM).
-pub fn add_guest(store: &Store, actor: &Actor, email: &str, display: Option<&str>) -> Result<UserView> {
+pub fn add_guest(
+    store: &Store,
+    actor: &Actor,
+    email: &str,
+    display: Option<&str>,
+    force: bool,
+) -> Result<UserView> {
     let email = email.trim();
     if !(email.contains('@') && !email.starts_with('@') && !email.ends_with('@')) {
         return Err(Error::invalid_value("a guest needs an \"email\" address (e.g. partner@vendor.com)"));
     }
     store.write(|tx| {
         let plan = Plan::load(tx)?;
+        // Seed 001: guests "don't exist in your IdP". An address on a validated domain is one the IdP
+        // owns, so that person is provisioned through the IdP, unless the admin insists.
+        let validated = domains::verified(tx)?;
+        let domain = email.rsplit_once('@').map(|(_, d)| d.trim_end_matches('.').to_ascii_lowercase());
+        if let Some(domain) = domain.filter(|d| validated.iter().any(|x| x == d))
+            && !force
+        {
+            return Err(Error::conflict(
+                "guest_on_validated_domain",
+                format!(
+                    "\"{email}\" is on {domain}, a validated domain of this plan, so it is someone your IdP \
+                     manages: provision them through the IdP (assign them to the app) instead of adding a guest; to \
+                     add the guest anyway, send \"force\": true"
+                ),
+            ));
+        }
         if let Some(existing) = users::by_user_name(tx, email)? {
             return Err(Error::conflict(
                 "user_exists",

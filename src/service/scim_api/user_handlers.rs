@@ -8,6 +8,7 @@ pub(super) fn create_user(c: &mut Call<'_, '_>) -> Result<Response> {
     let doc = resource::canonical_user(&json_body(ctx.req)?)?;
     let projection = projection_of(ctx)?;
     let actor = actor(ctx);
+    // A refused re-creation still commits its audit record: the write answers Ok(Err(refusal)).
     let (body, version, id) = app.store.write(|tx| {
         let plan = Plan::load(tx)?;
         plan.require_scim_writes()?;
@@ -15,13 +16,13 @@ pub(super) fn create_user(c: &mut Call<'_, '_>) -> Result<Response> {
         seats::set_keys(&mut u);
         plan.check_domain(tx, &u)?;
         if let Some(existing) = users::by_user_name(tx, &u.user_name)? {
-            return Err(seats::duplicate_user_name(&existing));
+            return Ok(Err(seats::refuse_duplicate(tx, &actor, &existing)?));
         }
         seats::on_create(tx, &plan, &actor, &mut u)?;
         u.seq = users::insert(tx, &u)?;
         save_indexes(tx, &u)?;
-        Ok((render_user(app, tx, &plan, &u)?, u.version, u.id))
-    })?;
+        Ok(Ok((render_user(app, tx, &plan, &u)?, u.version, u.id)))
+    })??;
     Ok(resource_response(201, &projection.project(body), version, Some(user_location(app, &id))))
 }
 

@@ -14,6 +14,8 @@
 //! `create`, `populate` (to `--users`), `get_by_id`, `filter_username`, `page_all` (one thread, then
 //! `--threads`), `patch_user`, `group_fill` (every user into one group, 1,000 members a PATCH),
 //! `group_10` / `group_100k` (one-member add or remove PATCHes on a 10-member and on the big group),
+//! `full_push_10` / `full_push_20k` (Okta's full push: `replace members` with the whole list, one
+//! member swapped each time, on a 10-member group and on a 20,000-member one, one client),
 //! `mixed` (an IdP-like sync). Each row also gives the CPU time the server and the client spent per
 //! request (`/proc/PID/stat`) and the server's resident memory after it (`/proc/PID/status`).
 //! `SCIM_SEAT_BENCH_BIN=PATH` runs another build of the server (one with symbols, for a profiler).
@@ -46,6 +48,9 @@ const FSYNC_SECONDS: f64 = 3.0;
 const PAGE: usize = 100;
 /// Members per PATCH when filling the big group.
 const FILL_CHUNK: usize = 1000;
+/// Members of the big `full_push` group: the largest Okta full push (`replace members` with the whole
+/// list) that the 1 MiB body limit admits, about 48 bytes a member.
+const PUSH_MEMBERS: usize = 20_000;
 /// Users per client thread kept out of every group, for the membership add/remove scenarios.
 const SPARE_PER_THREAD: usize = 16;
 /// `sysconf(_SC_CLK_TCK)` on Linux x86_64 (the unit of `/proc/PID/stat` times).
@@ -1200,6 +1205,54 @@ fn bench() -> Res<bool> {
                 gbig.all.ms(0.5) / g10.all.ms(0.5).max(1e-9),
                 gbig.all.ms(0.99) / g10.all.ms(0.99).max(1e-9),
                 gbig.rps() / g10.rps().max(1e-9),
+            ),
+        )
+        .rss(pid)?,
+    );
+
+    // Okta's full push: `replace members` with the whole list, one member swapped for a spare user
+    // each time (alternating two spares), so one joins and one leaves. Bodies are built up front.
+    let push_ids: Vec<&str> =
+        users.iter().take(PUSH_MEMBERS.min(users.len())).map(|(_, id)| id.as_str()).collect();
+    let push_big = create_group(&mut Client::connect(&server)?, "bench-push-big", &[])?;
+    let mut c = Client::connect(&server)?;
+    for chunk in push_ids.chunks(FILL_CHUNK) {
+        patch_members(&mut c, &push_big, "Add", chunk)?;
+    }
+    let push_small = create_group(&mut Client::connect(&server)?, "bench-push-ten", &ten)?;
+    let mut push = HashMap::new();
+    for (key, gid, base) in [("10", &push_small, &ten), ("big", &push_big, &push_ids)] {
+        // Start from the group as it is (the base list), then alternate the swapped member.
+        let bodies: Vec<String> = [&spare[0], &spare[1]]
+            .iter()
+            .map(|extra| {
+                let mut list: Vec<&str> = base[1..].to_vec();
+                list.push(extra.as_str());
+                let value: Vec<Value> = list.iter().map(|id| json!({"value": id})).collect();
+                json!({"schemas": [PATCH_OP_URN], "Operations": [{"op": "replace", "path": "members", "value": value}]})
+                    .to_string()
+            })
+            .collect();
+        let r = run(&server, &format!("full_push_{key}"), 1, timed, nothing, |_, c, _, i| {
+            let resp = c.send("PATCH", &format!("/Groups/{gid}"), Some(&bodies[i % 2]))?;
+            expect(&resp, 204, "full push")?;
+            Ok(0)
+        })?;
+        push.insert(key, r);
+    }
+    let (p10, pbig) = (&push["10"], &push["big"]);
+    rows.push(
+        row("full_push_10 (PATCH replace members, 10-member group, 1 swapped)", p10, "one client".into())
+            .rss(pid)?,
+    );
+    rows.push(
+        row(
+            &format!("full_push_20k (PATCH replace members, {}-member group, 1 swapped)", push_ids.len()),
+            pbig,
+            format!(
+                "one client; vs 10-member group: p50 {:.2}x, p99 {:.2}x",
+                pbig.all.ms(0.5) / p10.all.ms(0.5).max(1e-9),
+                pbig.all.ms(0.99) / p10.all.ms(0.99).max(1e-9),
             ),
         )
         .rss(pid)?,

@@ -9,6 +9,7 @@ mod di_rules;
 mod durability;
 mod edge;
 mod entra;
+mod fidelity;
 mod hostile;
 mod okta;
 mod ops;

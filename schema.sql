@@ -29,7 +29,8 @@ CREATE TABLE users (
     first_sign_in        INTEGER,                      -- unix seconds
     created              TEXT NOT NULL,
     last_modified        TEXT NOT NULL,
-    recreate_refused_at  TEXT                          -- first refused SCIM re-create of a SCIM-deleted user
+    recreate_refused_at  TEXT,                         -- first refused SCIM re-create of a SCIM-deleted user
+    downgrade_held       INTEGER NOT NULL DEFAULT 0    -- the IdP's first write asked for less; held (match_downgrade)
 );
 CREATE UNIQUE INDEX users_user_name ON users (user_name_key);
 CREATE INDEX users_external_id ON users (external_id);

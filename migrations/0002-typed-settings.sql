@@ -1,7 +1,8 @@
 -- Version 1 -> 2: settings typed (a string stays a string, null clears), the process state that
 -- version 1 kept as `state.*` text rows moved to the typed one-row plan_state table, and the record
--- of a refused SCIM re-creation of a user deleted through SCIM.
+-- of a refused SCIM re-creation of a user deleted through SCIM, and of a held downgrade of a plan user.
 ALTER TABLE users ADD COLUMN recreate_refused_at TEXT;
+ALTER TABLE users ADD COLUMN downgrade_held INTEGER NOT NULL DEFAULT 0;
 
 CREATE TABLE settings_typed (
     key   TEXT PRIMARY KEY,

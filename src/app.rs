@@ -11,7 +11,8 @@ use crate::http::Surface;
 use crate::http::edge::{Edge, EdgeStats, Limits};
 use crate::http::server::{self, Response};
 use crate::http::tls::TlsState;
-use crate::service::admin::{self, users::UserQuery};
+use crate::scim::resource::PlanUserFields;
+use crate::service::admin::{self, users::NewPlanUser, users::UserQuery};
 use crate::service::seats::Actor;
 use crate::service::views::View;
 use crate::service::{App, ServiceConfig};
@@ -62,6 +63,15 @@ fn dispatch(command: Command) -> Result<i32> {
             let store = Store::open_existing(&args.db.db)?;
             emit(&admin::reconcile::reconcile(&store, &Actor::cli(), !args.apply)?, args.json)
         }
+        Command::Report(ReportCommand::Drift(args)) => {
+            let report = admin::reports::drift(&Store::open_existing(&args.db.db)?.reader()?)?;
+            if args.json {
+                println!("{}", report.json());
+            } else {
+                print!("{}", crate::output::drift_table(&report));
+            }
+            Ok(0)
+        }
         Command::Report(ReportCommand::Users { db, out }) => {
             let store = Store::open_existing(&db.db)?;
             let csv = admin::reports::users_csv(&store.reader()?)?;
@@ -99,13 +109,7 @@ fn di(cmd: DiCommand) -> Result<i32> {
                 Ok(v) => emit(&v, json),
                 Err(e) => {
                     // Show the preview the refusal is about, then fail.
-                    if let Some(extra) = e.extra.as_deref() {
-                        if json {
-                            println!("{}", e.admin_body());
-                        } else {
-                            print!("{}", crate::output::human(extra));
-                        }
-                    }
+                    print_refusal(&e, json);
                     Err(e)
                 }
             }
@@ -121,6 +125,32 @@ fn di(cmd: DiCommand) -> Result<i32> {
 
 fn users(cmd: UsersCommand) -> Result<i32> {
     match cmd {
+        UsersCommand::Add {
+            db,
+            user_name,
+            seat,
+            email,
+            given_name,
+            family_name,
+            division,
+            department,
+            cost_center,
+            json,
+        } => {
+            let fields = PlanUserFields {
+                user_name,
+                display_name: None,
+                given_name,
+                family_name,
+                email,
+                division,
+                department,
+                cost_center,
+            };
+            let new = NewPlanUser { fields, seat, deactivated: false };
+            emit(&admin::users::add(&Store::open_existing(&db.db)?, &Actor::cli(), &new)?, json)
+        }
+        UsersCommand::Import { db, file, dry_run, json } => import(&db.db, &file, dry_run, json),
         UsersCommand::List { db, status, seat, q, include_pending, json } => {
             let store = Store::open_existing(&db.db)?;
             let query =
@@ -149,6 +179,56 @@ fn users(cmd: UsersCommand) -> Result<i32> {
     }
 }
 
+/// `users import`: progress on a terminal, a summary at the end, every bad row on a refusal (exit 1).
+fn import(db: &Path, file: &Path, dry_run: bool, json: bool) -> Result<i32> {
+    use std::io::IsTerminal;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::invalid_value(format!("cannot read {}: {e}", file.display())))?;
+    let store = Store::open_existing(db)?;
+    let tty = std::io::stderr().is_terminal();
+    let mut progress = |done: usize, total: usize| {
+        if tty {
+            eprint!("\r{done} of {total} rows checked");
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    match admin::import::import(&store, &Actor::cli(), &text, dry_run, &mut progress) {
+        Ok(report) => {
+            if json {
+                println!("{}", report.json());
+            } else {
+                println!(
+                    "{}{} row(s): {} created, {} skipped as identical, 0 refused",
+                    if report.dry_run { "dry run, nothing imported: " } else { "" },
+                    report.rows,
+                    report.created,
+                    report.skipped
+                );
+            }
+            Ok(0)
+        }
+        Err(e) => {
+            if json {
+                println!("{}", e.admin_body());
+            } else if let Some(rows) =
+                e.extra.as_deref().and_then(|x| x.get("rows")).and_then(|r| r.as_array())
+            {
+                for r in rows {
+                    println!(
+                        "line {}: {}",
+                        r["line"],
+                        crate::output::text(r["why"].as_str().unwrap_or_default())
+                    );
+                }
+                println!("0 created, 0 skipped as identical, {} refused", rows.len());
+            }
+            Err(e)
+        }
+    }
+}
+
 fn domain(cmd: DomainCommand) -> Result<i32> {
     match cmd {
         DomainCommand::Add { db, name, json } => {
@@ -168,23 +248,46 @@ fn settings(cmd: SettingsCommand) -> Result<i32> {
         SettingsCommand::Show(args) => {
             emit(&admin::settings::get(&Store::open_existing(&args.db.db)?.reader()?)?, args.json)
         }
-        SettingsCommand::Set { db, key, value, json } => {
+        SettingsCommand::Set { db, key, value, force, dry_run, json } => {
             let store = Store::open_existing(&db.db)?;
             let value = key
                 .parse_text(&value)
                 .map_err(|e| Error::invalid_value(e.to_string()).with_code(e.code()))?;
-            emit(&admin::settings::set(&store, &Actor::cli(), &[(key.as_str().to_string(), value)])?, json)
+            set_setting(&store, key.as_str(), value, force, dry_run, json)
         }
         SettingsCommand::Unset { db, key, json } => {
-            let store = Store::open_existing(&db.db)?;
-            emit(
-                &admin::settings::set(
-                    &store,
-                    &Actor::cli(),
-                    &[(key.as_str().to_string(), SettingValue::Null)],
-                )?,
-                json,
-            )
+            set_setting(&Store::open_existing(&db.db)?, key.as_str(), SettingValue::Null, false, false, json)
+        }
+    }
+}
+
+/// `settings set` and `unset`: a guarded switch that would move seats prints its preview and exits 1
+/// unless `--force`; `--dry-run` only prints the preview.
+fn set_setting(
+    store: &Store,
+    key: &str,
+    value: SettingValue,
+    force: bool,
+    dry_run: bool,
+    json: bool,
+) -> Result<i32> {
+    match admin::settings::set(store, &Actor::cli(), &[(key.to_string(), value)], force, dry_run) {
+        Ok(admin::settings::Changed::Settings(v)) => emit(&v, json),
+        Ok(admin::settings::Changed::Preview(v)) => emit(&v, json),
+        Err(e) => {
+            print_refusal(&e, json);
+            Err(e)
+        }
+    }
+}
+
+/// Shows what a refusal is about (a preview), before the error line.
+fn print_refusal(e: &Error, json: bool) {
+    if let Some(extra) = e.extra.as_deref() {
+        if json {
+            println!("{}", e.admin_body());
+        } else {
+            print!("{}", crate::output::human(extra));
         }
     }
 }

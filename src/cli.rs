@@ -86,6 +86,43 @@ pub enum DiCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
+    /// Add a plan user as if added in Admin Center (not managed by DI until the IdP's first write).
+    Add {
+        #[command(flatten)]
+        db: DbArg,
+        /// The userName (usually the work email).
+        user_name: String,
+        /// viewer, member or no_access.
+        #[arg(long)]
+        seat: Seat,
+        /// The work email, when it differs from the userName.
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        given_name: Option<String>,
+        #[arg(long)]
+        family_name: Option<String>,
+        #[arg(long)]
+        division: Option<String>,
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        cost_center: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import plan users from a user list CSV (the columns `report users` writes): all or none.
+    Import {
+        #[command(flatten)]
+        db: DbArg,
+        /// The CSV file.
+        file: PathBuf,
+        /// Only check every row against the plan; import nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// List users (pending ones too with --include-pending).
     List {
         #[command(flatten)]
@@ -164,11 +201,19 @@ pub enum SettingsCommand {
     /// Every plan setting.
     Show(JsonArgs),
     /// Change one setting, e.g. `settings set auto_upgrade false` (text is kept as typed).
+    /// seat_mapping and plan_model are guarded: a change that would move seats is refused (exit 1,
+    /// with the list) unless --force.
     Set {
         #[command(flatten)]
         db: DbArg,
         key: SettingKey,
         value: String,
+        /// Apply a guarded switch even though its preview moves seats.
+        #[arg(long)]
+        force: bool,
+        /// Only show what the change would do to seats.
+        #[arg(long)]
+        dry_run: bool,
         #[arg(long)]
         json: bool,
     },
@@ -203,6 +248,8 @@ pub enum ReportCommand {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Every user whose seat differs from the seat its roles ask for, with the reason.
+    Drift(JsonArgs),
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 //! as `key: value` lines of their JSON (the CLI prints the JSON itself with `--json`), nested
 //! objects indented.
 
-use crate::service::views::UserView;
+use crate::service::views::{DriftReport, UserView};
 use crate::store::tokens::TokenInfo;
 use serde_json::Value;
 use std::fmt::Write;
@@ -22,7 +22,7 @@ pub fn user_table(items: &[UserView]) -> String {
             out,
             "{:<36}  {:<32}  {:<11}  {:<18}  {}",
             u.id,
-            u.user_name,
+            text(&u.user_name),
             u.status.as_str(),
             // Legacy plans have no seat types: the licence is shown instead.
             match (u.seat, u.status, u.licensed) {
@@ -104,4 +104,37 @@ fn write_value(out: &mut String, v: &Value, indent: usize) {
             let _ = writeln!(out, "{pad}{}", scalar(other).unwrap_or_default());
         }
     }
+}
+
+/// Text a person reads on a terminal: control characters (escape sequences) shown escaped.
+pub fn text(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
+        .collect()
+}
+
+/// The drift report, one line per user, then the counts.
+pub fn drift_table(report: &DriftReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<36}  {:<32}  {:<18}  {:<8}  REASON", "ID", "USERNAME", "SEAT", "TARGET");
+    for i in &report.items {
+        let _ = writeln!(
+            out,
+            "{:<36}  {:<32}  {:<18}  {:<8}  {}",
+            i.user_id,
+            text(&i.user_name),
+            i.seat,
+            i.target.as_str(),
+            i.reason
+        );
+    }
+    let v = crate::service::views::View::json(report);
+    let _ = writeln!(out, "{} user(s) differ from the seat their roles ask for", report.items.len());
+    for (what, counts) in [("by reason", &v["by_reason"]), ("by seat", &v["by_seat"])] {
+        if let Some(map) = counts.as_object() {
+            let parts: Vec<String> = map.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            let _ = writeln!(out, "{what}: {}", if parts.is_empty() { "-".into() } else { parts.join(", ") });
+        }
+    }
+    out
 }

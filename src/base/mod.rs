@@ -2,4 +2,5 @@
 //! included) and which import nothing of the crate.
 
 pub mod calendar;
+pub mod csv;
 pub mod text;

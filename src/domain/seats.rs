@@ -185,6 +185,12 @@ text_enum! {
 }
 
 text_enum! {
+    /// `match_downgrade`: what the IdP's first write over an existing plan user does when it would
+    /// lower the seat the administrator gave it (member -> viewer).
+    MatchDowngrade { Hold = "hold", Apply = "apply" }
+}
+
+text_enum! {
     /// Every plan setting key, as written in the admin API, the CLI and the store.
     SettingKey {
         DiEnabled = "di_enabled",
@@ -201,6 +207,7 @@ text_enum! {
         DeprovisionGuardMax = "deprovision_guard.max",
         DeprovisionGuardWindowMinutes = "deprovision_guard.window_minutes",
         RoleGroupPrefix = "role_group_prefix",
+        MatchDowngrade = "match_downgrade",
     }
 }
 
@@ -264,7 +271,8 @@ impl SettingKey {
             | SettingKey::BaseSeatLabel
             | SettingKey::ProvisionalOnExpiry
             | SettingKey::Deprovision
-            | SettingKey::ScimReactivation => SettingType::Choice,
+            | SettingKey::ScimReactivation
+            | SettingKey::MatchDowngrade => SettingType::Choice,
         }
     }
 
@@ -343,6 +351,8 @@ pub struct Settings {
     /// A prefix stripped from group names before they are matched to roles, e.g. `Smartsheet US `
     /// for Okta push groups named after the app label.
     pub role_group_prefix: Option<String>,
+    /// The IdP's first write over a plan user that would lower its seat: held (default) or applied.
+    pub match_downgrade: MatchDowngrade,
 }
 
 impl Default for Settings {
@@ -365,6 +375,7 @@ impl Default for Settings {
             enforce_domains: true,
             deprovision_guard: DeprovisionGuard { max: 500, window_minutes: 60 },
             role_group_prefix: None,
+            match_downgrade: MatchDowngrade::Hold,
         }
     }
 }
@@ -546,6 +557,7 @@ impl Settings {
             SettingKey::RoleGroupPrefix => {
                 self.role_group_prefix.clone().map_or(SettingValue::Null, SettingValue::Text)
             }
+            SettingKey::MatchDowngrade => text(self.match_downgrade.as_str()),
         }
     }
 
@@ -601,6 +613,10 @@ impl Settings {
             SettingKey::ScimReactivation => {
                 self.scim_reactivation =
                     ScimReactivation::parse(text).ok_or_else(|| invalid(ScimReactivation::allowed()))?;
+            }
+            SettingKey::MatchDowngrade => {
+                self.match_downgrade =
+                    MatchDowngrade::parse(text).ok_or_else(|| invalid(MatchDowngrade::allowed()))?;
             }
             // Decision: lowering the limit below the seats in use takes no seat away; it only blocks
             // further upgrades until enough member seats are freed. 0 is allowed and means no member

@@ -9,7 +9,8 @@ use crate::domain::seats::{Seat, Status};
 use crate::error::{Error, Result};
 use crate::http::Surface;
 use crate::http::server::Response;
-use crate::service::admin::{self, users::SystemEvent, users::UserQuery};
+use crate::scim::resource::PlanUserFields;
+use crate::service::admin::{self, users::NewPlanUser, users::SystemEvent, users::UserQuery};
 use crate::service::routes::{Call, Route};
 use crate::service::seats::Actor;
 use crate::service::views::{self, View};
@@ -30,11 +31,13 @@ pub const ROUTES: &[Route] = routes! {
     "GET" "/healthz" None => |c| healthz(c, Surface::Admin);
     "GET" "/metrics" None => |c| Ok(Response::new(200, "text/plain; version=0.0.4", c.app.metrics.render(&c.w.read)?.into_bytes()));
     "GET" "/admin/settings" ADMIN => |c| ok(&admin::settings::get(&c.w.read)?);
-    "PATCH" "/admin/settings" ADMIN => |c| ok(&admin::settings::set(&c.app.store, &actor(c), &views::settings_patch(&body(c)?)?)?);
+    "PATCH" "/admin/settings" ADMIN => patch_settings;
     "GET" "/admin/di" ADMIN => |c| ok(&admin::di::status(&c.w.read)?);
     "POST" "/admin/di/enable" ADMIN => di_enable;
     "POST" "/admin/di/disable" ADMIN => |c| ok(&admin::di::disable(&c.app.store, &actor(c))?);
     "GET" "/admin/users" ADMIN => |c| ok(&admin::users::list(&c.w.read, &user_query(c)?)?);
+    "POST" "/admin/users" ADMIN => add_user;
+    "POST" "/admin/users/import" ADMIN => import_users;
     "GET" "/admin/users/{id}" ADMIN => |c| ok(&admin::users::get(&c.w.read, c.param(0))?);
     "DELETE" "/admin/users/{id}" ADMIN => |c| ok(&admin::users::remove(&c.app.store, &actor(c), c.param(0), false)?);
     "PUT" "/admin/users/{id}/seat" ADMIN => set_seat;
@@ -61,6 +64,15 @@ pub const ROUTES: &[Route] = routes! {
     "GET" "/admin/reports/users.csv" ADMIN => |c| {
         Ok(Response::new(200, "text/csv; charset=utf-8", admin::reports::users_csv(&c.w.read)?.into_bytes())
             .header("Content-Disposition", "attachment; filename=\"users.csv\""))
+    };
+    "GET" "/admin/reports/drift" ADMIN => |c| {
+        let report = admin::reports::drift(&c.w.read)?;
+        match Query::of(c).get("format") {
+            None | Some("json") => ok(&report),
+            Some("csv") => Ok(Response::new(200, "text/csv; charset=utf-8", report.csv().into_bytes())
+                .header("Content-Disposition", "attachment; filename=\"drift.csv\"")),
+            Some(other) => Err(Error::invalid_value(format!("format must be json or csv, not \"{other}\""))),
+        }
     };
     "GET" "/admin/deprovision-guard" ADMIN => |c| ok(&admin::guard::status(&c.w.read)?);
     "POST" "/admin/deprovision-guard/reset" ADMIN => |c| ok(&admin::guard::reset(&c.app.store, &actor(c))?);
@@ -125,6 +137,14 @@ impl Query {
     }
     fn get(&self, key: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty())
+    }
+    /// A boolean query parameter, false when absent.
+    fn flag(&self, key: &str) -> Result<bool> {
+        match self.get(key) {
+            None => Ok(false),
+            Some(v) => crate::base::text::parse_bool(v)
+                .ok_or_else(|| Error::invalid_value(format!("{key} must be true or false, not \"{v}\""))),
+        }
     }
     fn int(&self, key: &str) -> Result<Option<i64>> {
         self.get(key)
@@ -210,4 +230,51 @@ fn audit(c: &mut Call<'_, '_>) -> Result<Response> {
         q.int("cursor")?,
         q.int("limit")?.map(|n| n.max(0) as usize),
     )?)
+}
+
+fn add_user(c: &mut Call<'_, '_>) -> Result<Response> {
+    let b = body(c)?;
+    let user_name = text(&b, "userName", "send {\"userName\": \"ada@example.com\", \"seat\": \"member\"}")?;
+    let seat = text(&b, "seat", "send the plan user's \"seat\": \"viewer\", \"member\" or \"no_access\"")?;
+    let seat = Seat::parse(seat).map_err(|e| Error::invalid_value(e.to_string()))?;
+    let opt = |v: Option<&Value>, key: &str| -> Result<Option<String>> {
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(Error::invalid_value(format!("\"{key}\" must be a string, not {other}"))),
+        }
+    };
+    let name = b.get("name");
+    let fields = PlanUserFields {
+        user_name: user_name.to_string(),
+        display_name: opt(b.get("displayName"), "displayName")?,
+        given_name: opt(name.and_then(|n| n.get("givenName")), "name.givenName")?,
+        family_name: opt(name.and_then(|n| n.get("familyName")), "name.familyName")?,
+        email: opt(b.get("email"), "email")?,
+        division: opt(b.get("division"), "division")?,
+        department: opt(b.get("department"), "department")?,
+        cost_center: opt(b.get("costCenter"), "costCenter")?,
+    };
+    let new = NewPlanUser { fields, seat, deactivated: false };
+    created(&admin::users::add(&c.app.store, &actor(c), &new)?)
+}
+
+/// `POST /admin/users/import`: a user list CSV as the body (`text/csv`); `?dry_run=true` only checks.
+fn import_users(c: &mut Call<'_, '_>) -> Result<Response> {
+    let text = std::str::from_utf8(&c.ctx.req.body)
+        .map_err(|_| Error::invalid_value("the CSV must be UTF-8 text (as `report users` writes it)"))?;
+    let dry_run = Query::of(c).flag("dry_run")?;
+    let report = admin::import::import(&c.app.store, &actor(c), text, dry_run, &mut |_, _| {})?;
+    if report.applied { created(&report) } else { ok(&report) }
+}
+
+/// `PATCH /admin/settings[?force=true][&dry_run=true]`.
+fn patch_settings(c: &mut Call<'_, '_>) -> Result<Response> {
+    let q = Query::of(c);
+    let (force, dry_run) = (q.flag("force")?, q.flag("dry_run")?);
+    let changes = views::settings_patch(&body(c)?)?;
+    match admin::settings::set(&c.app.store, &actor(c), &changes, force, dry_run)? {
+        admin::settings::Changed::Settings(v) => ok(&v),
+        admin::settings::Changed::Preview(v) => ok(&v),
+    }
 }

@@ -84,6 +84,11 @@ impl Metrics {
             let seat = seat.map_or("none", |s| s.as_str());
             let _ = writeln!(out, "scim_seat_users{{status=\"{status}\",seat=\"{seat}\"}} {n}");
         }
+        out.push_str(
+            "# HELP scim_seat_downgrades_held Plan users whose downgrade by the IdP's first write is held.\n",
+        );
+        out.push_str("# TYPE scim_seat_downgrades_held gauge\n");
+        let _ = writeln!(out, "scim_seat_downgrades_held {}", users::downgrades_held(read)?);
         let di = store::settings::settings(read)?.di_enabled;
         out.push_str("# HELP scim_seat_di_enabled Whether Directory Integration is on.\n");
         out.push_str("# TYPE scim_seat_di_enabled gauge\n");

@@ -138,6 +138,12 @@ fn audit_event(tx: &WriteTx<'_>, actor: &Actor, u: &UserRow, reason: &Reason) ->
 /// Stores an outcome in the row and audits it.
 pub fn apply(tx: &WriteTx<'_>, actor: &Actor, u: &mut UserRow, outcome: &Outcome) -> Result<()> {
     put_state(u, &outcome.state);
+    // A held downgrade stays flagged until the seat next changes.
+    match &outcome.change {
+        Some(c) if c.reason.code == rules::Code::DowngradeHeld => u.downgrade_held = true,
+        Some(c) if c.from != c.to => u.downgrade_held = false,
+        _ => {}
+    }
     if let Some(change) = &outcome.change {
         audit_change(tx, actor, &u.id, change)?;
     }
@@ -249,7 +255,13 @@ pub fn on_update(
 ) -> Result<Updated> {
     let ctx = plan.context(tx)?;
     let state = state_of(before);
+    // The IdP's first write over a plan user (added by an administrator or imported) takes it over.
+    let untouched = rules::is_untouched_plan_user(&state);
     let outcome = match (state.is_active(), wants_active(&u.doc)) {
+        (true, true) if untouched => {
+            let held = plan.held(tx, u)?;
+            rules::take_over(&state, roles::target_seat(&held, &plan.roles), &ctx).map_err(refusal)?
+        }
         (true, false) => {
             guard_deprovision(tx, plan, u)?;
             match rules::scim_active_false(&state, &ctx).map_err(refusal)? {
@@ -291,6 +303,9 @@ pub fn on_update(
         }
     };
     apply(tx, actor, u, &outcome)?;
+    if untouched {
+        u.managed_by_directory = true;
+    }
     Ok(Updated::Kept)
 }
 
@@ -331,7 +346,15 @@ pub fn membership_changed(
     let changed = added.iter().map(|id| (id, true)).chain(removed.iter().map(|id| (id, false)));
     for (id, joined) in changed {
         let Some(mut u) = users::get(tx, id)? else { continue };
-        if state_of(&u).is_active() {
+        let state = state_of(&u);
+        if state.is_active() && rules::is_untouched_plan_user(&state) {
+            // A group write is the IdP's first write over this plan user: it takes it over.
+            let held = plan.held(tx, &u)?;
+            let ctx = plan.context(tx)?;
+            let outcome =
+                rules::take_over(&state, roles::target_seat(&held, &plan.roles), &ctx).map_err(refusal)?;
+            apply(tx, actor, &mut u, &outcome)?;
+        } else if state.is_active() {
             let now = group_names(tx, &u.id)?;
             let mut then = now.clone();
             if joined {

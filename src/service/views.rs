@@ -293,6 +293,10 @@ pub struct PreviewView {
     pub applied: bool,
     /// DI's state after the call, for the DI switch.
     pub enabled: Option<bool>,
+    /// Plan users no IdP has touched yet: (how many, how many hold a member seat or licence).
+    pub untouched: Option<(usize, usize)>,
+    /// How a held downgrade is treated (`match_downgrade`), for the note on untouched plan users.
+    pub hold: bool,
 }
 
 impl View for PreviewView {
@@ -308,6 +312,22 @@ impl View for PreviewView {
         });
         if let Some(enabled) = self.enabled {
             v["enabled"] = Value::Bool(enabled);
+        }
+        if let Some((users, members)) = self.untouched {
+            let held = if self.hold {
+                "held while match_downgrade = hold (the seat is kept and flagged downgrade_held)"
+            } else {
+                "applied at once: match_downgrade = apply"
+            };
+            v["untouched_plan_users"] = json!({
+                "users": users,
+                "members": members,
+                "note": format!(
+                    "{users} plan user(s) no IdP has touched yet, {members} of them with a member seat: the IdP's first \
+                     sync over each is its first update call, which downgrades a member unless the IdP sends a member \
+                     role (or a member role group) for it; such a downgrade is {held}"
+                ),
+            });
         }
         v
     }
@@ -404,5 +424,89 @@ impl View for NewToken {
     /// The only answer that carries a token's secret.
     fn json(&self) -> Value {
         json!({ "id": self.info.id, "name": self.info.name, "scope": self.info.scope.as_str(), "token": self.token })
+    }
+}
+
+/// What an import did (or, with a dry run, would do).
+#[derive(Debug, Clone)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: usize,
+    /// Already on the plan exactly as the row says.
+    pub skipped: usize,
+    pub dry_run: bool,
+    pub applied: bool,
+}
+
+impl View for ImportReport {
+    fn json(&self) -> Value {
+        json!({
+            "rows": self.rows, "created": self.created, "skipped_identical": self.skipped, "refused": 0,
+            "dry_run": self.dry_run, "applied": self.applied,
+        })
+    }
+}
+
+/// One user whose seat differs from the seat its roles ask for.
+#[derive(Debug, Clone)]
+pub struct DriftItem {
+    pub user_id: String,
+    pub user_name: String,
+    /// The seat held (or licensed/unlicensed on legacy plans).
+    pub seat: String,
+    pub target: Seat,
+    pub reason: String,
+    pub detail: String,
+}
+
+/// The drift report: who differs from the seat its roles ask for, why, and counts.
+#[derive(Debug, Clone)]
+pub struct DriftReport {
+    pub items: Vec<DriftItem>,
+}
+
+impl DriftReport {
+    fn counts(&self, key: impl Fn(&DriftItem) -> &str) -> std::collections::BTreeMap<String, usize> {
+        let mut out = std::collections::BTreeMap::new();
+        for i in &self.items {
+            *out.entry(key(i).to_string()).or_insert(0) += 1;
+        }
+        out
+    }
+
+    /// The report as CSV: one line per user.
+    pub fn csv(&self) -> String {
+        let mut out =
+            crate::base::csv::record(&["User ID", "userName", "Seat", "Target seat", "Reason", "Detail"]);
+        for i in &self.items {
+            out.push_str(&crate::base::csv::record(&[
+                i.user_id.as_str(),
+                &i.user_name,
+                &i.seat,
+                i.target.as_str(),
+                &i.reason,
+                &i.detail,
+            ]));
+        }
+        out
+    }
+}
+
+impl View for DriftReport {
+    fn json(&self) -> Value {
+        let items: Vec<Value> = self
+            .items
+            .iter()
+            .map(|i| {
+                json!({"user_id": i.user_id, "userName": i.user_name, "seat": i.seat, "target_seat": i.target.as_str(),
+                       "reason": i.reason, "detail": i.detail})
+            })
+            .collect();
+        json!({
+            "items": items,
+            "total": self.items.len(),
+            "by_reason": self.counts(|i| i.reason.as_str()),
+            "by_seat": self.counts(|i| i.seat.as_str()),
+        })
     }
 }

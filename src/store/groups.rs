@@ -159,6 +159,13 @@ pub fn is_member(db: &impl Read, group_id: &str, user_id: &str) -> Result<bool> 
         .is_some())
 }
 
+/// The ids of the group's members, in no order (one index range: for diffing a full member list).
+pub fn member_id_set(db: &impl Read, group_id: &str) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = db.conn().prepare_cached("SELECT user_id FROM memberships WHERE group_id = ?1")?;
+    let rows = stmt.query_map([group_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 pub fn member_ids(db: &impl Read, group_id: &str) -> Result<Vec<String>> {
     let conn = db.conn();
     let mut stmt = conn.prepare_cached(

@@ -234,6 +234,17 @@ impl Store {
         }
     }
 
+    /// Runs `f` as a write that is always rolled back: a dry run that checks a change against the
+    /// data as it is (constraints, rules) and keeps nothing.
+    pub fn trial<T>(&self, f: impl FnOnce(&WriteTx<'_>) -> Result<T>) -> Result<T> {
+        self.write(|tx| {
+            tx.conn.execute_batch("SAVEPOINT trial")?;
+            let out = f(tx);
+            tx.conn.execute_batch("ROLLBACK TO trial; RELEASE trial")?;
+            out
+        })
+    }
+
     /// Commits the batch now, or leaves it to a writer that is waiting and waits for its commit.
     /// Returns the commit error of `batch`, if any.
     fn finish_batch(&self, mut w: std::sync::MutexGuard<'_, Writer>, batch: u64) -> Option<Error> {

@@ -32,6 +32,9 @@ pub struct UserRow {
     /// When the IdP's create of this userName was first refused because the user was deleted
     /// through SCIM (and is kept deactivated); cleared when an administrator reactivates it.
     pub recreate_refused_at: Option<String>,
+    /// The IdP's first write over this plan user asked for a lower seat, and `match_downgrade =
+    /// hold` kept the seat; cleared when the seat next changes.
+    pub downgrade_held: bool,
 }
 
 impl UserRow {
@@ -59,6 +62,7 @@ impl UserRow {
             created: now.clone(),
             last_modified: now,
             recreate_refused_at: None,
+            downgrade_held: false,
         }
     }
 }
@@ -70,7 +74,7 @@ const COLUMNS: &str = "id, seq, user_name, external_id, display_name, primary_em
 /// The columns a read returns: the written ones, then the ones kept by their own writers.
 const READ: &str = "id, seq, user_name, external_id, display_name, primary_email, doc, version, status, \
     seat, licensed, is_guest, managed_by_directory, manual_seat, scim_deleted, provisional_until, \
-    first_sign_in, created, last_modified, recreate_refused_at";
+    first_sign_in, created, last_modified, recreate_refused_at, downgrade_held";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     let doc: String = r.get(6)?;
@@ -95,6 +99,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         created: r.get(17)?,
         last_modified: r.get(18)?,
         recreate_refused_at: r.get(19)?,
+        downgrade_held: r.get(20)?,
     })
 }
 
@@ -225,12 +230,12 @@ pub fn update(tx: &WriteTx<'_>, u: &UserRow) -> Result<()> {
         "UPDATE users SET user_name = ?2, external_id = ?3, display_name = ?4, primary_email = ?5, doc = ?6, \
          version = ?7, status = ?8, seat = ?9, licensed = ?10, is_guest = ?11, managed_by_directory = ?12, \
          manual_seat = ?13, scim_deleted = ?14, provisional_until = ?15, first_sign_in = ?16, last_modified = ?17, \
-         user_name_key = ?18, display_key = ?19, recreate_refused_at = ?20 WHERE id = ?1",
+         user_name_key = ?18, display_key = ?19, recreate_refused_at = ?20, downgrade_held = ?21 WHERE id = ?1",
         params![
             u.id, u.user_name, u.external_id, u.display_name, u.primary_email, u.doc.to_string(), u.version,
             u.status, u.seat, u.licensed, u.is_guest, u.managed_by_directory, u.manual_seat, u.scim_deleted,
             u.provisional_until, u.first_sign_in, u.last_modified, fold(&u.user_name),
-            u.display_name.as_deref().map(fold), u.recreate_refused_at
+            u.display_name.as_deref().map(fold), u.recreate_refused_at, u.downgrade_held
         ],
     );
     match changed {
@@ -318,4 +323,13 @@ pub fn mark_recreate_refused(tx: &WriteTx<'_>, id: &str, at: &str) -> Result<boo
         "UPDATE users SET recreate_refused_at = ?2 WHERE id = ?1 AND recreate_refused_at IS NULL",
         params![id, at],
     )? > 0)
+}
+
+/// Users whose downgrade by the IdP's first write is held (the `/metrics` gauge).
+pub fn downgrades_held(db: &impl Read) -> Result<u64> {
+    let n: i64 = db
+        .conn()
+        .prepare_cached("SELECT count(*) FROM users WHERE downgrade_held = 1")?
+        .query_row([], |r| r.get(0))?;
+    Ok(n as u64)
 }

@@ -1175,7 +1175,7 @@ fn admin_routes_need_an_admin_token_and_answer_404_and_405() {
         ("PUT", "/admin/settings"),
         ("DELETE", "/admin/di"),
         ("GET", "/admin/di/enable"),
-        ("POST", "/admin/users"),
+        ("PUT", "/admin/users"),
         ("PATCH", "/admin/users/x"),
         ("GET", "/admin/users/x/seat"),
         ("GET", "/admin/reconcile"),
@@ -1189,7 +1189,7 @@ fn admin_routes_need_an_admin_token_and_answer_404_and_405() {
     // The route table lists the methods a path takes in `Allow`.
     for (method, path, allow) in [
         ("PUT", "/admin/settings", "GET, PATCH"),
-        ("POST", "/admin/users", "GET"),
+        ("PUT", "/admin/users", "GET, POST"),
         ("PATCH", "/admin/users/x", "GET, DELETE"),
         ("GET", "/admin/domains/example.com/verify", "POST"),
     ] {

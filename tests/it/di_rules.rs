@@ -910,8 +910,30 @@ fn seat_mapping_viewer_only_moves_no_seat_on_group_changes() {
     let ex = explain(&s, &id);
     assert_eq!(ex["target_seat"], "member", "{ex}");
     assert!(reason_codes(&ex).contains(&"viewer_only".to_string()), "{ex}");
+    // Switching to groups is guarded: the preview lists the seat its next update call would move, and
+    // the switch needs force.
+    let r = s.admin("PATCH", "/admin/settings", Some(&json!({"seat_mapping": "groups"})));
+    assert_eq!(r.status, 409, "{}", r.text());
+    let v = r.json();
+    assert_eq!(
+        (v["error"].as_str(), v["upgrades"].as_u64()),
+        (Some("settings_change_would_move_seats"), Some(1)),
+        "{v}"
+    );
+    assert_eq!(v["changes"][0]["user_id"], id.as_str(), "{v}");
+    let dry = admin_ok(&s, "PATCH", "/admin/settings?dry_run=true", Some(&json!({"seat_mapping": "groups"})));
+    assert_eq!(
+        (dry["applied"].as_bool(), dry["changes"].as_array().map(Vec::len)),
+        (Some(false), Some(1)),
+        "{dry}"
+    );
+    assert_eq!(
+        admin_ok(&s, "GET", "/admin/settings", None)["seat_mapping"],
+        "viewer_only",
+        "refusal and dry run change nothing"
+    );
     // Switching to groups is not retroactive either: the next update call moves the seat.
-    set_settings(&s, json!({"seat_mapping": "groups"}));
+    admin_ok(&s, "PATCH", "/admin/settings?force=true", Some(&json!({"seat_mapping": "groups"})));
     assert_seat(&s, &id, Some("viewer"));
     assert_eq!(reason_codes(&explain(&s, &id)), ["awaiting_update_call"]);
     // A profile edit is not an update call (seed: "unless a change is made to their group

@@ -115,7 +115,7 @@ fn profile_edits_are_not_update_calls_but_role_changes_are() {
     settings(&s, json!({"seat_mapping": "viewer_only"}));
     let id = create(&s, &entra_user("dana", Some("LICENSED_USER")));
     assert_eq!(seat(&s, &id), "viewer", "viewer_only provisions everyone as viewer");
-    settings(&s, json!({"seat_mapping": "groups"}));
+    admin(&s, "PATCH", "/admin/settings?force=true", Some(&json!({"seat_mapping": "groups"})));
     let before = actions(&s, &id).len();
     // Entra's profile PATCHes: department, title, name. The seed: "they will still be a Viewer ...
     // unless a change is made to their group assignments".

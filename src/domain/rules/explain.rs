@@ -74,7 +74,9 @@ pub fn explain(state: &UserState, held: &[HeldRole], table: &RoleTable, ctx: &Co
     if !state.managed_by_directory {
         reasons.push(Reason::new(
             Code::NotManaged,
-            "the user was not provisioned by the directory, so DI does not manage its seat",
+            "a plan user no IdP has touched yet (added by an administrator or imported): DI does not manage its \
+             seat until the IdP's first write over it, which is its first update call (a downgrade it asks for is \
+             held while match_downgrade = hold)",
         ));
         return explanation(reasons);
     }

@@ -80,6 +80,7 @@ mod checks;
 mod explain;
 mod lifecycle;
 mod outcome;
+mod plan_users;
 mod preview;
 mod state;
 mod system;
@@ -96,6 +97,7 @@ pub use self::lifecycle::{
     scim_deactivate, scim_delete, scim_reactivate,
 };
 pub use self::outcome::{Change, Code, Outcome, Reason, Refusal, RefusalKind, Rule};
+pub use self::plan_users::{is_untouched_plan_user, new_plan_user, take_over};
 pub use self::preview::{Preview, PreviewItem, preview_update_calls};
 pub use self::state::{Context, SECONDS_PER_DAY, Snapshot, UserState};
 pub use self::system::{qualifying_action, review_expired, review_expiry, sign_in, switch_plan_model};

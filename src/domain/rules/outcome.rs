@@ -40,6 +40,12 @@ text_enum! {
         PlanModelSwitch = "plan_model_switch",
         /// An upgrade to member was not made because it would exceed member_seat_limit.
         SeatLimit = "seat_limit",
+        /// A plan user added by an administrator (not through SCIM).
+        UserAdded = "user_added",
+        /// The IdP's first write over a plan user: from now on DI manages it.
+        TakenOver = "taken_over",
+        /// The IdP's first write over a plan user asked for a lower seat; match_downgrade = hold kept it.
+        DowngradeHeld = "downgrade_held",
         /// Explain: DI never downgrades a provisional member.
         ProvisionalNotDowngraded = "provisional_not_downgraded",
         /// Explain: the seat follows the target only when an update call arrives.

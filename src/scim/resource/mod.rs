@@ -36,6 +36,6 @@ pub use projection::{attribute_names, project};
 pub use render::{GroupRef, MemberRef, Meta, SeatView, render_group, render_user};
 pub use sort::sort_key;
 pub use values::{
-    UserKeys, UserProfile, emails, guest_document, is_active, primary_email, role_values, set_active,
-    user_keys, user_profile,
+    PlanUserFields, UserKeys, UserProfile, emails, guest_document, is_active, plan_user_document,
+    primary_email, role_values, set_active, user_keys, user_profile,
 };

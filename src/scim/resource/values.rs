@@ -186,3 +186,43 @@ pub fn guest_document(email: &str, display_name: Option<&str>) -> Value {
     }
     doc
 }
+
+/// The profile of a plan user an administrator adds (or imports), before any IdP provisions it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanUserFields {
+    pub user_name: String,
+    pub display_name: Option<String>,
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub email: Option<String>,
+    pub division: Option<String>,
+    pub department: Option<String>,
+    pub cost_center: Option<String>,
+}
+
+/// The canonical User document of a plan user: what an IdP's GET shows and its first write edits.
+pub fn plan_user_document(f: &PlanUserFields) -> Value {
+    let mut doc = serde_json::json!({ "userName": f.user_name });
+    if let Some(d) = &f.display_name {
+        doc["displayName"] = Value::from(d.clone());
+    }
+    let name: serde_json::Map<String, Value> = [("givenName", &f.given_name), ("familyName", &f.family_name)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), Value::from(v.clone()))))
+        .collect();
+    if !name.is_empty() {
+        doc["name"] = Value::Object(name);
+    }
+    if let Some(email) = &f.email {
+        doc["emails"] = serde_json::json!([{ "value": email, "type": "work", "primary": true }]);
+    }
+    let ent: serde_json::Map<String, Value> =
+        [("division", &f.division), ("department", &f.department), ("costCenter", &f.cost_center)]
+            .into_iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k.to_string(), Value::from(v.clone()))))
+            .collect();
+    if !ent.is_empty() {
+        doc[ENTERPRISE_USER_SCHEMA] = Value::Object(ent);
+    }
+    doc
+}

@@ -5,7 +5,7 @@ use super::audit_plan_event;
 use crate::domain::roles;
 use crate::domain::rules::{self, Context, Preview};
 use crate::error::Result;
-use crate::service::plan::Plan;
+use crate::service::plan::{Plan, Settings};
 use crate::service::seats::{self, Actor};
 use crate::service::views::{ChangeItem, DiStatus, PreviewView};
 use crate::store::users::{self, UserRow};
@@ -14,15 +14,27 @@ use crate::util;
 
 /// What the next update call of every directory-managed user would do, as if DI were on.
 pub fn preview(db: &impl Read, plan: &Plan) -> Result<Preview<UserRow>> {
-    let mut on = plan.settings.clone();
+    preview_under(db, plan, &plan.settings)
+}
+
+/// What the next update call of every directory-managed user would do under `settings` (as if DI
+/// were on): also the preview of a settings change. When `settings` switches the plan model, each
+/// user is first mapped as the switch maps it.
+pub fn preview_under(db: &impl Read, plan: &Plan, settings: &Settings) -> Result<Preview<UserRow>> {
+    let mut on = settings.clone();
     on.di_enabled = true;
     let ctx =
         Context { settings: &on, member_seats_in_use: users::members_in_use(db)?, now: util::now_unix() };
+    let switch = (settings.plan_model != plan.settings.plan_model).then_some(settings.plan_model);
     let mut input = Vec::new();
     for u in users::all(db)? {
         let held = plan.held(db, &u)?;
         let target = roles::target_seat(&held, &plan.roles);
         let state = seats::state_of(&u);
+        let state = match switch {
+            Some(to) => rules::switch_plan_model(&state, to).state,
+            None => state,
+        };
         input.push((u, state, target));
     }
     Ok(rules::preview_update_calls(input, &ctx))
@@ -45,7 +57,24 @@ pub fn preview_view(preview: &Preview<UserRow>, applied: bool) -> PreviewView {
         upgrades: preview.upgrades,
         applied,
         enabled: None,
+        untouched: None,
+        hold: true,
     }
+}
+
+/// Plan users no IdP has touched yet: how many, and how many hold a member seat (or licence).
+pub fn untouched_plan_users(db: &impl Read) -> Result<(usize, usize)> {
+    let mut counts = (0, 0);
+    for u in users::all(db)? {
+        let state = seats::state_of(&u);
+        if state.is_active() && rules::is_untouched_plan_user(&state) {
+            counts.0 += 1;
+            if state.snapshot().holds_member_seat() {
+                counts.1 += 1;
+            }
+        }
+    }
+    Ok(counts)
 }
 
 pub fn status(db: &impl Read) -> Result<DiStatus> {
@@ -71,6 +100,8 @@ pub fn enable(store: &Store, actor: &Actor, force: bool, dry_run: bool) -> Resul
         let plan = Plan::load(tx)?;
         let preview = preview(tx, &plan)?;
         let mut view = preview_view(&preview, false);
+        view.untouched = Some(untouched_plan_users(tx)?);
+        view.hold = plan.settings.match_downgrade == crate::domain::seats::MatchDowngrade::Hold;
         if dry_run || plan.settings.di_enabled {
             view.enabled = Some(plan.settings.di_enabled);
             return Ok(view);

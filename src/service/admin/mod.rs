@@ -8,6 +8,7 @@ pub mod audit;
 pub mod di;
 pub mod domains;
 pub mod guard;
+pub mod import;
 pub mod reconcile;
 pub mod reports;
 pub mod roles;

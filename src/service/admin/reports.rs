@@ -1,23 +1,31 @@
 //! Reports: the user list CSV (Admin Center's "User List"), one line per user.
 
 use super::users::email_of;
-use crate::domain::seats::{PlanModel, Status};
+use crate::base::csv;
+use crate::domain::seats::{PlanModel, Seat, Status};
 use crate::error::Result;
 use crate::scim::resource::user_profile;
 use crate::service::plan::Plan;
+use crate::service::views::{DriftItem, DriftReport};
 use crate::store::{Read, users};
 
-/// Quotes a field always, doubles inner quotes, and neutralises spreadsheet formulas.
-fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
+/// The columns of the user list, in order: what `report users` writes and `users import` reads.
+pub const USER_LIST_COLUMNS: [&str; 10] = [
+    "Name",
+    "Email",
+    "Status",
+    "Seat type",
+    "Roles",
+    "Managed by DI",
+    "Division",
+    "Department",
+    "Cost Center",
+    "Last updated",
+];
 
 pub fn users_csv(db: &impl Read) -> Result<String> {
     let plan = Plan::load(db)?;
-    let mut out = String::from(
-        "Name,Email,Status,Seat type,Roles,Managed by DI,Division,Department,Cost Center,Last updated\r\n",
-    );
+    let mut out = USER_LIST_COLUMNS.join(",") + "\r\n";
     for u in users::all(db)? {
         let held = plan.held(db, &u)?;
         let roles: Vec<String> = held
@@ -45,8 +53,44 @@ pub fn users_csv(db: &impl Read) -> Result<String> {
             profile.cost_center.unwrap_or_default(),
             u.last_modified.clone(),
         ];
-        out.push_str(&fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        out.push_str(&csv::record(&fields));
     }
     Ok(out)
+}
+
+/// The drift report: every active user whose seat (or licence) differs from the seat its roles ask
+/// for, with the reason (the first of `explain`'s), and counts by reason and by seat.
+pub fn drift(db: &impl Read) -> Result<DriftReport> {
+    let plan = Plan::load(db)?;
+    let legacy = plan.settings.plan_model == PlanModel::Legacy;
+    let mut items = Vec::new();
+    for u in users::all(db)? {
+        if u.status != Status::Active || u.is_guest {
+            continue;
+        }
+        let e = super::users::explained(db, &plan, &u)?;
+        let differs =
+            if legacy { u.licensed != (e.target == Seat::Member) } else { u.seat != Some(e.target) };
+        if !differs {
+            continue;
+        }
+        let (reason, detail) =
+            e.reasons.first().cloned().unwrap_or_else(|| {
+                ("awaiting_update_call".into(), "no update call has arrived since".into())
+            });
+        let seat = match (u.seat, legacy) {
+            (Some(s), _) => s.as_str().to_string(),
+            (None, _) if u.licensed => "licensed".into(),
+            (None, _) => "unlicensed".into(),
+        };
+        items.push(DriftItem {
+            user_id: u.id,
+            user_name: u.user_name,
+            seat,
+            target: e.target,
+            reason,
+            detail,
+        });
+    }
+    Ok(DriftReport { items })
 }

@@ -1,31 +1,76 @@
 //! Plan settings: read them, and change several at once (all or none), each typed end to end.
 
 use super::audit_plan_event;
+use super::di;
 use crate::domain::rules;
-use crate::domain::seats::{FollowUp, SettingKey, SettingValue};
+use crate::domain::seats::{FollowUp, SettingError, SettingKey, SettingValue};
 use crate::error::{Error, Result};
 use crate::service::plan::Plan;
 use crate::service::seats::{self, Actor};
-use crate::service::views::SettingsView;
+use crate::service::views::{PreviewView, SettingsView, View};
 use crate::store::{self, Read, Store, users};
 
 pub fn get(db: &impl Read) -> Result<SettingsView> {
     Ok(SettingsView { settings: Plan::load(db)?.settings })
 }
 
+/// What a settings change answered: the settings after it, or (a dry run) the preview only.
+pub enum Changed {
+    Settings(SettingsView),
+    Preview(PreviewView),
+}
+
 /// Changes settings, all or none; runs the one-time plan-model mapping when plan_model switches.
 /// Keys are read ignoring case; a value of the wrong type is refused naming the key and the type.
-pub fn set(store: &Store, actor: &Actor, changes: &[(String, SettingValue)]) -> Result<SettingsView> {
+///
+/// The dangerous switches, `seat_mapping` and `plan_model`, are guarded like turning DI on: the
+/// change is refused (409, with every user whose seat would change at its next update call) unless
+/// `force`; `dry_run` only reports that preview and changes nothing.
+pub fn set(
+    store: &Store,
+    actor: &Actor,
+    changes: &[(String, SettingValue)],
+    force: bool,
+    dry_run: bool,
+) -> Result<Changed> {
     store.write(|tx| {
         let mut plan = Plan::load(tx)?;
+        let refused = |e: SettingError| Error::invalid_value(e.to_string()).with_code(e.code());
+        let mut next = plan.settings.clone();
+        let mut parsed = Vec::new();
         for (key, value) in changes {
-            let refused = |e: crate::domain::seats::SettingError| {
-                Error::invalid_value(e.to_string()).with_code(e.code())
+            let key = SettingKey::parse(key).ok_or_else(|| refused(SettingError::UnknownKey { key: key.clone() }))?;
+            next.set_value(key, value.clone()).map_err(refused)?;
+            parsed.push((key, value.clone()));
+        }
+        let guarded = next.seat_mapping != plan.settings.seat_mapping || next.plan_model != plan.settings.plan_model;
+        if guarded || dry_run {
+            let preview = if guarded {
+                di::preview_under(tx, &plan, &next)?
+            } else {
+                rules::Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 }
             };
-            let key = SettingKey::parse(key).ok_or_else(|| {
-                refused(crate::domain::seats::SettingError::UnknownKey { key: key.clone() })
-            })?;
-            let change = plan.settings.set_value(key, value.clone()).map_err(refused)?;
+            let view = di::preview_view(&preview, false);
+            if dry_run {
+                return Ok(Changed::Preview(view));
+            }
+            if !force && !preview.changes.is_empty() {
+                return Err(Error::conflict(
+                    "settings_change_would_move_seats",
+                    format!(
+                        "this change of seat_mapping or plan_model would change {} user(s)' seats at their next update \
+                         call ({} downgrade(s), {} upgrade(s)); nothing was changed. Review the list, then send it \
+                         again with ?force=true (CLI: --force), or preview with ?dry_run=true",
+                        preview.changes.len(),
+                        preview.downgrades,
+                        preview.upgrades
+                    ),
+                )
+                .with_extra(view.json()));
+            }
+        }
+        for (key, value) in parsed {
+            let change = plan.settings.set_value(key, value).map_err(refused)?;
             if !change.changed() {
                 continue;
             }
@@ -46,6 +91,6 @@ pub fn set(store: &Store, actor: &Actor, changes: &[(String, SettingValue)]) -> 
                 }
             }
         }
-        Ok(SettingsView { settings: plan.settings })
+        Ok(Changed::Settings(SettingsView { settings: plan.settings }))
     })
 }

@@ -7,12 +7,12 @@ use crate::domain::roles;
 use crate::domain::rules::{self, Code, Context, UserState};
 use crate::domain::seats::{PlanModel, Seat, Status};
 use crate::error::{Error, Result};
-use crate::scim::resource::{guest_document, user_profile};
+use crate::scim::resource::{self, PlanUserFields, guest_document, user_profile};
 use crate::service::plan::Plan;
 use crate::service::seats::{self, Actor};
 use crate::service::views::{Explained, Page, Removed, UserStep, UserView};
 use crate::store::users::{self, UserRow};
-use crate::store::{Read, Store, audit, domains, groups};
+use crate::store::{Read, Store, WriteTx, audit, domains, groups};
 use crate::util;
 
 /// The user's email: the primary email, else the userName when it is an address (the account).
@@ -221,10 +221,28 @@ pub fn system_event(store: &Store, actor: &Actor, id: &str, event: SystemEvent) 
 pub fn explain(db: &impl Read, id: &str) -> Result<Explained> {
     let plan = Plan::load(db)?;
     let u = user_or_404(db, id)?;
-    let held = plan.held(db, &u)?;
-    let ex = rules::explain(&seats::state_of(&u), &held, &plan.roles, &plan.context(db)?);
+    explained(db, &plan, &u)
+}
+
+/// Why a user has its seat: the target its roles ask for, what its next update call would do, and
+/// every reason the seat differs (the rules' reasons, then a held downgrade, a seat limit met, a
+/// refused re-creation). `explain` and the drift report both read this.
+pub fn explained(db: &impl Read, plan: &Plan, u: &UserRow) -> Result<Explained> {
+    let held = plan.held(db, u)?;
+    let ex = rules::explain(&seats::state_of(u), &held, &plan.roles, &plan.context(db)?);
     let mut reasons: Vec<(String, String)> =
         ex.reasons.iter().map(|r| (r.code.as_str().to_string(), r.detail.clone())).collect();
+    if u.downgrade_held {
+        let last = audit::query(db, Some(&u.id), None, None, 50)?;
+        let detail = last
+            .iter()
+            .find(|e| e.action == Code::DowngradeHeld.as_str())
+            .and_then(|e| e.reason.clone())
+            .unwrap_or_else(|| {
+                "the IdP's first write asked for a lower seat; match_downgrade = hold kept it".into()
+            });
+        reasons.insert(0, (Code::DowngradeHeld.as_str().to_string(), detail));
+    }
     // The last seat_limit event for this user, if its seat still differs from the target.
     if ex.would_change || u.seat != Some(ex.target.seat()) {
         let last = audit::query(db, Some(&u.id), None, None, 1)?;
@@ -247,7 +265,7 @@ pub fn explain(db: &impl Read, id: &str) -> Result<Explained> {
         ));
     }
     Ok(Explained {
-        user: view(db, &plan, &u)?,
+        user: view(db, plan, u)?,
         target: ex.target.seat(),
         next: ex.next.describe(),
         would_change: ex.would_change,
@@ -297,6 +315,45 @@ pub fn add_guest(
         seats::apply(tx, actor, &mut u, &rules::new_guest())?;
         u.seq = users::insert(tx, &u)?;
         users::set_emails(tx, &u.id, &[email.to_string()])?;
+        view(tx, &plan, &u)
+    })
+}
+
+/// A plan user as the administrator adds it: its profile and the seat it starts on.
+#[derive(Debug, Clone)]
+pub struct NewPlanUser {
+    pub fields: PlanUserFields,
+    pub seat: Seat,
+    /// Added deactivated (an import of a report row whose status is Deactivated).
+    pub deactivated: bool,
+}
+
+/// Adds a plan user in an open transaction (the one `add` and the import share): the domain rules
+/// as for SCIM, 409 for a userName on the plan, the seat rules of a plan user, an audit event.
+pub fn add_in(tx: &WriteTx<'_>, plan: &Plan, actor: &Actor, new: &NewPlanUser) -> Result<UserRow> {
+    let doc = resource::canonical_user(&resource::plan_user_document(&new.fields))?;
+    let mut u = UserRow::new(util::uuid()?, doc, util::now_rfc3339_secs());
+    seats::set_keys(&mut u);
+    plan.check_domain(tx, &u)?;
+    if let Some(existing) = users::by_user_name(tx, &u.user_name)? {
+        return Err(Error::conflict(
+            "user_exists",
+            format!("\"{}\" is already a user of this plan (id {})", existing.user_name, existing.id),
+        ));
+    }
+    let ctx = plan.context(tx)?;
+    let outcome = rules::new_plan_user(new.seat, new.deactivated, &ctx).map_err(seats::refusal)?;
+    seats::apply(tx, actor, &mut u, &outcome)?;
+    u.seq = users::insert(tx, &u)?;
+    users::set_emails(tx, &u.id, &resource::emails(&u.doc))?;
+    Ok(u)
+}
+
+/// `POST /admin/users`, `scim-seat users add`: a plan user as if added in Admin Center.
+pub fn add(store: &Store, actor: &Actor, new: &NewPlanUser) -> Result<UserView> {
+    store.write(|tx| {
+        let plan = Plan::load(tx)?;
+        let u = add_in(tx, &plan, actor, new)?;
         view(tx, &plan, &u)
     })
 }

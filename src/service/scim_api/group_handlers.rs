@@ -91,12 +91,13 @@ pub(super) fn replace_group(c: &mut Call<'_, '_>) -> Result<Response> {
         g.external_id = body.external_id.clone();
         // PUT replaces the member list when it carries one (Okta AIW pushes membership this way).
         if let Some(wanted) = &body.members {
-            check_members(tx, wanted)?;
-            let current = groups::member_ids(tx, &g.id)?;
+            let current = groups::member_id_set(tx, &g.id)?;
             let wanted_set: std::collections::HashSet<&String> = wanted.iter().collect();
-            let current_set: std::collections::HashSet<&String> = current.iter().collect();
-            let gone: Vec<String> = current.iter().filter(|u| !wanted_set.contains(u)).cloned().collect();
-            let new: Vec<String> = wanted.iter().filter(|u| !current_set.contains(u)).cloned().collect();
+            let mut gone: Vec<String> = current.iter().filter(|u| !wanted_set.contains(u)).cloned().collect();
+            gone.sort();
+            let new: Vec<String> = wanted.iter().filter(|u| !current.contains(*u)).cloned().collect();
+            // Only the users who join need checking: the members kept are members already.
+            check_members(tx, &new)?;
             let removed = groups::remove_members(tx, &g.id, &gone)?;
             let added = groups::add_members(tx, &g.id, &new)?;
             seats::membership_changed(tx, &plan, &actor, &g.display_name, &added, &removed)?;
@@ -129,12 +130,9 @@ pub(super) fn patch_group(c: &mut Call<'_, '_>) -> Result<Response> {
         if let Some(ext) = &changes.external_id {
             g.external_id = ext.clone();
         }
-        for op in &changes.members {
-            if let patch::MemberOp::Add(ids) | patch::MemberOp::Replace(ids) = op {
-                check_members(tx, ids)?;
-            }
-        }
+        // Only the users who join need checking: the members kept are members already.
         let (add, remove) = net_members(tx, &g.id, &changes.members)?;
+        check_members(tx, &add)?;
         let removed = groups::remove_members(tx, &g.id, &remove)?;
         let added = groups::add_members(tx, &g.id, &add)?;
         seats::membership_changed(tx, &plan, &actor, &g.display_name, &added, &removed)?;

@@ -13,6 +13,7 @@ mod fidelity;
 mod hostile;
 mod okta;
 mod ops;
+mod rehearsal;
 mod scim;
 // The harness serves every module; not each uses every helper.
 #[allow(dead_code)]

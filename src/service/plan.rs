@@ -47,7 +47,7 @@ impl Plan {
     pub fn context(&self, db: &impl Read) -> Result<Context<'_>> {
         Ok(Context {
             settings: &self.settings,
-            member_seats_in_use: store::users::members_in_use(db)?,
+            member_seats_in_use: member_seats_in_use(db, &self.settings)?,
             now: util::now_unix(),
         })
     }
@@ -67,5 +67,14 @@ impl Plan {
         let groups: Vec<String> =
             store::groups::of_user(db, &u.id)?.into_iter().map(|(_, name)| name).collect();
         Ok(self.held_in(u, &groups))
+    }
+}
+
+/// The member seats in use, counted only when `member_seat_limit` is set: the rules read the count
+/// against the limit alone, so without one every write is spared the count.
+pub fn member_seats_in_use(db: &impl Read, settings: &Settings) -> Result<u64> {
+    match settings.member_seat_limit {
+        Some(_) => store::users::members_in_use(db),
+        None => Ok(0),
     }
 }

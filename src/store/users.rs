@@ -291,7 +291,8 @@ pub fn members_in_use(db: &impl Read) -> Result<u64> {
     let conn = db.conn();
     let n: i64 = conn
         .prepare_cached(
-            "SELECT count(*) FROM users WHERE status = ?1 AND (seat = ?2 OR (seat IS NULL AND licensed = 1))",
+            "SELECT (SELECT count(*) FROM users WHERE seat = ?2 AND status = ?1) \
+             + (SELECT count(*) FROM users WHERE seat IS NULL AND status = ?1 AND licensed = 1)",
         )?
         .query_row(params![Status::Active, Seat::Member], |r| r.get(0))?;
     Ok(n as u64)

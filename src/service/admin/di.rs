@@ -5,7 +5,7 @@ use super::audit_plan_event;
 use crate::domain::roles;
 use crate::domain::rules::{self, Context, Preview};
 use crate::error::Result;
-use crate::service::plan::{Plan, Settings};
+use crate::service::plan::{Plan, Settings, member_seats_in_use};
 use crate::service::seats::{self, Actor};
 use crate::service::views::{ChangeItem, DiStatus, PreviewView};
 use crate::store::users::{self, UserRow};
@@ -24,7 +24,7 @@ pub fn preview_under(db: &impl Read, plan: &Plan, settings: &Settings) -> Result
     let mut on = settings.clone();
     on.di_enabled = true;
     let ctx =
-        Context { settings: &on, member_seats_in_use: users::members_in_use(db)?, now: util::now_unix() };
+        Context { settings: &on, member_seats_in_use: member_seats_in_use(db, &on)?, now: util::now_unix() };
     let switch = (settings.plan_model != plan.settings.plan_model).then_some(settings.plan_model);
     let mut input = Vec::new();
     for u in users::all(db)? {

@@ -35,6 +35,12 @@ const ADMIN_WORKERS: usize = 2;
 const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
 
 pub fn run(cli: Cli) -> i32 {
+    // Every file scim-seat creates (database, WAL, backups, reports, token files) is its owner's
+    // alone, whatever the umask of the shell or unit that started it.
+    // SAFETY: umask only sets this process's file mode creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
     match dispatch(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -72,12 +78,14 @@ fn dispatch(command: Command) -> Result<i32> {
             }
             Ok(0)
         }
-        Command::Report(ReportCommand::Users { db, out }) => {
+        Command::Report(ReportCommand::Users { db, out, force }) => {
             let store = Store::open_existing(&db.db)?;
             let csv = admin::reports::users_csv(&store.reader()?)?;
             match out {
                 Some(path) => {
-                    std::fs::write(&path, csv)?;
+                    let mut file = crate::util::create_private_file(&path, force)?;
+                    file.write_all(csv.as_bytes())?;
+                    file.sync_all()?;
                     eprintln!("user list written to {}", path.display());
                 }
                 None => print!("{csv}"),
@@ -451,8 +459,8 @@ fn token(cmd: TokenCommand) -> Result<i32> {
 }
 
 fn check(args: JsonArgs) -> Result<i32> {
-    let store = Store::open_existing(&args.db.db)?;
-    let crate::store::Check { ok, problems, schema_version: version } = store.check()?;
+    let crate::store::Check { ok, problems, schema_version: version } =
+        crate::store::check_file(&args.db.db)?;
     if args.json {
         println!("{}", json!({ "ok": ok, "schema_version": version, "problems": problems }));
     } else if ok {
@@ -467,11 +475,8 @@ fn check(args: JsonArgs) -> Result<i32> {
 }
 
 fn backup(args: BackupArgs) -> Result<i32> {
-    if args.file.exists() {
-        return Err(Error::invalid_value(format!("{} exists; choose a new file", args.file.display())));
-    }
     let store = Store::open_existing(&args.db.db)?;
-    store.backup(&args.file)?;
+    store.backup(&args.file, args.force)?;
     println!("backup written to {}", args.file.display());
     Ok(0)
 }

@@ -244,9 +244,12 @@ pub enum ReportCommand {
     Users {
         #[command(flatten)]
         db: DbArg,
-        /// Write to FILE instead of standard output.
+        /// Write to FILE (mode 0600, never through a link) instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace the --out file if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Every user whose seat differs from the seat its roles ask for, with the reason.
     Drift(JsonArgs),
@@ -265,8 +268,11 @@ pub struct JsonArgs {
 pub struct BackupArgs {
     #[command(flatten)]
     pub db: DbArg,
-    /// Where to write the copy (must not exist).
+    /// Where to write the copy (mode 0600; it must not exist unless --force).
     pub file: PathBuf,
+    /// Replace FILE if it exists (a link there is replaced, never followed).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

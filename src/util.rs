@@ -71,6 +71,36 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
+/// Creates a file only its owner can read (mode 0600), never through a symbolic link and never over
+/// an existing file unless `replace` (then a file or link at `path` is removed first, not followed):
+/// backups and reports hold every user and token hash.
+pub fn create_private_file(path: &std::path::Path, replace: bool) -> crate::error::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if replace && std::fs::symlink_metadata(path).is_ok() {
+        std::fs::remove_file(path).map_err(|e| {
+            crate::error::Error::invalid_value(format!("cannot replace {}: {e}", path.display()))
+        })?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => crate::error::Error::invalid_value(format!(
+                "{} exists (a file or a link); choose a new name, or pass --force to replace it",
+                path.display()
+            )),
+            _ => crate::error::Error::invalid_value(format!("cannot create {}: {e}", path.display())),
+        })
+}
+
+/// Flushes a directory's entries to disk (after a rename into it).
+pub fn sync_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

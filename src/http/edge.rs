@@ -80,6 +80,8 @@ pub struct EdgeStats {
     pub tls_failures: AtomicU64,
     pub rejected_heads: AtomicU64,
     pub timeouts: AtomicU64,
+    /// Connection threads that could not be started (a thread limit, memory pressure).
+    pub spawn_failures: AtomicU64,
 }
 
 pub struct Edge {
@@ -146,14 +148,16 @@ impl Edge {
             let _ = stream.shutdown(Shutdown::Both);
             return;
         }
+        // The slot is held by a guard made before the thread: if the thread cannot start, dropping
+        // the closure drops the guard and frees the slot.
+        let guard = OpenGuard(Arc::clone(&self.stats));
         let edge = Arc::clone(self);
         let spawned = thread::Builder::new().name("conn".into()).stack_size(256 * 1024).spawn(move || {
-            let guard = OpenGuard(Arc::clone(&edge.stats));
             edge.serve(stream, peer);
             drop(guard);
         });
         if let Err(e) = spawned {
-            // The closure (and its guard) was dropped, so the count is already right.
+            self.stats.spawn_failures.fetch_add(1, Ordering::Relaxed);
             log::warn!("cannot start a connection thread: {e}");
         }
     }

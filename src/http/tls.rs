@@ -69,13 +69,18 @@ fn build(cert_path: &Path, key_path: &Path) -> Result<(Arc<ServerConfig>, Certif
     let key = PrivateKeyDer::from_pem_file(key_path).map_err(|e| {
         Error::invalid_value(format!("cannot read a private key from {}: {e}", key_path.display()))
     })?;
+    // 0600, or 0640 with the service's group owning the key (the README's install), are fine; a
+    // key others may read, or anyone but its owner may change, is not.
     if let Ok(meta) = std::fs::metadata(key_path)
-        && meta.permissions().mode() & 0o077 != 0
+        && meta.permissions().mode() & 0o026 != 0
     {
         log::warn!(
-            "the TLS key {} is readable by group or others (mode {:o}); chmod 600 it",
+            "the TLS key {} is readable by others or writable by its group (mode {:o}); make it 0600, or 0640 \
+             owned by root with the service's group (chmod 640 {} && chgrp scim-seat {})",
             key_path.display(),
-            meta.permissions().mode() & 0o777
+            meta.permissions().mode() & 0o777,
+            key_path.display(),
+            key_path.display()
         );
     }
     let leaf = certs[0].clone();

@@ -27,6 +27,7 @@ pub mod tokens;
 pub mod users;
 
 use crate::error::{Error, Result};
+use crate::util;
 use rusqlite::{Connection, OpenFlags};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::{Path, PathBuf};
@@ -135,9 +136,13 @@ struct Writer {
     batch_len: usize,
     /// Number of the open (or last) batch.
     batch: u64,
-    /// Outcome of each finished batch, kept for the batch's waiters: (batch, commit error).
-    last_commit: (u64, Option<Error>),
+    /// The batches whose commit failed, newest last, kept for their waiters: a waiter may wake only
+    /// after later batches committed, and must still learn that its own failed.
+    failed: std::collections::VecDeque<(u64, Error)>,
 }
+
+/// Failed batches remembered for their waiters (a waiter wakes long before this many more fail).
+const FAILED_KEPT: usize = 1024;
 
 impl Writer {
     fn commit(&mut self) {
@@ -148,7 +153,16 @@ impl Writer {
         }
         self.in_tx = false;
         self.batch_len = 0;
-        self.last_commit = (self.batch, result.err());
+        if let Err(e) = result {
+            self.fail(self.batch, e);
+        }
+    }
+
+    fn fail(&mut self, batch: u64, e: Error) {
+        if self.failed.len() == FAILED_KEPT {
+            self.failed.pop_front();
+        }
+        self.failed.push_back((batch, e));
     }
 }
 
@@ -159,7 +173,13 @@ impl Store {
         migrate::migrate(&mut conn)?;
         Ok(Store {
             path: path.to_path_buf(),
-            writer: Mutex::new(Writer { conn, in_tx: false, batch_len: 0, batch: 0, last_commit: (0, None) }),
+            writer: Mutex::new(Writer {
+                conn,
+                in_tx: false,
+                batch_len: 0,
+                batch: 0,
+                failed: std::collections::VecDeque::new(),
+            }),
             waiting: AtomicUsize::new(0),
             committed: Condvar::new(),
         })
@@ -214,7 +234,7 @@ impl Store {
                     let _ = w.conn.execute_batch("ROLLBACK");
                     w.in_tx = false;
                     w.batch_len = 0;
-                    w.last_commit = (batch, Some(Error::from(e)));
+                    w.fail(batch, Error::from(e));
                     self.committed.notify_all();
                 }
                 match out {
@@ -258,47 +278,99 @@ impl Store {
                 self.committed.notify_all();
             }
         }
-        match &w.last_commit {
-            (b, Some(e)) if *b == batch => Some(e.clone()),
-            _ => None,
-        }
+        w.failed.iter().rev().find(|(b, _)| *b == batch).map(|(_, e)| e.clone())
     }
 
-    /// Runs `f` on the writer connection outside any transaction; an open batch is committed first.
-    fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        if w.in_tx {
-            w.commit();
-            self.committed.notify_all();
-        }
-        f(&mut w.conn)
-    }
-
-    /// `PRAGMA integrity_check`, the foreign keys and the schema version: what `scim-seat check`
-    /// reports.
-    pub fn check(&self) -> Result<Check> {
-        self.with_writer(|conn| {
-            let mut stmt = conn.prepare("PRAGMA integrity_check")?;
-            let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
-            let ok = rows.len() == 1 && rows[0] == "ok";
-            let fk: i64 =
-                conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
-            let mut problems = if ok { Vec::new() } else { rows };
-            if fk > 0 {
-                problems.push(format!("{fk} rows violate foreign keys"));
+    /// A consistent copy of the database in `file`: one `VACUUM INTO` in one read transaction
+    /// (writers go on and never restart it), into a temporary file (mode 0600) beside `file`, synced,
+    /// then linked into place, which never replaces an existing file (unless `replace`).
+    pub fn backup(&self, file: &Path, replace: bool) -> Result<()> {
+        let dir = match file.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut rnd = [0u8; 6];
+        util::random_bytes(&mut rnd)?;
+        let tmp = dir.join(format!(".{name}.tmp-{}", util::hex(&rnd)));
+        drop(util::create_private_file(&tmp, false)?);
+        let copied = (|| -> Result<()> {
+            let reader = self.reader()?;
+            reader.conn.execute("VACUUM INTO ?1", [tmp.to_string_lossy()])?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            if replace && std::fs::symlink_metadata(file).is_ok() {
+                std::fs::remove_file(file)?;
             }
-            let schema_version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            Ok(Check { ok: problems.is_empty(), problems, schema_version })
-        })
+            std::fs::hard_link(&tmp, file).map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => Error::invalid_value(format!(
+                    "{} exists; choose a new file, or pass --force to replace it",
+                    file.display()
+                )),
+                _ => Error::from(e),
+            })?;
+            util::sync_dir(&dir)?;
+            Ok(())
+        })();
+        let _ = std::fs::remove_file(&tmp);
+        copied
+            .map_err(|e| Error { detail: format!("backup to {} failed: {}", file.display(), e.detail), ..e })
     }
+}
 
-    /// An online copy of the database into `file` (SQLite's backup API).
-    pub fn backup(&self, file: &Path) -> Result<()> {
-        self.with_writer(|c| {
-            c.backup(rusqlite::MAIN_DB, file, None::<fn(rusqlite::backup::Progress)>)
-                .map_err(|e| Error::internal(format!("backup to {} failed: {e}", file.display())))
-        })
+/// Checks a database file without changing it (`scim-seat check`): opened read-only, never
+/// migrated. An empty file, a file that is not a scim-seat database, one written by a newer
+/// scim-seat, and one with an unfinished rollback journal beside it (an interrupted write or copy)
+/// all fail with the reason, as do integrity and foreign-key problems.
+pub fn check_file(path: &Path) -> Result<Check> {
+    let fail = |why: String| Ok(Check { ok: false, problems: vec![why], schema_version: 0 });
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Error::not_found(format!("cannot read {}: {e}", path.display())))?;
+    if meta.len() == 0 {
+        return fail(format!("{} is empty: it is not a scim-seat database", path.display()));
     }
+    let journal = PathBuf::from(format!("{}-journal", path.display()));
+    if std::fs::metadata(&journal).is_ok_and(|m| m.len() > 0) {
+        return fail(format!(
+            "{} has an unfinished rollback journal beside it ({}): a write or a copy was interrupted; \
+             restore another backup",
+            path.display(),
+            journal.display()
+        ));
+    }
+    let conn =
+        Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(|e| Error::internal(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let schema_version: i64 = match conn.query_row("PRAGMA user_version", [], |r| r.get(0)) {
+        Ok(v) => v,
+        Err(e) => return fail(format!("{} is not an SQLite database: {e}", path.display())),
+    };
+    let tables: i64 = conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('users', 'groups', 'tokens', 'audit')",
+        [],
+        |r| r.get(0),
+    )?;
+    if schema_version == 0 || tables < 4 {
+        return fail(format!(
+            "{} is not a scim-seat database (schema version {schema_version})",
+            path.display()
+        ));
+    }
+    if schema_version > migrate::CURRENT_VERSION {
+        return fail(format!(
+            "{} was written by a newer scim-seat (schema version {schema_version}, this one knows {})",
+            path.display(),
+            migrate::CURRENT_VERSION
+        ));
+    }
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let rows: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let mut problems = if rows.len() == 1 && rows[0] == "ok" { Vec::new() } else { rows };
+    let fk: i64 = conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| r.get(0))?;
+    if fk > 0 {
+        problems.push(format!("{fk} rows violate foreign keys"));
+    }
+    Ok(Check { ok: problems.is_empty(), problems, schema_version })
 }
 
 /// What `scim-seat check` found.

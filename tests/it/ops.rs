@@ -181,7 +181,11 @@ fn a_database_from_a_newer_scim_seat_is_refused() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    let (code, _, err) = cli(&db, &["check"]);
+    let (code, out, _) = cli(&db, &["check"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("newer scim-seat"), "{out}");
+    // Serving it is refused too, before anything is written.
+    let (code, _, err) = cli(&db, &["users", "list"]);
     assert_eq!(code, 1);
     assert!(err.contains("newer than this scim-seat"), "{err}");
 }
@@ -193,7 +197,10 @@ fn a_foreign_sqlite_file_is_refused() {
     let conn = rusqlite::Connection::open(&db).unwrap();
     conn.execute_batch("CREATE TABLE t (x)").unwrap();
     drop(conn);
-    let (code, _, err) = cli(&db, &["check"]);
+    let (code, out, _) = cli(&db, &["check"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("not a scim-seat database"), "{out}");
+    let (code, _, err) = cli(&db, &["users", "list"]);
     assert_eq!(code, 1);
     assert!(err.contains("not a scim-seat one"), "{err}");
 }
@@ -226,8 +233,16 @@ fn a_world_readable_key_is_warned_about_at_start() {
     .map(String::from)
     .to_vec();
     let client = Server::client_config_for(&tls.join("cert.pem"));
-    let s = Server::spawn(dir, db, args, Some(client));
-    assert!(s.log().contains("readable by group or others"), "{}", s.log());
+    let s = Server::spawn(dir, db, args.clone(), Some(client.clone()));
+    assert!(s.log().contains("readable by others"), "{}", s.log());
+    // The README's install makes the key 0640 with the service's group: no warning for that.
+    std::fs::set_permissions(tls.join("key.pem"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    let (dir2, db2) = (TempDir::new(), tls.join("s2.db"));
+    let mut args2 = args.clone();
+    args2[2] = db2.display().to_string();
+    let quiet = Server::spawn(dir2, db2, args2, Some(client));
+    assert!(!quiet.log().contains("TLS key"), "{}", quiet.log());
+    drop(quiet);
     // The key written by `init --self-signed` itself is private.
     let (code, _, _) = cli(
         &s.dir.path().join("d.db"),
@@ -302,4 +317,126 @@ fn a_version_1_database_is_migrated_with_its_data() {
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("schema version 2"), "{out}");
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// A backup under steady write load completes as one consistent snapshot, is private (0600), and
+/// the database and its WAL are private whatever the umask.
+#[test]
+fn a_backup_under_steady_writes_completes_and_every_file_is_private() {
+    let s = Server::start();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..2)
+        .map(|t| {
+            let (base, addr, token, stop) =
+                (s.base_path.clone(), s.scim_addr, s.scim_token.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut c = crate::harness::Client::connect(addr, None);
+                let mut n = t * 100_000;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let r = c.send(
+                        "POST",
+                        &format!("{base}/Users"),
+                        &crate::harness::auth(&token),
+                        Some(&user(n)),
+                    );
+                    assert_eq!(r.status, 201, "{}", r.text());
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let copy = s.dir.path().join("under-load.db");
+    let started = Instant::now();
+    let (code, out, err) = cli(&s.db, &["backup", copy.to_str().unwrap()]);
+    let took = started.elapsed();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(took < Duration::from_secs(20), "the backup finished while writes went on ({took:?})");
+    assert_eq!(mode(&copy), 0o600);
+    let (code, out, _) = cli(&copy, &["check"]);
+    assert_eq!(code, 0, "{out}");
+    for f in [s.db.clone(), std::path::PathBuf::from(format!("{}-wal", s.db.display()))] {
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+    }
+    // No temporary file is left beside the backup.
+    let left: Vec<_> = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// `check` never changes the file it checks, and fails (exit 1, with the reason) on an empty file,
+/// a file with an unfinished journal and a foreign file.
+#[test]
+fn check_is_read_only_and_refuses_what_is_not_a_usable_database() {
+    let dir = TempDir::new();
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let (code, out, _) = cli(&empty, &["check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("empty"), "{out}");
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0, "check does not write a schema into it");
+    // A good database is not changed by a check (same bytes, no journal or WAL left behind).
+    let db = dir.path().join("good.db");
+    let (code, _, err) = cli(&db, &["init"]);
+    assert_eq!(code, 0, "{err}");
+    let copy = dir.path().join("copy.db");
+    let (code, _, err) = cli(&db, &["backup", copy.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let before = std::fs::read(&copy).unwrap();
+    let (code, out, _) = cli(&copy, &["check"]);
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(std::fs::read(&copy).unwrap(), before, "check changed the file");
+    // An unfinished rollback journal beside the file: refused, and left alone.
+    let journal = dir.path().join("copy.db-journal");
+    std::fs::write(&journal, b"a journal that a killed writer left").unwrap();
+    let (code, out, _) = cli(&copy, &["check"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("journal"), "{out}");
+    assert!(journal.exists() && std::fs::read(&copy).unwrap() == before);
+    // A file that is no database at all.
+    let junk = dir.path().join("junk.db");
+    std::fs::write(&junk, b"not sqlite at all, just text").unwrap();
+    let (code, out, _) = cli(&junk, &["check"]);
+    assert_eq!(code, 1, "{out}");
+}
+
+/// Output files never follow links and never replace a file without --force.
+#[test]
+fn output_files_do_not_follow_links_or_overwrite() {
+    let s = Server::start();
+    let target = s.dir.path().join("precious.txt");
+    std::fs::write(&target, b"keep me").unwrap();
+    let link = s.dir.path().join("report.csv");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let (code, _, err) = cli(&s.db, &["report", "users", "--out", link.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+    // A dangling link is refused the same way.
+    let dangling = s.dir.path().join("dangling.csv");
+    std::os::unix::fs::symlink(s.dir.path().join("nowhere"), &dangling).unwrap();
+    let (code, _, _) = cli(&s.db, &["report", "users", "--out", dangling.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(!s.dir.path().join("nowhere").exists());
+    // --force replaces the link itself, not its target.
+    let (code, _, err) = cli(&s.db, &["report", "users", "--out", link.to_str().unwrap(), "--force"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(&target).unwrap(), b"keep me");
+    assert!(!std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(mode(&link), 0o600);
+    // The same for backups.
+    let (code, _, _) = cli(&s.db, &["backup", dangling.to_str().unwrap()]);
+    assert_eq!(code, 1);
 }

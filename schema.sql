@@ -116,7 +116,7 @@ CREATE TABLE domains (
 CREATE TABLE tokens (
     id         TEXT PRIMARY KEY,
     name       TEXT NOT NULL,
-    scope      TEXT NOT NULL CHECK (scope IN ('scim', 'admin')),
+    scope      TEXT NOT NULL CHECK (scope IN ('scim', 'admin', 'metrics')),
     hash       BLOB NOT NULL,
     created    TEXT NOT NULL,
     last_used  TEXT,

@@ -39,3 +39,18 @@ VALUES (
 
 DROP TABLE settings;
 ALTER TABLE settings_typed RENAME TO settings;
+
+-- Tokens may have the scope `metrics` (a Prometheus scrape job): the CHECK is widened.
+CREATE TABLE tokens_v2 (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    scope      TEXT NOT NULL CHECK (scope IN ('scim', 'admin', 'metrics')),
+    hash       BLOB NOT NULL,
+    created    TEXT NOT NULL,
+    last_used  TEXT,
+    revoked    TEXT
+);
+INSERT INTO tokens_v2 (id, name, scope, hash, created, last_used, revoked)
+    SELECT id, name, scope, hash, created, last_used, revoked FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_v2 RENAME TO tokens;

@@ -397,6 +397,32 @@ fn initialise(store: &Store, lab: Option<&str>, actor: &Actor) -> Result<(NewTok
     })
 }
 
+/// The first start's tokens: printed on a terminal or a pipe, but never into the journal (systemd
+/// sets `JOURNAL_STREAM` when stdout goes there): then they are written to `initial-tokens` (mode
+/// 0600) beside the database, and only that file's path is logged.
+fn hand_over_first_tokens(db: &Path, admin: &NewToken, scim: &NewToken) -> Result<()> {
+    if std::env::var_os("JOURNAL_STREAM").is_none() {
+        print_tokens(admin, scim, false);
+        return Ok(());
+    }
+    let dir = match db.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let path = dir.join("initial-tokens");
+    let mut file = crate::util::create_private_file(&path, true)?;
+    let text =
+        format!("admin token (shown once): {}\nscim token (shown once): {}\n", admin.token, scim.token);
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    log::warn!(
+        "first start: the initial admin and SCIM tokens are in {} (mode 0600); read them, store them safely, \
+         then delete the file",
+        path.display()
+    );
+    Ok(())
+}
+
 fn print_tokens(admin: &NewToken, scim: &NewToken, as_json: bool) {
     if as_json {
         println!("{}", json!({ "admin_token": admin.token, "scim_token": scim.token }));
@@ -425,7 +451,7 @@ fn init(args: InitArgs) -> Result<i32> {
 fn token(cmd: TokenCommand) -> Result<i32> {
     match cmd {
         TokenCommand::Create { db, scope, name, json } => {
-            let t = admin::tokens::create(&Store::open_existing(&db.db)?, &name, scope)?;
+            let t = admin::tokens::create(&Store::open_existing(&db.db)?, &Actor::cli(), &name, scope)?;
             if json {
                 println!("{}", t.json());
             } else {
@@ -447,7 +473,7 @@ fn token(cmd: TokenCommand) -> Result<i32> {
             }
         }
         TokenCommand::Revoke { db, id, json } => {
-            let t = admin::tokens::revoke(&Store::open_existing(&db.db)?, &id)?;
+            let t = admin::tokens::revoke(&Store::open_existing(&db.db)?, &Actor::cli(), &id)?;
             if json {
                 println!("{}", t.json());
             } else {
@@ -517,7 +543,7 @@ fn serve(args: ServeArgs) -> Result<i32> {
     let store = Store::open(&args.db.db)?;
     if !state::is_initialised(&store.reader()?)? {
         let (admin, scim) = initialise(&store, args.lab.as_deref(), &Actor::system())?;
-        print_tokens(&admin, &scim, false);
+        hand_over_first_tokens(&args.db.db, &admin, &scim)?;
     }
 
     let scim_listener = bind(args.listen)?;
@@ -532,7 +558,13 @@ fn serve(args: ServeArgs) -> Result<i32> {
         .map(|u| u.trim_end_matches('/').to_string())
         .unwrap_or_else(|| format!("{scheme}://{scim_addr}{base_path}"));
 
-    let app = Arc::new(App::new(store, ServiceConfig { base_path: base_path.clone(), base_url })?);
+    let edge_stats =
+        [(Surface::Scim, Arc::new(EdgeStats::default())), (Surface::Admin, Arc::new(EdgeStats::default()))];
+    let app = Arc::new(App::new(
+        store,
+        ServiceConfig { base_path: base_path.clone(), base_url },
+        edge_stats.to_vec(),
+    )?);
     let socket_dir = private_socket_dir()?;
     let shutdown = Arc::new(AtomicBool::new(false));
     let limits = Limits {
@@ -567,7 +599,10 @@ fn serve(args: ServeArgs) -> Result<i32> {
             limits: limits.clone(),
             tls: tls.clone(),
             backend: socket,
-            stats: Arc::new(EdgeStats::default()),
+            stats: edge_stats
+                .iter()
+                .find(|(s, _)| *s == surface)
+                .map_or_else(|| Arc::new(EdgeStats::default()), |(_, st)| Arc::clone(st)),
             shutdown: Arc::clone(&shutdown),
         });
         let accept = Arc::clone(&edge).spawn(listener)?;

@@ -29,7 +29,11 @@ macro_rules! routes {
 /// Every route of the admin listener.
 pub const ROUTES: &[Route] = routes! {
     "GET" "/healthz" None => |c| healthz(c, Surface::Admin);
-    "GET" "/metrics" None => |c| Ok(Response::new(200, "text/plain; version=0.0.4", c.app.metrics.render(&c.w.read)?.into_bytes()));
+    "GET" "/metrics" Some(Scope::Metrics) => |c| Ok(Response::new(
+        200,
+        "text/plain; version=0.0.4",
+        c.app.metrics.render(&c.w.read, &c.app.edges)?.into_bytes(),
+    ));
     "GET" "/admin/settings" ADMIN => |c| ok(&admin::settings::get(&c.w.read)?);
     "PATCH" "/admin/settings" ADMIN => patch_settings;
     "GET" "/admin/di" ADMIN => |c| ok(&admin::di::status(&c.w.read)?);
@@ -52,7 +56,7 @@ pub const ROUTES: &[Route] = routes! {
     "POST" "/admin/domains/{name}/verify" ADMIN => |c| ok(&admin::domains::verify(&c.app.store, &actor(c), c.param(0))?);
     "GET" "/admin/tokens" ADMIN => |c| ok(&admin::tokens::list(&c.w.read)?);
     "POST" "/admin/tokens" ADMIN => create_token;
-    "DELETE" "/admin/tokens/{id}" ADMIN => |c| ok(&admin::tokens::revoke(&c.app.store, c.param(0))?);
+    "DELETE" "/admin/tokens/{id}" ADMIN => |c| ok(&admin::tokens::revoke(&c.app.store, &actor(c), c.param(0))?);
     "GET" "/admin/role-mappings" ADMIN => |c| ok(&admin::roles::get(&c.w.read)?);
     "PUT" "/admin/role-mappings" ADMIN => |c| ok(&admin::roles::set(&c.app.store, &actor(c), &admin::roles::parse(&body(c)?)?)?);
     "POST" "/admin/reconcile" ADMIN => |c| {
@@ -218,7 +222,7 @@ fn create_token(c: &mut Call<'_, '_>) -> Result<Response> {
     let b = body(c)?;
     let name = text(&b, "name", "give the token a \"name\" (a string that says what it is for)")?;
     let scope = Scope::parse(text(&b, "scope", "give the token a \"scope\": \"scim\" or \"admin\"")?)?;
-    created(&admin::tokens::create(&c.app.store, name, scope)?)
+    created(&admin::tokens::create(&c.app.store, &actor(c), name, scope)?)
 }
 
 fn audit(c: &mut Call<'_, '_>) -> Result<Response> {

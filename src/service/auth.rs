@@ -1,9 +1,12 @@
 //! Bearer authentication and the failed-authentication slowdown.
 //!
 //! A request's token is looked up by its id and its secret's hash compared in constant time
-//! (store::tokens). A client address with too many failures in a window gets 429 with
-//! `Retry-After` until the window ends, without affecting other addresses. The limiter's table is
-//! bounded: when full, windows that have ended are dropped first, then the oldest.
+//! (store::tokens). The limiter slows failures only: a client address with too many failed
+//! attempts in a window gets 429 with `Retry-After` for further failures until the window ends, but
+//! a request with a valid token is never refused by it (so nobody behind the IdP's or the admin's
+//! NAT can lock the real tokens out). Buckets are per surface and per address, an IPv6 address
+//! counted by its /64 (one host may hold a whole /64). The table is bounded: when full, windows
+//! that have ended are dropped first, then the oldest.
 
 use crate::error::{Error, Result};
 use crate::store::tokens::{self, Scope, TokenInfo};
@@ -24,8 +27,22 @@ pub struct Limiter {
     failures: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
+/// The limiter's bucket for a client on a surface: the address, or its /64 for IPv6.
+pub fn bucket(surface: &str, client: &str) -> String {
+    match client.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{surface} {:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        Ok(std::net::IpAddr::V6(v6)) => {
+            format!("{surface} {}", v6.to_ipv4_mapped().map_or(client.to_string(), |a| a.to_string()))
+        }
+        _ => format!("{surface} {client}"),
+    }
+}
+
 impl Limiter {
-    /// Refuses a client that is over its failure budget.
+    /// Refuses a failed attempt from a bucket that is over its failure budget.
     fn check(&self, client: &str) -> Result<()> {
         let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((count, start)) = map.get(client) {
@@ -60,28 +77,34 @@ impl Limiter {
     }
 }
 
-/// Authenticates a request for `scope`. 401 for a missing or unknown token, 403 for a token of the
-/// other scope, 429 for an address over its failure budget.
+/// Authenticates a request for `scope`. 401 for a missing or unknown token, 403 for a token of
+/// another scope, 429 for a failed attempt from a bucket over its failure budget. A valid token is
+/// never refused by the limiter. An admin token also reads `/metrics` (scope `metrics`).
 pub fn authenticate(
     app: &crate::service::App,
     read: &crate::store::Reader,
     req: &crate::http::server::Request,
     scope: Scope,
 ) -> Result<TokenInfo> {
-    app.auth.check(&req.client)?;
+    let surface = if scope == Scope::Scim { "scim" } else { "admin" };
+    let bucket = bucket(surface, &req.client);
+    let refuse = |e: Error| -> Result<TokenInfo> {
+        app.auth.check(&bucket)?;
+        app.auth.record_failure(&bucket);
+        Err(e)
+    };
     let presented = req.header("authorization").and_then(|h| {
         let (scheme, rest) = h.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
     });
     let Some(presented) = presented else {
-        app.auth.record_failure(&req.client);
-        return Err(Error::unauthorized("authentication required: send Authorization: Bearer <token>"));
+        return refuse(Error::unauthorized("authentication required: send Authorization: Bearer <token>"));
     };
     let Some(token) = tokens::verify(read, presented)? else {
-        app.auth.record_failure(&req.client);
-        return Err(Error::unauthorized("the bearer token is not valid (unknown, mistyped or revoked)"));
+        return refuse(Error::unauthorized("the bearer token is not valid (unknown, mistyped or revoked)"));
     };
-    if token.scope != scope {
+    let allowed = token.scope == scope || (scope == Scope::Metrics && token.scope == Scope::Admin);
+    if !allowed {
         return Err(Error::forbidden(
             "wrong_scope",
             format!(
@@ -101,4 +124,19 @@ pub fn authenticate(
         }
     }
     Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bucket;
+
+    #[test]
+    fn buckets_are_per_surface_and_per_ipv6_64() {
+        assert_eq!(bucket("scim", "192.0.2.7"), "scim 192.0.2.7");
+        assert_ne!(bucket("scim", "192.0.2.7"), bucket("admin", "192.0.2.7"));
+        assert_eq!(bucket("scim", "2001:db8:1:2:aaaa::1"), bucket("scim", "2001:db8:1:2:bbbb::9"));
+        assert_ne!(bucket("scim", "2001:db8:1:2::1"), bucket("scim", "2001:db8:1:3::1"));
+        assert_eq!(bucket("scim", "::ffff:192.0.2.7"), "scim 192.0.2.7");
+        assert_eq!(bucket("scim", ""), "scim ");
+    }
 }

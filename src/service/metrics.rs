@@ -3,11 +3,18 @@
 //! status, DI state).
 
 use crate::error::Result;
+use crate::http::Surface;
+use crate::http::edge::EdgeStats;
 use crate::store::{self, Read, users};
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+/// One of the edge's counters: its name, its help text and how to read it.
+type EdgeCounter = (&'static str, &'static str, fn(&EdgeStats) -> u64);
 
 /// Upper bounds of the latency buckets, seconds.
 const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
@@ -45,8 +52,49 @@ impl Metrics {
         h.sum += secs;
     }
 
-    pub fn render(&self, read: &impl Read) -> Result<String> {
+    pub fn render(&self, read: &impl Read, edges: &[(Surface, Arc<EdgeStats>)]) -> Result<String> {
         let mut out = String::new();
+        let counters: [EdgeCounter; 7] = [
+            ("accepted", "Connections accepted.", |e| e.accepted.load(Ordering::Relaxed)),
+            ("accept_errors", "Accept calls that failed (descriptors, memory) and were retried.", |e| {
+                e.accept_errors.load(Ordering::Relaxed)
+            }),
+            ("refused_over_cap", "Connections refused over the connection caps.", |e| {
+                e.refused_over_cap.load(Ordering::Relaxed)
+            }),
+            ("tls_failures", "TLS handshakes that failed or ran out of time.", |e| {
+                e.tls_failures.load(Ordering::Relaxed)
+            }),
+            ("rejected_heads", "Requests the edge answered itself (bad heads, limits, timeouts).", |e| {
+                e.rejected_heads.load(Ordering::Relaxed)
+            }),
+            ("timeouts", "Reads that ran past a deadline.", |e| e.timeouts.load(Ordering::Relaxed)),
+            ("spawn_failures", "Connection threads that could not be started.", |e| {
+                e.spawn_failures.load(Ordering::Relaxed)
+            }),
+        ];
+        for (name, help, get) in counters {
+            let _ = writeln!(out, "# HELP scim_seat_edge_{name}_total {help}");
+            let _ = writeln!(out, "# TYPE scim_seat_edge_{name}_total counter");
+            for (surface, stats) in edges {
+                let _ = writeln!(
+                    out,
+                    "scim_seat_edge_{name}_total{{surface=\"{}\"}} {}",
+                    surface.name(),
+                    get(stats)
+                );
+            }
+        }
+        out.push_str("# HELP scim_seat_edge_open_connections Connections open now.\n");
+        out.push_str("# TYPE scim_seat_edge_open_connections gauge\n");
+        for (surface, stats) in edges {
+            let _ = writeln!(
+                out,
+                "scim_seat_edge_open_connections{{surface=\"{}\"}} {}",
+                surface.name(),
+                stats.open.load(Ordering::Relaxed)
+            );
+        }
         out.push_str("# HELP scim_seat_requests_total Requests answered, by surface, route and status.\n");
         out.push_str("# TYPE scim_seat_requests_total counter\n");
         for ((surface, route, status), n) in self.requests.lock().unwrap_or_else(|p| p.into_inner()).iter() {

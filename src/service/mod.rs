@@ -38,6 +38,8 @@ pub struct App {
     pub config: ServiceConfig,
     pub auth: auth::Limiter,
     pub metrics: metrics::Metrics,
+    /// The edge's counters of each listener (accepts, refusals, TLS failures, timeouts), for /metrics.
+    pub edges: Vec<(Surface, std::sync::Arc<crate::http::edge::EdgeStats>)>,
     request_prefix: String,
     request_seq: AtomicU64,
 }
@@ -75,7 +77,11 @@ pub struct Ctx<'a> {
 }
 
 impl App {
-    pub fn new(store: Store, config: ServiceConfig) -> Result<App> {
+    pub fn new(
+        store: Store,
+        config: ServiceConfig,
+        edges: Vec<(Surface, std::sync::Arc<crate::http::edge::EdgeStats>)>,
+    ) -> Result<App> {
         let mut prefix = [0u8; 4];
         crate::util::random_bytes(&mut prefix)?;
         Ok(App {
@@ -83,6 +89,7 @@ impl App {
             config,
             auth: auth::Limiter::default(),
             metrics: metrics::Metrics::default(),
+            edges,
             request_prefix: crate::util::hex(&prefix),
             request_seq: AtomicU64::new(0),
         })

@@ -12,15 +12,18 @@ use rusqlite::{OptionalExtension, params};
 pub enum Scope {
     Scim,
     Admin,
+    /// Reads `/metrics` only (a Prometheus scrape job); an admin token reads it too.
+    Metrics,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 2] = [Scope::Scim, Scope::Admin];
+    pub const ALL: [Scope; 3] = [Scope::Scim, Scope::Admin, Scope::Metrics];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Scim => "scim",
             Scope::Admin => "admin",
+            Scope::Metrics => "metrics",
         }
     }
 
@@ -28,7 +31,9 @@ impl Scope {
     /// and the admin API alike).
     pub fn parse(s: &str) -> Result<Scope> {
         Scope::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
-            Error::invalid_value(format!("token scope \"{s}\" is not known: use \"scim\" or \"admin\""))
+            Error::invalid_value(format!(
+                "token scope \"{s}\" is not known: use \"scim\", \"admin\" or \"metrics\""
+            ))
         })
     }
 }

@@ -1125,7 +1125,19 @@ fn metrics_are_prometheus_text_with_requests_seats_and_di_state() {
     let s = Server::start();
     create(&s, "metric", json!([okta_role("LICENSED_USER")]));
     assert_eq!(s.scim("GET", "/Users", None).status, 200);
-    let r = s.client(s.admin_addr).send("GET", "/metrics", &[], None);
+    // /metrics needs a token: an admin one, or one of scope metrics for a scrape job.
+    assert_eq!(s.client(s.admin_addr).send("GET", "/metrics", &[], None).status, 401);
+    assert_eq!(s.admin_as(&s.scim_token, "GET", "/metrics", None).status, 403);
+    let r = s.admin("POST", "/admin/tokens", Some(&json!({"name": "prometheus", "scope": "metrics"})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    let scrape = r.json();
+    let scrape_token = scrape["token"].as_str().unwrap().to_string();
+    assert_eq!(
+        s.admin_as(&scrape_token, "GET", "/admin/settings", None).status,
+        403,
+        "metrics reads only /metrics"
+    );
+    let r = s.admin_as(&scrape_token, "GET", "/metrics", None);
     assert_eq!(r.status, 200, "{}", r.text());
     assert!(r.header("content-type").unwrap().starts_with("text/plain"), "{:?}", r.headers);
     let text = r.text();
@@ -1137,6 +1149,12 @@ fn metrics_are_prometheus_text_with_requests_seats_and_di_state() {
         "# TYPE scim_seat_users gauge",
         "scim_seat_users{status=\"active\",seat=\"member\"} 1",
         "scim_seat_di_enabled 1",
+        // The edge's own counters, per listener.
+        "scim_seat_edge_accepted_total{surface=\"scim\"}",
+        "scim_seat_edge_refused_over_cap_total{surface=\"admin\"} 0",
+        "scim_seat_edge_tls_failures_total{surface=\"scim\"} 0",
+        "scim_seat_edge_timeouts_total{surface=\"scim\"}",
+        "scim_seat_edge_open_connections{surface=\"admin\"}",
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }

@@ -91,8 +91,55 @@ fn repeated_bad_tokens_are_slowed_per_real_address() {
     let r = s.admin_as("wrong", "GET", "/admin/tokens", None);
     assert_eq!(r.status, 429);
     assert!(r.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
-    // Even the right token waits out the window from this address.
-    assert_eq!(s.admin("GET", "/admin/tokens", None).status, 429);
+    // The limiter slows failures only: the right tokens from the same address still work on both
+    // listeners (nobody behind a shared NAT can lock them out).
+    assert_eq!(s.admin("GET", "/admin/tokens", None).status, 200);
+    assert_eq!(s.scim("GET", "/Users", None).status, 200);
+    // Buckets are per surface: failures on the admin listener leave the SCIM one's budget alone.
+    assert_eq!(s.scim_as("wrong", "GET", "/Users", None).status, 401);
+    for _ in 0..9 {
+        assert_eq!(s.scim_as("wrong", "GET", "/Users", None).status, 401);
+    }
+    assert_eq!(s.scim_as("wrong", "GET", "/Users", None).status, 429);
+    assert_eq!(s.scim("GET", "/Users", None).status, 200);
+}
+
+#[test]
+fn token_creation_and_revocation_are_audited_and_first_start_tokens_stay_out_of_the_journal() {
+    let s = Server::start();
+    let t =
+        s.admin("POST", "/admin/tokens", Some(&serde_json::json!({"name": "ci", "scope": "scim"}))).json();
+    let id = t["id"].as_str().unwrap().to_string();
+    assert_eq!(s.admin("DELETE", &format!("/admin/tokens/{id}"), None).status, 200);
+    let (code, _, _) = cli(&s.db, &["token", "create", "--scope", "metrics", "--name", "scrape"]);
+    assert_eq!(code, 0);
+    let audit = s.admin("GET", "/admin/audit?limit=5", None).json();
+    let events: Vec<(String, String)> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap().to_string(), e["source"].as_str().unwrap().to_string()))
+        .collect();
+    for want in [("token_created", "cli"), ("token_revoked", "admin"), ("token_created", "admin")] {
+        assert!(events.contains(&(want.0.to_string(), want.1.to_string())), "{want:?}: {events:?}");
+    }
+    assert!(!audit.to_string().contains("sst_"), "no secret in the audit log: {audit}");
+    // Under systemd (JOURNAL_STREAM set) the first start's tokens go to a private file, not stdout.
+    let opts = crate::harness::Opts {
+        lab: Some("example.com"),
+        env: vec![("JOURNAL_STREAM".into(), "8:12345".into())],
+        ..crate::harness::Opts::default()
+    };
+    let j = Server::start_with(opts);
+    assert!(j.admin_token.is_empty(), "no token on stdout");
+    let file = j.db.parent().unwrap().join("initial-tokens");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let admin = text.lines().find_map(|l| l.strip_prefix("admin token (shown once): ")).unwrap();
+    assert_eq!(j.admin_as(admin, "GET", "/admin/settings", None).status, 200);
+    let log = j.log();
+    assert!(log.contains("initial-tokens") && !log.contains("sst_"), "{log}");
 }
 
 #[test]

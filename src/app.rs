@@ -300,6 +300,47 @@ fn print_refusal(e: &Error, json: bool) {
     }
 }
 
+/// Descriptors one open connection costs: the client's socket, the edge's end of the backend
+/// socket, and tiny_http's end of it.
+const FDS_PER_CONNECTION: u64 = 3;
+/// Descriptors kept for everything else: listeners, the database and its WAL for the writer and
+/// every worker, logs, the sweep, the watchdog probe, a backup.
+const FDS_RESERVED: u64 = 64;
+
+/// Takes the descriptor budget seriously: raises the soft `RLIMIT_NOFILE` to the hard limit, then
+/// lowers the connection caps (with a warning) when both listeners' caps would not fit in it with
+/// room to spare, so running out of descriptors is a refused connection, never a dead listener.
+fn descriptor_budget(mut limits: Limits, workers: usize) -> Limits {
+    // SAFETY: getrlimit/setrlimit read and write this process's limits through a struct we own.
+    let soft = unsafe {
+        let mut lim: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+            return limits;
+        }
+        if lim.rlim_cur < lim.rlim_max {
+            let raised = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                lim.rlim_cur = lim.rlim_max;
+            }
+        }
+        lim.rlim_cur
+    };
+    let fixed = FDS_RESERVED + 4 * workers as u64;
+    let per_listener = soft.saturating_sub(fixed) / (2 * FDS_PER_CONNECTION);
+    let fits = usize::try_from(per_listener).unwrap_or(usize::MAX).max(1);
+    if limits.max_connections > fits {
+        log::warn!(
+            "the open-file limit is {soft}: {} connections per listener would not fit with room to spare \
+             ({FDS_PER_CONNECTION} descriptors each); lowering --max-connections to {fits} (raise LimitNOFILE= or \
+             `ulimit -n` for more)",
+            limits.max_connections
+        );
+        limits.max_connections = fits;
+        limits.max_per_address = limits.max_per_address.min(fits);
+    }
+    limits
+}
+
 /// Runs the provisional review expiry every `SWEEP_INTERVAL` until shutdown.
 fn spawn_sweeper(app: Arc<App>, shutdown: Arc<AtomicBool>) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("sweep".into()).spawn(move || {
@@ -333,9 +374,10 @@ fn watchdog_interval() -> Option<Duration> {
     (usec > 0).then(|| Duration::from_micros(usec / 2))
 }
 
-/// Sends `WATCHDOG=1` each interval while the self-probe through the admin listener succeeds.
+/// Sends `WATCHDOG=1` each interval while the self-probe of both listeners succeeds (`/healthz`
+/// through the edge, tiny_http and a worker of each surface).
 fn spawn_watchdog(
-    addr: SocketAddr,
+    addrs: [SocketAddr; 2],
     tls: Option<Arc<TlsState>>,
     every: Duration,
     shutdown: Arc<AtomicBool>,
@@ -344,9 +386,13 @@ fn spawn_watchdog(
         let mut next = Instant::now();
         while !shutdown.load(Ordering::SeqCst) {
             if Instant::now() >= next {
-                match crate::http::probe::healthz(addr, tls.as_deref(), every.min(Duration::from_secs(5))) {
+                let probe = |addr: SocketAddr| {
+                    crate::http::probe::healthz(addr, tls.as_deref(), every.min(Duration::from_secs(5)))
+                        .map_err(|e| format!("{addr}: {e}"))
+                };
+                match probe(addrs[0]).and_then(|()| probe(addrs[1])) {
                     Ok(()) => notify_systemd("WATCHDOG=1"),
-                    Err(e) => log::error!("watchdog self-probe of {addr} failed: {e}; not notifying systemd"),
+                    Err(e) => log::error!("watchdog self-probe failed ({e}); not notifying systemd"),
                 }
                 next = Instant::now() + every;
             }
@@ -513,8 +559,7 @@ struct Listening {
     addr: SocketAddr,
     edge: Arc<Edge>,
     accept: std::thread::JoinHandle<()>,
-    server: Arc<tiny_http::Server>,
-    workers: Vec<std::thread::JoinHandle<()>>,
+    backend: Arc<server::Backend>,
 }
 
 fn serve(args: ServeArgs) -> Result<i32> {
@@ -567,14 +612,21 @@ fn serve(args: ServeArgs) -> Result<i32> {
     )?);
     let socket_dir = private_socket_dir()?;
     let shutdown = Arc::new(AtomicBool::new(false));
-    let limits = Limits {
-        max_connections: args.max_connections as usize,
-        idle_timeout: Duration::from_millis(args.idle_timeout_ms),
-        head_timeout: Duration::from_millis(args.head_timeout_ms),
-        handshake_timeout: Duration::from_millis(args.handshake_timeout_ms),
-        io_timeout: Duration::from_millis(args.io_timeout_ms),
-        ..Limits::default()
-    };
+    let limits = descriptor_budget(
+        Limits {
+            max_connections: args.max_connections as usize,
+            max_per_address: match args.max_connections_per_address {
+                0 => (args.max_connections as usize / 4).max(1),
+                n => n as usize,
+            },
+            idle_timeout: Duration::from_millis(args.idle_timeout_ms),
+            head_timeout: Duration::from_millis(args.head_timeout_ms),
+            handshake_timeout: Duration::from_millis(args.handshake_timeout_ms),
+            io_timeout: Duration::from_millis(args.io_timeout_ms),
+            ..Limits::default()
+        },
+        args.workers as usize + ADMIN_WORKERS,
+    );
     let mut listening = Vec::new();
     for (surface, listener, workers) in [
         (Surface::Scim, scim_listener, args.workers as usize),
@@ -583,7 +635,7 @@ fn serve(args: ServeArgs) -> Result<i32> {
         let socket = socket_dir.join(format!("{}.sock", surface.name()));
         let handler_app = Arc::clone(&app);
         let init_app = Arc::clone(&app);
-        let (server, worker_handles) = server::start(
+        let backend = server::Backend::start(
             &socket,
             workers,
             surface,
@@ -598,7 +650,7 @@ fn serve(args: ServeArgs) -> Result<i32> {
             surface,
             limits: limits.clone(),
             tls: tls.clone(),
-            backend: socket,
+            backend: Arc::clone(&backend),
             stats: edge_stats
                 .iter()
                 .find(|(s, _)| *s == surface)
@@ -606,12 +658,15 @@ fn serve(args: ServeArgs) -> Result<i32> {
             shutdown: Arc::clone(&shutdown),
         });
         let accept = Arc::clone(&edge).spawn(listener)?;
-        listening.push(Listening { surface, addr, edge, accept, server, workers: worker_handles });
+        listening.push(Listening { surface, addr, edge, accept, backend });
     }
 
     let sweeper = spawn_sweeper(Arc::clone(&app), Arc::clone(&shutdown))?;
     let watchdog = watchdog_interval()
-        .map(|every| spawn_watchdog(wake_addr(admin_addr), tls.clone(), every, Arc::clone(&shutdown)))
+        .map(|every| {
+            let addrs = [wake_addr(admin_addr), wake_addr(scim_addr)];
+            spawn_watchdog(addrs, tls.clone(), every, Arc::clone(&shutdown))
+        })
         .transpose()?;
     println!("scim-seat ready scim={scheme}://{scim_addr}{base_path} admin={scheme}://{admin_addr}");
     let _ = std::io::stdout().flush();
@@ -645,13 +700,7 @@ fn serve(args: ServeArgs) -> Result<i32> {
         while l.edge.stats.busy.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
-        // tiny_http wakes one blocked recv() per unblock().
-        for _ in &l.workers {
-            l.server.unblock();
-        }
-        for w in l.workers {
-            let _ = w.join();
-        }
+        l.backend.stop();
         log::debug!("{:?} listener stopped", l.surface);
     }
     let _ = sweeper.join();

@@ -351,6 +351,9 @@ pub struct ServeArgs {
     /// Open connections allowed per listener.
     #[arg(long, env = "SCIM_SEAT_MAX_CONNECTIONS", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_connections: u32,
+    /// Open connections one client address may hold per listener (0: a quarter of --max-connections).
+    #[arg(long, env = "SCIM_SEAT_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 0)]
+    pub max_connections_per_address: u32,
     /// Milliseconds a kept-alive connection may wait for its next request.
     #[arg(long, env = "SCIM_SEAT_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
     pub idle_timeout_ms: u64,

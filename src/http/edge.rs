@@ -15,11 +15,10 @@ pub use crate::http::head::check_request_head;
 use crate::http::head::{check_head, find_head_end, response_info, too_large_head};
 use crate::http::server::Response;
 use crate::http::tls::TlsState;
-use rustls::{ServerConnection, StreamOwned};
+use rustls::ServerConnection;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::thread;
@@ -30,6 +29,8 @@ use std::time::{Duration, Instant};
 pub struct Limits {
     /// Open connections per listener; more are closed at once (plain HTTP gets a 503 first).
     pub max_connections: usize,
+    /// Open connections one client address may hold (its share of `max_connections`).
+    pub max_per_address: usize,
     /// Request line plus header fields, bytes.
     pub max_head_bytes: usize,
     /// Header fields per request.
@@ -56,6 +57,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_connections: 512,
+            max_per_address: 128,
             max_head_bytes: MAX_HEAD_BYTES,
             max_head_fields: MAX_HEAD_FIELDS,
             max_body_bytes: MAX_BODY_BYTES,
@@ -80,6 +82,10 @@ pub struct EdgeStats {
     pub tls_failures: AtomicU64,
     pub rejected_heads: AtomicU64,
     pub timeouts: AtomicU64,
+    /// Connections open per client address (the per-address share of the cap).
+    pub per_address: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
+    /// Connections refused because their address held its share of the cap.
+    pub refused_over_share: AtomicU64,
     /// Connection threads that could not be started (a thread limit, memory pressure).
     pub spawn_failures: AtomicU64,
 }
@@ -88,7 +94,7 @@ pub struct Edge {
     pub surface: Surface,
     pub limits: Limits,
     pub tls: Option<Arc<TlsState>>,
-    pub backend: PathBuf,
+    pub backend: Arc<crate::http::server::Backend>,
     pub stats: Arc<EdgeStats>,
     pub shutdown: Arc<AtomicBool>,
 }
@@ -104,6 +110,9 @@ impl Edge {
 
     fn accept_loop(self: Arc<Self>, listener: TcpListener) {
         let mut last_error_log: Option<Instant> = None;
+        // One descriptor held back: when the process runs out, it is let go to accept the waiting
+        // client and tell it so (503), instead of leaving it queued while accept fails in a loop.
+        let mut reserve = std::fs::File::open("/dev/null").ok();
         loop {
             let accepted = listener.accept();
             if self.shutdown.load(Ordering::SeqCst) {
@@ -121,9 +130,18 @@ impl Edge {
                         log::warn!("accept failed on the {:?} listener: {e}; retrying", self.surface);
                         last_error_log = Some(Instant::now());
                     }
+                    let out_of_descriptors =
+                        matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE));
+                    if out_of_descriptors && reserve.take().is_some() {
+                        if let Ok((stream, _)) = listener.accept() {
+                            self.stats.refused_over_cap.fetch_add(1, Ordering::Relaxed);
+                            self.refuse(stream, "the server is out of file descriptors; retry shortly");
+                        }
+                        reserve = std::fs::File::open("/dev/null").ok();
+                    }
                     let pause = match e.raw_os_error() {
                         Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOBUFS)
-                        | Some(libc::ENOMEM) => 100,
+                        | Some(libc::ENOMEM) => 50,
                         _ => 5,
                     };
                     thread::sleep(Duration::from_millis(pause));
@@ -132,25 +150,42 @@ impl Edge {
         }
     }
 
+    /// Answers 503 on a connection that cannot be served (plain HTTP only: a TLS client would need
+    /// a handshake first) and closes it.
+    fn refuse(&self, stream: TcpStream, why: &str) {
+        if self.tls.is_none() {
+            let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
+            let mut busy = Error::new(crate::error::Kind::Unavailable, why);
+            busy.retry_after = Some(1);
+            let _ = (&stream).write_all(&error_response(self.surface, &busy));
+        }
+        let _ = stream.shutdown(Shutdown::Both);
+    }
+
     fn admit(self: &Arc<Self>, stream: TcpStream, peer: SocketAddr) {
         let open = self.stats.open.fetch_add(1, Ordering::SeqCst) + 1;
-        if open > self.limits.max_connections {
-            self.stats.open.fetch_sub(1, Ordering::SeqCst);
+        let refusal = if open > self.limits.max_connections {
             self.stats.refused_over_cap.fetch_add(1, Ordering::Relaxed);
-            if self.tls.is_none() {
-                let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
-                let mut busy =
-                    Error::new(crate::error::Kind::Unavailable, "too many open connections; retry shortly");
-                busy.retry_after = Some(1);
-                let body = error_response(self.surface, &busy);
-                let _ = (&stream).write_all(&body);
+            Some("too many open connections; retry shortly")
+        } else {
+            let mut map = self.stats.per_address.lock().unwrap_or_else(|p| p.into_inner());
+            let held = map.entry(peer.ip()).or_insert(0);
+            if *held >= self.limits.max_per_address {
+                self.stats.refused_over_share.fetch_add(1, Ordering::Relaxed);
+                Some("too many open connections from this address; close some and retry shortly")
+            } else {
+                *held += 1;
+                None
             }
-            let _ = stream.shutdown(Shutdown::Both);
+        };
+        if let Some(why) = refusal {
+            self.stats.open.fetch_sub(1, Ordering::SeqCst);
+            self.refuse(stream, why);
             return;
         }
         // The slot is held by a guard made before the thread: if the thread cannot start, dropping
         // the closure drops the guard and frees the slot.
-        let guard = OpenGuard(Arc::clone(&self.stats));
+        let guard = OpenGuard(Arc::clone(&self.stats), peer.ip());
         let edge = Arc::clone(self);
         let spawned = thread::Builder::new().name("conn".into()).stack_size(256 * 1024).spawn(move || {
             edge.serve(stream, peer);
@@ -176,22 +211,24 @@ impl Edge {
                 }
             },
         };
-        let mut relay = Relay { edge: self, peer, buf: Vec::with_capacity(8192), backend: None };
+        let mut relay = Relay { edge: self, peer, buf: Vec::with_capacity(8192), backend: None, served: 0 };
         relay.run(&mut conn);
         conn.close();
     }
 
+    /// The TLS handshake, bounded as a whole by the handshake deadline (a byte every few seconds
+    /// does not keep it open).
     fn handshake(&self, tls: &TlsState, stream: TcpStream) -> io::Result<Conn> {
         let deadline = Instant::now() + self.limits.handshake_timeout;
         let mut sc =
             ServerConnection::new(tls.current()).map_err(|e| io::Error::other(format!("TLS setup: {e}")))?;
-        let mut sock = stream;
-        while sc.is_handshaking() {
-            let left = remaining(deadline)?;
-            sock.set_read_timeout(Some(left))?;
-            sc.complete_io(&mut sock)?;
+        {
+            let mut io = Deadlined { sock: &stream, deadline };
+            while sc.is_handshaking() {
+                sc.complete_io(&mut io)?;
+            }
         }
-        Ok(Conn::Tls(Box::new(StreamOwned::new(sc, sock))))
+        Ok(Conn::Tls(Box::new((sc, stream))))
     }
 }
 
@@ -203,11 +240,19 @@ impl Drop for BusyGuard<'_> {
     }
 }
 
-struct OpenGuard(Arc<EdgeStats>);
+/// A connection's place: one of the cap's slots and one of its address's share.
+struct OpenGuard(Arc<EdgeStats>, std::net::IpAddr);
 
 impl Drop for OpenGuard {
     fn drop(&mut self) {
         self.0.open.fetch_sub(1, Ordering::SeqCst);
+        let mut map = self.0.per_address.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = map.get_mut(&self.1) {
+            *n -= 1;
+            if *n == 0 {
+                map.remove(&self.1);
+            }
+        }
     }
 }
 
@@ -219,41 +264,116 @@ fn remaining(deadline: Instant) -> io::Result<Duration> {
     Ok(left)
 }
 
+/// A TCP stream whose every read and write is bounded by one deadline, however the bytes trickle
+/// in: the timeout of each system call is what is left of the deadline.
+struct Deadlined<'a> {
+    sock: &'a TcpStream,
+    deadline: Instant,
+}
+
+fn timed_out(e: io::Error) -> io::Error {
+    if e.kind() == io::ErrorKind::WouldBlock {
+        io::Error::new(io::ErrorKind::TimedOut, "timed out")
+    } else {
+        e
+    }
+}
+
+impl Read for Deadlined<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.sock.set_read_timeout(Some(remaining(self.deadline)?))?;
+        (&mut &*self.sock).read(buf).map_err(timed_out)
+    }
+}
+
+impl Write for Deadlined<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.sock.set_write_timeout(Some(remaining(self.deadline)?))?;
+        (&mut &*self.sock).write(data).map_err(timed_out)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A client connection, plain or TLS. Every read and write takes a deadline, which holds over TLS
+/// as over plain TCP (rustls may need several reads for one record; each is bounded by what is left).
 enum Conn {
     Plain(TcpStream),
-    Tls(Box<StreamOwned<ServerConnection, TcpStream>>),
+    Tls(Box<(ServerConnection, TcpStream)>),
 }
 
 impl Conn {
     fn tcp(&self) -> &TcpStream {
         match self {
             Conn::Plain(s) => s,
-            Conn::Tls(s) => &s.sock,
+            Conn::Tls(b) => &b.1,
         }
     }
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+
+    fn read(&mut self, buf: &mut [u8], deadline: Instant) -> io::Result<usize> {
         match self {
-            Conn::Plain(s) => s.read(buf),
-            Conn::Tls(s) => match s.read(buf) {
-                // A peer that closes without close_notify has simply gone away.
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
-                other => other,
-            },
-        }
-    }
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        match self {
-            Conn::Plain(s) => s.write_all(data),
-            Conn::Tls(s) => {
-                s.write_all(data)?;
-                s.flush()
+            Conn::Plain(s) => Deadlined { sock: s, deadline }.read(buf),
+            Conn::Tls(b) => {
+                let (tls, sock) = &mut **b;
+                let mut io = Deadlined { sock, deadline };
+                match rustls::Stream::new(tls, &mut io).read(buf) {
+                    // A peer that closes without close_notify has simply gone away.
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+                    other => other,
+                }
             }
         }
     }
+
+    fn write_all(&mut self, data: &[u8], deadline: Instant) -> io::Result<()> {
+        match self {
+            Conn::Plain(s) => Deadlined { sock: s, deadline }.write_all(data),
+            Conn::Tls(b) => {
+                let (tls, sock) = &mut **b;
+                let mut io = Deadlined { sock, deadline };
+                let mut stream = rustls::Stream::new(tls, &mut io);
+                stream.write_all(data)?;
+                stream.flush()?;
+                while tls.wants_write() {
+                    tls.write_tls(&mut io)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends the connection after an early answer (a refusal sent before the request was read):
+    /// stop sending, then read and drop what the client still sends, for a bounded time and size,
+    /// so that a client still uploading sees the answer instead of a reset.
+    fn linger(&mut self) {
+        const LINGER: Duration = Duration::from_secs(2);
+        const LINGER_BYTES: usize = 4 * 1024 * 1024;
+        if let Conn::Tls(b) = self {
+            let (tls, sock) = &mut **b;
+            tls.send_close_notify();
+            let mut io = Deadlined { sock, deadline: Instant::now() + Duration::from_millis(500) };
+            while tls.wants_write() && tls.write_tls(&mut io).is_ok() {}
+        }
+        let _ = self.tcp().shutdown(Shutdown::Write);
+        let deadline = Instant::now() + LINGER;
+        let mut sink = [0u8; 16384];
+        let mut drained = 0;
+        while drained < LINGER_BYTES {
+            let mut io = Deadlined { sock: self.tcp(), deadline };
+            match io.read(&mut sink) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+    }
+
     fn close(mut self) {
-        if let Conn::Tls(s) = &mut self {
-            s.conn.send_close_notify();
-            let _ = s.conn.complete_io(&mut s.sock);
+        if let Conn::Tls(b) = &mut self {
+            let (tls, sock) = &mut **b;
+            tls.send_close_notify();
+            let mut io = Deadlined { sock, deadline: Instant::now() + Duration::from_millis(500) };
+            while tls.wants_write() && tls.write_tls(&mut io).is_ok() {}
         }
         let _ = self.tcp().shutdown(Shutdown::Both);
     }
@@ -273,6 +393,8 @@ struct Relay<'a> {
     /// Bytes read from the client and not yet forwarded; then the backend's answer.
     buf: Vec<u8>,
     backend: Option<UnixStream>,
+    /// Requests answered on this connection so far.
+    served: usize,
 }
 
 impl Relay<'_> {
@@ -288,7 +410,10 @@ impl Relay<'_> {
                 Err(Step::Refuse(error)) => {
                     self.edge.stats.rejected_heads.fetch_add(1, Ordering::Relaxed);
                     log::debug!("edge refused a request from {}: {}", self.peer, error.detail);
-                    let _ = conn.write_all(&error_response(self.edge.surface, &error));
+                    let deadline = Instant::now() + self.edge.limits.io_timeout;
+                    if conn.write_all(&error_response(self.edge.surface, &error), deadline).is_ok() {
+                        conn.linger();
+                    }
                     return;
                 }
             }
@@ -304,7 +429,8 @@ impl Relay<'_> {
         let head = check_head(&self.buf[..head_end], limits, self.peer).map_err(|r| Step::Refuse(r.error))?;
         let total = head.len + head.content_length;
         if head.expect_continue && self.buf.len() < total {
-            conn.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").map_err(|_| Step::Done)?;
+            let deadline = Instant::now() + limits.io_timeout;
+            conn.write_all(b"HTTP/1.1 100 Continue\r\n\r\n", deadline).map_err(|_| Step::Done)?;
         }
         let deadline = Instant::now() + limits.io_timeout;
         while self.buf.len() < total {
@@ -330,16 +456,29 @@ impl Relay<'_> {
         let relayed = self.relay_answer(conn, &head.method, head.keep_alive);
         self.buf = pipelined;
         relayed?;
+        self.served += 1;
         Ok(head.keep_alive)
     }
 
     fn backend(&mut self) -> Result<&mut UnixStream, Step> {
         if self.backend.is_none() {
-            let s = UnixStream::connect(&self.edge.backend).map_err(|e| {
-                log::error!("cannot reach the request workers at {}: {e}", self.edge.backend.display());
+            let backend = &self.edge.backend;
+            let connected = UnixStream::connect(backend.socket()).or_else(|e| {
+                // Refused: tiny_http's accept loop has stopped (it does on its first error). Unless
+                // the service is stopping, start a fresh one and try once more.
+                let dead = matches!(e.kind(), io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound);
+                if dead && !self.edge.shutdown.load(Ordering::SeqCst) {
+                    backend.revive(&e.to_string());
+                    UnixStream::connect(backend.socket())
+                } else {
+                    Err(e)
+                }
+            });
+            let s = connected.map_err(|e| {
+                log::error!("cannot reach the request workers at {}: {e}", backend.socket().display());
                 Step::Refuse(Error::new(
                     crate::error::Kind::Unavailable,
-                    "the service is starting or stopping",
+                    "the service is starting, stopping or out of resources; retry shortly",
                 ))
             })?;
             let _ = s.set_read_timeout(Some(self.edge.limits.backend_timeout));
@@ -353,8 +492,13 @@ impl Relay<'_> {
     fn read_head(&mut self, conn: &mut Conn) -> Result<usize, Step> {
         let limits = &self.edge.limits;
         let idle_deadline = Instant::now() + limits.idle_timeout;
-        let mut head_deadline =
-            if self.buf.is_empty() { None } else { Some(Instant::now() + limits.head_timeout) };
+        // A new connection has the head deadline from the start: only a connection that has been
+        // served may wait the idle timeout for its next request.
+        let mut head_deadline = if self.buf.is_empty() && self.served > 0 {
+            None
+        } else {
+            Some(Instant::now() + limits.head_timeout)
+        };
         let mut scanned = 0;
         loop {
             if let Some(end) = find_head_end(&self.buf, scanned) {
@@ -401,15 +545,8 @@ impl Relay<'_> {
 
     /// One read from the client into the buffer, bounded by `deadline`. EOF is `UnexpectedEof`.
     fn fill(&mut self, conn: &mut Conn, deadline: Instant) -> io::Result<()> {
-        let left = remaining(deadline)?;
-        conn.tcp().set_read_timeout(Some(left))?;
         let mut chunk = [0u8; 8192];
-        let n = match conn.read(&mut chunk) {
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock) => {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, "read timed out"));
-            }
-            other => other?,
-        };
+        let n = conn.read(&mut chunk, deadline)?;
         if n == 0 {
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "closed"));
         }
@@ -463,9 +600,16 @@ impl Relay<'_> {
             head.extend_from_slice(b"Connection: close\r\n");
         }
         head.extend_from_slice(b"\r\n");
-        conn.write_all(&head)
-            .and_then(|()| conn.write_all(&self.buf[head_end..head_end + body_len]))
-            .map_err(|_| Step::Done)?;
+        // One deadline for the whole response: a slow reader does not hold it open past it.
+        let deadline = Instant::now() + self.edge.limits.io_timeout;
+        conn.write_all(&head, deadline)
+            .and_then(|()| conn.write_all(&self.buf[head_end..head_end + body_len], deadline))
+            .map_err(|e| {
+                if e.kind() == io::ErrorKind::TimedOut {
+                    self.edge.stats.timeouts.fetch_add(1, Ordering::Relaxed);
+                }
+                Step::Done
+            })?;
         self.buf.clear();
         self.backend = None;
         Ok(!info.close || keep_alive)

@@ -6,9 +6,11 @@
 use crate::error::{Error, Kind};
 use crate::http::Surface;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::thread;
+use std::time::{Duration, Instant};
 
 /// A request as the handlers see it.
 #[derive(Debug)]
@@ -78,40 +80,150 @@ impl Response {
     }
 }
 
-/// Starts tiny_http on `socket` and `workers` threads serving it with `handle`. Each worker builds
-/// its state once with `init`. Returns the server (to unblock it at shutdown) and the workers.
-pub fn start<S, I, H>(
-    socket: &Path,
+/// What a worker pool runs: it builds its per-worker state once, then serves requests with it.
+type Serve =
+    Arc<dyn Fn(Arc<tiny_http::Server>, usize) -> std::io::Result<thread::JoinHandle<()>> + Send + Sync>;
+
+/// tiny_http on a private Unix socket and its pool of workers, supervised: tiny_http's own accept
+/// loop stops at its first error (out of descriptors, say), so when the edge finds the socket
+/// refusing connections it asks for [`Backend::revive`], which starts a fresh tiny_http server and
+/// a fresh pool on the same socket and lets the old workers go.
+pub struct Backend {
+    socket: PathBuf,
     workers: usize,
     surface: Surface,
-    init: I,
-    handle: H,
-) -> std::io::Result<(Arc<tiny_http::Server>, Vec<thread::JoinHandle<()>>)>
-where
-    I: Fn() -> S + Send + Sync + 'static,
-    H: Fn(&mut S, &Request) -> Response + Send + Sync + 'static,
-{
-    let server = Arc::new(
-        tiny_http::Server::http_unix(socket)
-            .map_err(|e| std::io::Error::other(format!("cannot listen on {}: {e}", socket.display())))?,
-    );
-    let init = Arc::new(init);
-    let handle = Arc::new(handle);
-    let mut handles = Vec::with_capacity(workers);
-    for i in 0..workers {
-        let server = Arc::clone(&server);
-        let init = Arc::clone(&init);
-        let handle = Arc::clone(&handle);
-        handles.push(thread::Builder::new().name(format!("{}-worker-{i}", surface.name())).spawn(
-            move || {
+    serve: Serve,
+    state: Mutex<Pools>,
+}
+
+struct Pools {
+    current: Arc<tiny_http::Server>,
+    /// Every worker ever started, joined at shutdown.
+    handles: Vec<thread::JoinHandle<()>>,
+    /// Earlier servers, whose workers were released.
+    retired: Vec<Arc<tiny_http::Server>>,
+    last_revive: Option<Instant>,
+    pub revivals: u64,
+}
+
+impl Backend {
+    /// Starts tiny_http on `socket` and `workers` threads serving it with `handle`. Each worker
+    /// builds its state once with `init`.
+    pub fn start<S, I, H>(
+        socket: &Path,
+        workers: usize,
+        surface: Surface,
+        init: I,
+        handle: H,
+    ) -> std::io::Result<Arc<Backend>>
+    where
+        S: 'static,
+        I: Fn() -> S + Send + Sync + 'static,
+        H: Fn(&mut S, &Request) -> Response + Send + Sync + 'static,
+    {
+        let init = Arc::new(init);
+        let handle = Arc::new(handle);
+        let serve: Serve = Arc::new(move |server: Arc<tiny_http::Server>, i: usize| {
+            let init = Arc::clone(&init);
+            let handle = Arc::clone(&handle);
+            thread::Builder::new().name(format!("{}-worker-{i}", surface.name())).spawn(move || {
                 let mut state = init();
                 while let Ok(req) = server.recv() {
                     serve_one(surface, &mut state, req, handle.as_ref());
                 }
-            },
-        )?);
+            })
+        });
+        let server = listen(socket)?;
+        let mut handles = Vec::with_capacity(workers);
+        for i in 0..workers {
+            handles.push(serve(Arc::clone(&server), i)?);
+        }
+        Ok(Arc::new(Backend {
+            socket: socket.to_path_buf(),
+            workers,
+            surface,
+            serve,
+            state: Mutex::new(Pools {
+                current: server,
+                handles,
+                retired: Vec::new(),
+                last_revive: None,
+                revivals: 0,
+            }),
+        }))
     }
-    Ok((server, handles))
+
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    /// How many times tiny_http had to be started afresh (for /metrics).
+    pub fn revivals(&self) -> u64 {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).revivals
+    }
+
+    /// Starts a fresh tiny_http server and worker pool on the socket: the edge found it refusing
+    /// connections. At most once a second, so a storm of refusals starts one.
+    pub fn revive(&self, why: &str) {
+        let mut pools = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        if pools.last_revive.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+            return;
+        }
+        pools.last_revive = Some(Instant::now());
+        let _ = std::fs::remove_file(&self.socket);
+        let server = match listen(&self.socket) {
+            Ok(s) => s,
+            Err(e) => {
+                log::error!(
+                    "the {} request workers stopped accepting ({why}) and cannot restart: {e}",
+                    self.surface.name()
+                );
+                return;
+            }
+        };
+        let mut started = Vec::with_capacity(self.workers);
+        for i in 0..self.workers {
+            match (self.serve)(Arc::clone(&server), i) {
+                Ok(h) => started.push(h),
+                Err(e) => log::error!("cannot start a {} worker: {e}", self.surface.name()),
+            }
+        }
+        let old = std::mem::replace(&mut pools.current, server);
+        // Each unblock releases one worker blocked in recv() on the old server.
+        for _ in 0..self.workers {
+            old.unblock();
+        }
+        pools.retired.push(old);
+        pools.handles.extend(started);
+        pools.revivals += 1;
+        log::warn!(
+            "the {} request workers stopped accepting connections ({why}); started a fresh tiny_http server",
+            self.surface.name()
+        );
+    }
+
+    /// Releases every worker and waits for them (shutdown).
+    pub fn stop(&self) {
+        let handles = {
+            let mut pools = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            for server in std::iter::once(&pools.current).chain(pools.retired.iter()) {
+                for _ in 0..self.workers {
+                    server.unblock();
+                }
+            }
+            std::mem::take(&mut pools.handles)
+        };
+        for h in handles {
+            let _ = h.join();
+        }
+    }
+}
+
+fn listen(socket: &Path) -> std::io::Result<Arc<tiny_http::Server>> {
+    Ok(Arc::new(
+        tiny_http::Server::http_unix(socket)
+            .map_err(|e| std::io::Error::other(format!("cannot listen on {}: {e}", socket.display())))?,
+    ))
 }
 
 fn serve_one<S, H>(surface: Surface, state: &mut S, mut raw: tiny_http::Request, handle: &H)

@@ -54,13 +54,16 @@ impl Metrics {
 
     pub fn render(&self, read: &impl Read, edges: &[(Surface, Arc<EdgeStats>)]) -> Result<String> {
         let mut out = String::new();
-        let counters: [EdgeCounter; 7] = [
+        let counters: [EdgeCounter; 8] = [
             ("accepted", "Connections accepted.", |e| e.accepted.load(Ordering::Relaxed)),
             ("accept_errors", "Accept calls that failed (descriptors, memory) and were retried.", |e| {
                 e.accept_errors.load(Ordering::Relaxed)
             }),
             ("refused_over_cap", "Connections refused over the connection caps.", |e| {
                 e.refused_over_cap.load(Ordering::Relaxed)
+            }),
+            ("refused_over_share", "Connections refused over their address's share of the cap.", |e| {
+                e.refused_over_share.load(Ordering::Relaxed)
             }),
             ("tls_failures", "TLS handshakes that failed or ran out of time.", |e| {
                 e.tls_failures.load(Ordering::Relaxed)

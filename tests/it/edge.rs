@@ -102,7 +102,17 @@ fn slow_head_is_closed_with_408() {
 fn idle_connections_are_bounded_then_released() {
     let s = Server::start_with(Opts {
         lab: Some("example.com"),
-        extra: vec!["--max-connections".into(), "8".into(), "--idle-timeout-ms".into(), "700".into()],
+        extra: vec![
+            "--max-connections".into(),
+            "8".into(),
+            "--max-connections-per-address".into(),
+            "8".into(),
+            "--idle-timeout-ms".into(),
+            "700".into(),
+            // A connection that never sent a request is bounded by the head deadline.
+            "--head-timeout-ms".into(),
+            "700".into(),
+        ],
         ..Opts::default()
     });
     // Eight idle connections fill the SCIM listener…
@@ -258,4 +268,207 @@ fn a_burst_of_new_connections_is_answered_at_once() {
     for c in kept.iter_mut().take(8) {
         assert_eq!(c.send("GET", "/healthz", &[], None).status, 200);
     }
+}
+
+/// Seconds until `sock` is closed by the server (reads EOF or an error), or `None` within `wait`.
+fn closed_after(sock: &mut std::net::TcpStream, wait: Duration) -> Option<Duration> {
+    use std::io::Read;
+    let started = Instant::now();
+    sock.set_read_timeout(Some(Duration::from_millis(100))).unwrap();
+    let mut buf = [0u8; 4096];
+    while started.elapsed() < wait {
+        match sock.read(&mut buf) {
+            Ok(0) => return Some(started.elapsed()),
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => return Some(started.elapsed()),
+        }
+    }
+    None
+}
+
+/// Over TLS the handshake and head deadlines hold as over plain HTTP: a byte now and then inside
+/// a TLS record does not keep a connection open past them.
+#[test]
+fn tls_deadlines_hold_against_drips() {
+    use std::io::Write;
+    let s = Server::start_with(Opts {
+        tls: true,
+        lab: Some("example.com"),
+        extra: vec!["--handshake-timeout-ms".into(), "600".into(), "--head-timeout-ms".into(), "600".into()],
+        ..Opts::default()
+    });
+    // A ClientHello record header that promises 512 bytes, then one byte every 150 ms.
+    let mut sock = std::net::TcpStream::connect(s.scim_addr).unwrap();
+    sock.write_all(&[0x16, 0x03, 0x01, 0x02, 0x00, 0x01]).unwrap();
+    let dripper = {
+        let mut w = sock.try_clone().unwrap();
+        std::thread::spawn(move || {
+            for _ in 0..40 {
+                std::thread::sleep(Duration::from_millis(150));
+                if w.write_all(&[0]).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let closed = closed_after(&mut sock, Duration::from_secs(5));
+    assert!(
+        closed.is_some_and(|t| t < Duration::from_secs(3)),
+        "handshake drip held the connection: {closed:?}"
+    );
+    drop(sock);
+    let _ = dripper.join();
+    // After a real handshake: a request head dripped byte by byte inside one TLS record.
+    let cfg = Server::client_config_for(&s.dir.path().join("tls/cert.pem"));
+    let mut tcp = std::net::TcpStream::connect(s.scim_addr).unwrap();
+    let name = rustls::pki_types::ServerName::IpAddress(s.scim_addr.ip().into());
+    let mut tls = rustls::ClientConnection::new(cfg, name).unwrap();
+    while tls.is_handshaking() {
+        tls.complete_io(&mut tcp).unwrap();
+    }
+    tls.writer()
+        .write_all(b"GET /healthz HTTP/1.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        .unwrap();
+    let mut record = Vec::new();
+    while tls.wants_write() {
+        tls.write_tls(&mut record).unwrap();
+    }
+    let started = Instant::now();
+    let mut writer = tcp.try_clone().unwrap();
+    let drip = std::thread::spawn(move || {
+        for b in record {
+            std::thread::sleep(Duration::from_millis(100));
+            if writer.write_all(&[b]).is_err() {
+                break;
+            }
+        }
+    });
+    let closed = closed_after(&mut tcp, Duration::from_secs(6));
+    assert!(closed.is_some(), "a dripped TLS record held the head open");
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    let _ = drip.join();
+    healthy(&s);
+}
+
+/// A new connection has the head deadline until its first request starts (not the idle timeout),
+/// and one address may hold only its share of the connection cap.
+#[test]
+fn silent_new_connections_get_the_head_deadline_and_an_address_its_share() {
+    let s = Server::start_with(Opts {
+        lab: Some("example.com"),
+        extra: vec![
+            "--head-timeout-ms".into(),
+            "500".into(),
+            "--idle-timeout-ms".into(),
+            "60000".into(),
+            "--max-connections".into(),
+            "8".into(),
+        ],
+        ..Opts::default()
+    });
+    let mut silent = std::net::TcpStream::connect(s.scim_addr).unwrap();
+    let closed = closed_after(&mut silent, Duration::from_secs(5));
+    assert!(closed.is_some_and(|t| t < Duration::from_secs(3)), "{closed:?}");
+    // The default share is a quarter of the cap: two connections from 127.0.0.1.
+    let held: Vec<Client> = (0..2).map(|_| s.client(s.scim_addr)).collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut third = s.client(s.scim_addr);
+    let r = third.read_response(false).unwrap();
+    assert_eq!(r.status, 503);
+    assert!(r.text().contains("this address"), "{}", r.text());
+    drop(held);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(s.client(s.scim_addr).send("GET", "/healthz", &[], None).status, 200);
+    let metrics = s.admin("GET", "/metrics", None).text();
+    assert!(metrics.contains("scim_seat_edge_refused_over_share_total{surface=\"scim\"} 1"), "{metrics}");
+}
+
+/// An early answer reaches a client that is still uploading: the edge stops sending, then drains
+/// what the client sends for a bounded while before closing (a lingering close).
+#[test]
+fn an_early_413_reaches_a_client_still_uploading() {
+    use std::io::{Read, Write};
+    let s = Server::start();
+    let mut sock = std::net::TcpStream::connect(s.scim_addr).unwrap();
+    let head = format!(
+        "POST {}/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/scim+json\r\nContent-Length: 3000000\r\n\r\n",
+        s.base_path, s.scim_token
+    );
+    sock.write_all(head.as_bytes()).unwrap();
+    let mut writer = sock.try_clone().unwrap();
+    let upload = std::thread::spawn(move || {
+        let chunk = vec![b' '; 64 * 1024];
+        let mut sent = 0;
+        while sent < 3_000_000 {
+            match writer.write(&chunk) {
+                Ok(n) => sent += n,
+                Err(_) => break,
+            }
+        }
+        sent
+    });
+    sock.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match sock.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) => panic!("the answer did not arrive ({e}); got {:?}", String::from_utf8_lossy(&answer)),
+        }
+        if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.len() > 40 {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    drop(sock);
+    let _ = upload.join();
+    healthy(&s);
+}
+
+/// With few descriptors (`ulimit -n 64`) the server lowers its caps to fit and says so, sheds a
+/// flood of connections with clean refusals, and every listener serves again once the flood is over:
+/// no surface is left dead (issue: tiny_http's accept loop stopped at its first error).
+#[test]
+fn a_connection_flood_under_a_low_descriptor_limit_leaves_every_surface_alive() {
+    let s = Server::start_with(Opts { lab: Some("example.com"), nofile: Some(64), ..Opts::default() });
+    assert!(s.log().contains("lowering --max-connections"), "{}", s.log());
+    // 200 connections at once on each listener, each starting a request and stalling.
+    let mut flood = Vec::new();
+    for addr in [s.scim_addr, s.admin_addr] {
+        for _ in 0..200 {
+            if let Ok(mut c) = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+                use std::io::Write;
+                let _ = c.write_all(b"GET /healthz HTTP/1.1\r\nX-Stall: ");
+                flood.push(c);
+            }
+        }
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    drop(flood);
+    // Give the edge a moment to see the closes, then every surface answers again.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut ok = false;
+    while Instant::now() < deadline && !ok {
+        std::thread::sleep(Duration::from_millis(200));
+        ok = Client::try_connect(s.scim_addr)
+            .and_then(|mut c| c.try_send("GET", "/healthz", &[], None).ok())
+            .is_some_and(|r| r.status == 200);
+    }
+    assert!(ok, "the SCIM listener did not come back: {}", s.log());
+    for _ in 0..20 {
+        assert_eq!(s.scim("GET", "/Users?count=1", None).status, 200);
+        assert_eq!(s.admin("GET", "/admin/di", None).status, 200);
+    }
+    let metrics = s.admin("GET", "/metrics", None).text();
+    let refused: u64 = metrics
+        .lines()
+        .filter(|l| {
+            l.starts_with("scim_seat_edge_refused_over") || l.starts_with("scim_seat_edge_accept_errors")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum();
+    assert!(refused > 0, "the flood was shed, and counted: {metrics}");
 }

@@ -61,6 +61,8 @@ pub struct Opts {
     pub extra: Vec<String>,
     /// Extra environment variables for the server process.
     pub env: Vec<(String, String)>,
+    /// Start the server with this open-file limit (soft and hard), as `ulimit -n` does.
+    pub nofile: Option<u64>,
 }
 
 pub struct Server {
@@ -125,7 +127,7 @@ impl Server {
             args.extend(["--lab".into(), lab.into()]);
         }
         args.extend(opts.extra.iter().cloned());
-        Server::spawn_with_env(dir, db, args, tls, &opts.env)
+        Server::spawn_limited(dir, db, args, tls, &opts.env, opts.nofile)
     }
 
     /// Starts `serve` with exactly these arguments on an existing directory and database.
@@ -140,12 +142,32 @@ impl Server {
         tls: Option<Arc<ClientConfig>>,
         env: &[(String, String)],
     ) -> Server {
+        Server::spawn_limited(dir, db, args, tls, env, None)
+    }
+
+    /// Starts `serve`, under `ulimit -n nofile` when given.
+    pub fn spawn_limited(
+        dir: TempDir,
+        db: PathBuf,
+        args: Vec<String>,
+        tls: Option<Arc<ClientConfig>>,
+        env: &[(String, String)],
+        nofile: Option<u64>,
+    ) -> Server {
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(dir.path().join("server.log"))
             .unwrap();
-        let mut child = Command::new(BIN)
+        let mut command = match nofile {
+            None => Command::new(BIN),
+            Some(n) => {
+                let mut c = Command::new("sh");
+                c.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), BIN]);
+                c
+            }
+        };
+        let mut child = command
             .args(&args)
             .env("RUST_LOG", "info")
             .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

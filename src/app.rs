@@ -607,7 +607,11 @@ fn serve(args: ServeArgs) -> Result<i32> {
         [(Surface::Scim, Arc::new(EdgeStats::default())), (Surface::Admin, Arc::new(EdgeStats::default()))];
     let app = Arc::new(App::new(
         store,
-        ServiceConfig { base_path: base_path.clone(), base_url },
+        ServiceConfig {
+            base_path: base_path.clone(),
+            base_url,
+            scan_timeout: Duration::from_millis(args.scan_timeout_ms),
+        },
         edge_stats.to_vec(),
     )?);
     let socket_dir = private_socket_dir()?;

@@ -366,6 +366,9 @@ pub struct ServeArgs {
     /// Milliseconds for a request body and for each response write.
     #[arg(long, env = "SCIM_SEAT_IO_TIMEOUT_MS", default_value_t = 30_000)]
     pub io_timeout_ms: u64,
+    /// Milliseconds a SCIM filter that no index serves may scan before it is refused (400 tooMany).
+    #[arg(long, env = "SCIM_SEAT_SCAN_TIMEOUT_MS", default_value_t = 5_000)]
+    pub scan_timeout_ms: u64,
     /// On a database that does not exist yet: validate DOMAIN and turn DI on (see `init --lab`).
     #[arg(long, value_name = "DOMAIN")]
     pub lab: Option<String>,

@@ -31,6 +31,8 @@ pub struct ServiceConfig {
     pub base_path: String,
     /// The externally visible SCIM base URL (scheme, host, port, base path), for `location`s.
     pub base_url: String,
+    /// How long a filter no index serves may scan before it is answered 400 `tooMany`.
+    pub scan_timeout: std::time::Duration,
 }
 
 pub struct App {

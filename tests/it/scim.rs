@@ -818,3 +818,57 @@ fn excluded_members_on_a_2000_member_group_returns_none_and_the_full_read_return
     assert_eq!(full["members"].as_array().unwrap().len(), 2000);
     assert_eq!(member_ids(&full), ids.iter().cloned().collect::<BTreeSet<String>>());
 }
+
+/// Scans (filters no index serves, and sortBy) keep only the page: the answers are the same as the
+/// whole ordered list, cut to the page, and a scan past its time bound is 400 tooMany.
+#[test]
+fn scans_return_the_page_of_the_whole_order_and_stop_at_their_bound() {
+    let s = Server::start_contoso();
+    let titles = ["b", "a", "c", "a", "d", "b", "e", "a", "c", "f", "a", "b"];
+    let mut ids = Vec::new();
+    for (i, t) in titles.iter().enumerate() {
+        let body = json!({"schemas": [USER_URN], "userName": format!("scan{i}@example.com"), "title": t});
+        ids.push(
+            expect_scim(&s.scim("POST", "/Users", Some(&body)), 201)["id"].as_str().unwrap().to_string(),
+        );
+    }
+    // Unsorted scan: creation order, paged.
+    let (total, page) =
+        expect_list(&s.scim("GET", "/Users?filter=title+eq+%22a%22&startIndex=2&count=2", None));
+    assert_eq!(total, 4);
+    let got: Vec<&str> = page.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    assert_eq!(got, [ids[3].as_str(), ids[7].as_str()]);
+    // Sorted scan: by title, ties in creation order; every page agrees with the whole order.
+    let mut whole: Vec<(String, usize)> =
+        titles.iter().enumerate().map(|(i, t)| (t.to_string(), i)).collect();
+    whole.sort();
+    for (start, count, desc) in [(1, 3, false), (4, 5, false), (10, 5, false), (2, 4, true)] {
+        let order = if desc { "&sortOrder=descending" } else { "" };
+        let path = format!("/Users?filter=title+pr&sortBy=title{order}&startIndex={start}&count={count}");
+        let (total, page) = expect_list(&s.scim("GET", &path, None));
+        assert_eq!(total, 12, "{path}");
+        let mut expected: Vec<&str> = whole.iter().map(|(_, i)| ids[*i].as_str()).collect();
+        if desc {
+            expected.reverse();
+        }
+        let expected: Vec<&str> = expected.into_iter().skip(start - 1).take(count).collect();
+        let got: Vec<&str> = page.iter().map(|u| u["id"].as_str().unwrap()).collect();
+        assert_eq!(got, expected, "{path}");
+    }
+    // A scan that runs past its bound is refused with advice.
+    let tight = Server::start_with(crate::harness::Opts {
+        lab: Some("example.com"),
+        extra: vec!["--scan-timeout-ms".into(), "0".into()],
+        ..crate::harness::Opts::default()
+    });
+    for i in 0..3 {
+        let body = json!({"schemas": [USER_URN], "userName": format!("t{i}@example.com"), "title": "x"});
+        expect_scim(&tight.scim("POST", "/Users", Some(&body)), 201);
+    }
+    let v = expect_scim_error(&tight.scim("GET", "/Users?filter=title+pr", None), 400, Some("tooMany"));
+    assert!(v["detail"].as_str().unwrap().contains("indexed"), "{v}");
+    // Indexed filters are not scans: they answer whatever the bound.
+    let (total, _) =
+        expect_list(&tight.scim("GET", "/Users?filter=userName+eq+%22t1%40example.com%22", None));
+    assert_eq!(total, 1);
+}

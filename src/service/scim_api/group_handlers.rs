@@ -202,17 +202,12 @@ fn net_members(
     }
     let (mut add, mut remove) = (Vec::new(), Vec::new());
     if cleared {
-        let current = groups::member_ids(tx, group_id)?;
+        let current = groups::member_id_set(tx, group_id)?;
         let keep: std::collections::HashSet<&str> =
             wanted.iter().filter(|(_, m)| *m).map(|(id, _)| id.as_str()).collect();
-        let current_set: std::collections::HashSet<&str> = current.iter().map(String::as_str).collect();
-        add.extend(
-            wanted
-                .iter()
-                .filter(|(id, m)| *m && !current_set.contains(id.as_str()))
-                .map(|(id, _)| id.clone()),
-        );
+        add.extend(wanted.iter().filter(|(id, m)| *m && !current.contains(id)).map(|(id, _)| id.clone()));
         remove.extend(current.iter().filter(|id| !keep.contains(id.as_str())).cloned());
+        remove.sort();
     } else {
         for (id, member) in &wanted {
             match (*member, groups::is_member(tx, group_id, id)?) {

@@ -21,6 +21,7 @@ use crate::store::users::{self, UserRow};
 use crate::store::{Read, WriteTx};
 use crate::util;
 use serde_json::Value;
+use std::time::Instant;
 
 /// Largest page a list returns (ServiceProviderConfig `filter.maxResults`).
 pub const MAX_RESULTS: usize = 1000;
@@ -371,28 +372,110 @@ fn sorted(mut keyed: Vec<(Option<String>, i64, Value)>, p: &ListParams) -> Vec<V
     keyed.into_iter().map(|(_, _, v)| v).collect()
 }
 
+/// One match of a sorted scan: where it goes in the listing (sort key, missing last when ascending,
+/// then creation order; the whole order reversed when descending).
+#[derive(Debug, PartialEq, Eq)]
+struct Placed {
+    key: Option<String>,
+    seq: i64,
+    id: String,
+    descending: bool,
+}
+
+impl Ord for Placed {
+    fn cmp(&self, other: &Placed) -> std::cmp::Ordering {
+        use std::cmp::Ordering::{Greater, Less};
+        let ascending = match (&self.key, &other.key) {
+            (Some(x), Some(y)) => x.cmp(y).then(self.seq.cmp(&other.seq)),
+            (Some(_), None) => Less,
+            (None, Some(_)) => Greater,
+            (None, None) => self.seq.cmp(&other.seq),
+        };
+        if self.descending { ascending.reverse() } else { ascending }
+    }
+}
+
+impl PartialOrd for Placed {
+    fn partial_cmp(&self, other: &Placed) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Users matching a filter (or sorted), page by page: the scan renders each candidate and keeps
+/// only what the page needs, so memory follows the page, not the matches. Without sortBy, matches
+/// arrive in creation order and only those inside the page are kept; with sortBy, only the
+/// `startIndex - 1 + count` first places (key, order, id), and the page is rendered at the end. A scan
+/// running past the configured bound (`--scan-timeout-ms`, default 5 s) answers 400 `tooMany` (RFC
+/// 7644 §3.12: "the specified filter yields many more results than the server is willing to
+/// calculate").
 fn list_users(app: &App, conn: &impl Read, plan: &Plan, p: &ListParams) -> Result<(Vec<Value>, usize)> {
     if p.filter.is_none() && p.sort_by.is_none() {
         let (rows, total) = users::scim_page(conn, p.start_index - 1, p.count)?;
         let out = rows.iter().map(|u| render_user(app, conn, plan, u)).collect::<Result<_>>()?;
         return Ok((out, total));
     }
-    let mut keyed: Vec<(Option<String>, i64, Value)> = Vec::new();
+    let started = Instant::now();
+    let bound = app.config.scan_timeout;
+    let skip = p.start_index - 1;
+    let keep = skip.saturating_add(p.count);
+    let mut total = 0usize;
+    let mut page: Vec<Value> = Vec::new();
+    let mut best: std::collections::BinaryHeap<Placed> = std::collections::BinaryHeap::new();
+    let candidates = p.filter.as_ref().map(|f| user_candidates(conn, f)).transpose()?;
+    // Only a scan of every user is bounded in time; an index's candidates are few.
+    let scanning = !matches!(candidates, Some(Candidates::Rows(_)));
     let mut consider = |u: UserRow| -> Result<()> {
+        if scanning && started.elapsed() > bound {
+            return Err(Error::bad(
+                crate::error::ScimType::TooMany,
+                format!(
+                    "the filter could not be answered within {} ms: no index serves it and the plan is large. \
+                     Narrow it with an indexed attribute (userName, externalId, id, displayName or emails.value)",
+                    bound.as_millis()
+                ),
+            ));
+        }
         let r = render_user(app, conn, plan, &u)?;
-        if p.filter.as_ref().is_none_or(|f| f.matches(&r)) {
-            let key = p.sort_by.as_deref().and_then(|a| resource::sort_key(&r, a));
-            keyed.push((key, u.seq, r));
+        if !p.filter.as_ref().is_none_or(|f| f.matches(&r)) {
+            return Ok(());
+        }
+        total += 1;
+        match p.sort_by.as_deref() {
+            None => {
+                if total > skip && page.len() < p.count {
+                    page.push(r);
+                }
+            }
+            Some(attr) => {
+                let placed = Placed {
+                    key: resource::sort_key(&r, attr),
+                    seq: u.seq,
+                    id: u.id.clone(),
+                    descending: p.descending,
+                };
+                if best.len() < keep {
+                    best.push(placed);
+                } else if best.peek().is_some_and(|worst| placed < *worst) {
+                    best.pop();
+                    best.push(placed);
+                }
+            }
         }
         Ok(())
     };
-    match p.filter.as_ref().map(|f| user_candidates(conn, f)).transpose()? {
+    match candidates {
         Some(Candidates::Rows(rows)) => rows.into_iter().try_for_each(&mut consider)?,
         _ => users::scim_each(conn, &mut consider)?,
     }
-    let total = keyed.len();
-    let all = if p.sort_by.is_some() { sorted(keyed, p) } else { keyed.into_iter().map(|k| k.2).collect() };
-    Ok((page_of(all, p), total))
+    if p.sort_by.is_some() {
+        let placed = best.into_sorted_vec();
+        for pl in placed.into_iter().skip(skip) {
+            if let Some(u) = users::get(conn, &pl.id)? {
+                page.push(render_user(app, conn, plan, &u)?);
+            }
+        }
+    }
+    Ok((page, total))
 }
 
 fn list_groups(app: &App, conn: &impl Read, p: &ListParams) -> Result<(Vec<Value>, usize)> {

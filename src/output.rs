@@ -61,7 +61,7 @@ fn scalar(v: &Value) -> Option<String> {
         Value::Null => Some("-".into()),
         Value::Bool(b) => Some(b.to_string()),
         Value::Number(n) => Some(n.to_string()),
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => Some(text(s)),
         Value::Array(a) if a.iter().all(|x| !x.is_object() && !x.is_array()) => Some(if a.is_empty() {
             "-".into()
         } else {
@@ -78,7 +78,7 @@ fn write_value(out: &mut String, v: &Value, indent: usize) {
             for (k, val) in map {
                 match scalar(val) {
                     Some(s) => {
-                        let _ = writeln!(out, "{pad}{k}: {s}");
+                        let _ = writeln!(out, "{pad}{}: {s}", text(k));
                     }
                     None => {
                         let _ = writeln!(out, "{pad}{k}:");

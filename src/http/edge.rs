@@ -569,9 +569,11 @@ impl Relay<'_> {
             match backend.read(&mut chunk) {
                 Ok(0) | Err(_) => {
                     self.backend = None;
+                    // The request may still complete: say so, so the client reads before retrying.
                     return Err(Step::Refuse(Error::new(
                         crate::error::Kind::Unavailable,
-                        "the service did not answer in time; retry the request",
+                        "the service did not answer in time; a change you sent may still be saved: read the \
+                         resource before sending it again",
                     )));
                 }
                 Ok(n) => self.buf.extend_from_slice(&chunk[..n]),

@@ -472,3 +472,38 @@ fn a_connection_flood_under_a_low_descriptor_limit_leaves_every_surface_alive() 
         .sum();
     assert!(refused > 0, "the flood was shed, and counted: {metrics}");
 }
+
+/// No secret, token fragment or raw control character reaches a log line, even at debug level,
+/// and the CLI shows a userName's control characters escaped.
+#[test]
+fn malformed_heads_with_tokens_leave_no_secret_in_the_logs() {
+    let s = Server::start_with(Opts {
+        lab: Some("example.com"),
+        env: vec![("RUST_LOG".into(), "debug".into())],
+        ..Opts::default()
+    });
+    let secret = s.scim_token.clone();
+    let (id, hex) = secret.trim_start_matches("sst_").split_once('_').unwrap();
+    for raw in [
+        format!("GET /v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization Bearer {secret}\r\n\r\n"),
+        format!("GET /v2/Users HTTP/1.1\r\nHost: x\r\nBearer {secret}: x\r\n\r\n"),
+        format!("GET /v2/Users HTTP/1.1\r\nHost: x\r\nX-Evil: \u{1b}[31m{secret}\r\n\r\n"),
+        format!("GET /v2/Users HTTP/1.1\r\nHost: x\r\nContent-Length: {secret}\r\n\r\n"),
+    ] {
+        let mut c = s.client(s.scim_addr);
+        c.write_raw(raw.as_bytes()).unwrap();
+        let r = c.read_response(false).unwrap();
+        assert_eq!(r.status, 400, "{}", r.text());
+        assert!(!r.text().contains(&hex[..20]), "the answer echoes the secret: {}", r.text());
+    }
+    // A user whose name carries an escape sequence.
+    let body = serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "esc\u{1b}[2J@example.com"});
+    assert_eq!(s.scim("POST", "/Users", Some(&body)).status, 201);
+    let (code, out, _) = cli(&s.db, &["users", "list"]);
+    assert_eq!(code, 0);
+    assert!(!out.contains('\u{1b}') && out.contains("\\u{1b}"), "{out}");
+    let log = s.log();
+    assert!(!log.contains(&hex[..12]), "a secret fragment is in the log");
+    assert!(!log.contains(id) || !log.contains(&hex[..8]), "token id and secret together in the log");
+    assert!(!log.contains('\u{1b}'), "a raw control character is in the log");
+}

@@ -18,6 +18,7 @@
 
 pub mod audit;
 pub mod domains;
+mod fault;
 pub mod groups;
 pub mod migrate;
 pub mod settings;
@@ -146,7 +147,12 @@ const FAILED_KEPT: usize = 1024;
 
 impl Writer {
     fn commit(&mut self) {
-        let result = self.conn.execute_batch("COMMIT").map_err(Error::from);
+        let result = if fault::hit("commit") {
+            let full = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL);
+            Err(Error::from(rusqlite::Error::SqliteFailure(full, Some("injected: commit".into()))))
+        } else {
+            self.conn.execute_batch("COMMIT").map_err(Error::from)
+        };
         if result.is_err() {
             // COMMIT failed (e.g. disk full): the transaction may still be open; end it.
             let _ = self.conn.execute_batch("ROLLBACK");

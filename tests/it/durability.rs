@@ -231,3 +231,49 @@ fn a_full_disk_gives_clean_errors_and_recovers() {
         !std::fs::read_dir(&mnt).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().contains("panic"))
     );
 }
+
+/// A batch whose COMMIT fails answers every write in it with 503, even when its waiters wake only
+/// after later batches committed; no write is answered success unless it is durable. (The failing
+/// COMMIT is a named fault point: the `fault-injection` feature, on in the test command only.)
+#[cfg(feature = "fault-injection")]
+#[test]
+fn writes_whose_commit_failed_are_never_answered_success() {
+    let s = Server::start_with(crate::harness::Opts {
+        lab: Some("example.com"),
+        env: vec![("SCIM_SEAT_FAULTS".into(), "commit=3@10".into())],
+        ..crate::harness::Opts::default()
+    });
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let (base, addr, token) = (s.base_path.clone(), s.scim_addr, s.scim_token.clone());
+            std::thread::spawn(move || {
+                let mut c = crate::harness::Client::connect(addr, None);
+                (0..15)
+                    .map(|i| {
+                        let name = format!("cf{t}-{i}@example.com");
+                        let body = serde_json::json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name});
+                        let r = c.send("POST", &format!("{base}/Users"), &crate::harness::auth(&token), Some(&body));
+                        (name, r.status, r.header("retry-after").is_some())
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let answers: Vec<(String, u16, bool)> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let failed = answers.iter().filter(|(_, status, _)| *status == 503).count();
+    assert!(failed >= 1, "the injected commit failures answered 503: {answers:?}");
+    for (name, status, retry_after) in &answers {
+        let path = format!("/Users?filter=userName+eq+%22{}%22", name.replace('@', "%40"));
+        let found = s.scim("GET", &path, None).json()["totalResults"].as_u64().unwrap();
+        match status {
+            201 => assert_eq!(found, 1, "{name} was answered 201 but is not there"),
+            503 => {
+                assert_eq!(found, 0, "{name} was answered 503 but was saved");
+                assert!(retry_after, "a 503 tells when to retry");
+            }
+            other => panic!("{name}: unexpected {other}"),
+        }
+    }
+    let (code, out, _) = crate::harness::cli(&s.db, &["check"]);
+    assert_eq!(code, 0, "{out}");
+}

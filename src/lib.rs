@@ -10,6 +10,7 @@ pub mod base;
 pub mod cli;
 pub mod domain;
 pub mod error;
+pub mod fault;
 pub mod http;
 pub mod output;
 pub mod scim;

@@ -187,10 +187,16 @@ impl Edge {
         // the closure drops the guard and frees the slot.
         let guard = OpenGuard(Arc::clone(&self.stats), peer.ip());
         let edge = Arc::clone(self);
-        let spawned = thread::Builder::new().name("conn".into()).stack_size(256 * 1024).spawn(move || {
-            edge.serve(stream, peer);
-            drop(guard);
-        });
+        let spawned = if crate::fault::hit("conn_thread") {
+            // As if the thread could not start: the closure, and the guard in it, are dropped.
+            drop((edge, guard, stream));
+            Err(io::Error::other("injected: conn_thread"))
+        } else {
+            thread::Builder::new().name("conn".into()).stack_size(256 * 1024).spawn(move || {
+                edge.serve(stream, peer);
+                drop(guard);
+            })
+        };
         if let Err(e) = spawned {
             self.stats.spawn_failures.fetch_add(1, Ordering::Relaxed);
             log::warn!("cannot start a connection thread: {e}");

@@ -18,7 +18,6 @@
 
 pub mod audit;
 pub mod domains;
-mod fault;
 pub mod groups;
 pub mod migrate;
 pub mod settings;
@@ -147,7 +146,7 @@ const FAILED_KEPT: usize = 1024;
 
 impl Writer {
     fn commit(&mut self) {
-        let result = if fault::hit("commit") {
+        let result = if crate::fault::hit("commit") {
             let full = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL);
             Err(Error::from(rusqlite::Error::SqliteFailure(full, Some("injected: commit".into()))))
         } else {

@@ -507,3 +507,33 @@ fn malformed_heads_with_tokens_leave_no_secret_in_the_logs() {
     assert!(!log.contains(id) || !log.contains(&hex[..8]), "token id and secret together in the log");
     assert!(!log.contains('\u{1b}'), "a raw control character is in the log");
 }
+
+/// A connection whose thread cannot start frees its slot: after more such failures than the cap,
+/// the listener still serves (the `conn_thread` fault point stands in for a thread limit, which
+/// root does not obey).
+#[cfg(feature = "fault-injection")]
+#[test]
+fn connection_threads_that_fail_to_start_leak_no_slot() {
+    let s = Server::start_with(Opts {
+        lab: Some("example.com"),
+        extra: vec![
+            "--max-connections".into(),
+            "4".into(),
+            "--max-connections-per-address".into(),
+            "4".into(),
+        ],
+        env: vec![("SCIM_SEAT_FAULTS".into(), "conn_thread=20".into())],
+        ..Opts::default()
+    });
+    for _ in 0..20 {
+        let mut sock = std::net::TcpStream::connect(s.scim_addr).unwrap();
+        assert!(
+            closed_after(&mut sock, Duration::from_secs(3)).is_some(),
+            "an unserved connection is closed"
+        );
+    }
+    assert_eq!(s.client(s.scim_addr).send("GET", "/healthz", &[], None).status, 200);
+    let metrics = s.admin("GET", "/metrics", None).text();
+    assert!(metrics.contains("scim_seat_edge_spawn_failures_total{surface=\"scim\"} 20"), "{metrics}");
+    assert!(metrics.contains("scim_seat_edge_refused_over_cap_total{surface=\"scim\"} 0"), "{metrics}");
+}

@@ -305,7 +305,7 @@ fn print_refusal(e: &Error, json: bool) {
 const FDS_PER_CONNECTION: u64 = 3;
 /// Descriptors kept for everything else: listeners, the database and its WAL for the writer and
 /// every worker, logs, the sweep, the watchdog probe, a backup.
-const FDS_RESERVED: u64 = 64;
+const FDS_RESERVED: u64 = 32;
 
 /// Takes the descriptor budget seriously: raises the soft `RLIMIT_NOFILE` to the hard limit, then
 /// lowers the connection caps (with a warning) when both listeners' caps would not fit in it with
@@ -325,7 +325,7 @@ fn descriptor_budget(mut limits: Limits, workers: usize) -> Limits {
         }
         lim.rlim_cur
     };
-    let fixed = FDS_RESERVED + 4 * workers as u64;
+    let fixed = FDS_RESERVED + 3 * workers as u64;
     let per_listener = soft.saturating_sub(fixed) / (2 * FDS_PER_CONNECTION);
     let fits = usize::try_from(per_listener).unwrap_or(usize::MAX).max(1);
     if limits.max_connections > fits {

@@ -194,6 +194,48 @@ pub fn scim_each(db: &impl Read, mut f: impl FnMut(UserRow) -> Result<()>) -> Re
     Ok(())
 }
 
+/// The admin list's filters, typed; the store alone turns them into SQL.
+#[derive(Debug, Clone, Default)]
+pub struct AdminFilter {
+    pub status: Option<Status>,
+    pub seat: Option<Seat>,
+    /// Text (case-folded) found in the userName, the display name or the primary email.
+    pub text: Option<String>,
+    /// Only users after this creation order (the keyset cursor).
+    pub after_seq: Option<i64>,
+}
+
+/// A batch of the admin list in creation order: at most `limit` users matching `filter`, read
+/// through the creation-order index (a keyset page: its cost follows the page, not the plan).
+pub fn admin_batch(db: &impl Read, filter: &AdminFilter, limit: usize) -> Result<Vec<UserRow>> {
+    let mut sql = format!("SELECT {READ} FROM users WHERE seq > ?1");
+    if filter.status.is_some() {
+        sql.push_str(" AND status = ?2");
+    }
+    if filter.seat.is_some() {
+        sql.push_str(" AND seat = ?3");
+    }
+    if filter.text.is_some() {
+        sql.push_str(
+            " AND (instr(user_name_key, ?4) > 0 OR instr(COALESCE(display_key, ''), ?4) > 0 \
+             OR instr(lower(COALESCE(primary_email, '')), ?4) > 0)",
+        );
+    }
+    sql.push_str(" ORDER BY seq LIMIT ?5");
+    let mut stmt = db.conn().prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![
+            filter.after_seq.unwrap_or(i64::MIN),
+            filter.status,
+            filter.seat,
+            filter.text.as_deref(),
+            i64::try_from(limit).unwrap_or(i64::MAX)
+        ],
+        from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
 /// All users, for the admin view, the preview and reconcile.
 pub fn all(db: &impl Read) -> Result<Vec<UserRow>> {
     query_users(db, &format!("SELECT {READ} FROM users ORDER BY seq"), [])

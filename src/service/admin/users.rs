@@ -67,36 +67,42 @@ pub struct UserQuery {
     pub limit: Option<usize>,
 }
 
+/// A page of the admin list: filtered in the store and read in batches through the creation-order
+/// index, so memory and time follow the page, not the plan. Pending users (legacy plans) are skipped
+/// here, batch by batch.
 pub fn list(db: &impl Read, query: &UserQuery) -> Result<Page<UserView>> {
     let plan = Plan::load(db)?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let q = query.q.as_deref().map(fold_case);
-    let mut items = Vec::new();
-    let mut next = None;
-    for u in users::all(db)?.into_iter().filter(|u| query.cursor.is_none_or(|c| u.seq > c)) {
-        if query.status.is_some_and(|s| s != u.status) || query.seat.is_some_and(|s| u.seat != Some(s)) {
-            continue;
-        }
-        if let Some(q) = &q {
-            let hay = [Some(&u.user_name), u.display_name.as_ref(), u.primary_email.as_ref()];
-            if !hay.iter().flatten().any(|h| fold_case(h).contains(q.as_str())) {
-                continue;
+    let mut filter = users::AdminFilter {
+        status: query.status,
+        seat: query.seat,
+        text: query.q.as_deref().map(fold_case).filter(|q| !q.is_empty()),
+        after_seq: query.cursor,
+    };
+    let hide_pending = !query.include_pending && plan.settings.plan_model == PlanModel::Legacy;
+    let mut items: Vec<(i64, UserView)> = Vec::new();
+    loop {
+        // One more than the page: its presence says a next page exists.
+        let batch = users::admin_batch(db, &filter, limit + 1 - items.len())?;
+        let exhausted = batch.len() < limit + 1 - items.len();
+        for u in batch {
+            filter.after_seq = Some(u.seq);
+            if hide_pending {
+                let in_group = !groups::of_user(db, &u.id)?.is_empty();
+                if rules::is_pending(&seats::state_of(&u), plan.settings.plan_model, in_group) {
+                    continue;
+                }
             }
-        }
-        if !query.include_pending {
-            let in_group = !groups::of_user(db, &u.id)?.is_empty();
-            if rules::is_pending(&seats::state_of(&u), plan.settings.plan_model, in_group) {
-                continue;
+            if items.len() == limit {
+                let next = items.last().map(|(seq, _)| seq.to_string());
+                return Ok(Page { items: items.into_iter().map(|(_, v)| v).collect(), next_cursor: next });
             }
+            items.push((u.seq, view(db, &plan, &u)?));
         }
-        if items.len() == limit {
-            // One more match exists: the page ends at the last item shown.
-            next = Some(items.last().map_or(0, |(seq, _)| *seq));
-            break;
+        if exhausted {
+            return Ok(Page { items: items.into_iter().map(|(_, v)| v).collect(), next_cursor: None });
         }
-        items.push((u.seq, view(db, &plan, &u)?));
     }
-    Ok(Page { items: items.into_iter().map(|(_, v)| v).collect(), next_cursor: next.map(|s| s.to_string()) })
 }
 
 /// Removes a user from the plan (DI off) or a guest.

@@ -18,7 +18,7 @@ ALLOWED = {
     "scim": {"base", "error", "util", "domain"},
     "store": {"base", "error", "util", "domain", "fault"},
     "http": {"base", "error", "util", "fault"},
-    "service": {"base", "error", "util", "domain", "scim", "store", "http"},
+    "service": {"base", "error", "util", "domain", "scim", "store", "http", "fault"},
     "output": {"base", "error", "util", "domain", "store", "service"},
     "cli": {"base", "error", "domain", "store"},
     "app": {"base", "error", "util", "domain", "scim", "store", "http", "service", "cli", "output"},

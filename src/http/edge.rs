@@ -469,7 +469,13 @@ impl Relay<'_> {
     fn backend(&mut self) -> Result<&mut UnixStream, Step> {
         if self.backend.is_none() {
             let backend = &self.edge.backend;
-            let connected = UnixStream::connect(backend.socket()).or_else(|e| {
+            let first = if crate::fault::hit("backend_refused") {
+                // As if tiny_http's accept loop had stopped.
+                Err(io::Error::from(io::ErrorKind::ConnectionRefused))
+            } else {
+                UnixStream::connect(backend.socket())
+            };
+            let connected = first.or_else(|e| {
                 // Refused: tiny_http's accept loop has stopped (it does on its first error). Unless
                 // the service is stopping, start a fresh one and try once more.
                 let dead = matches!(e.kind(), io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound);

@@ -109,6 +109,10 @@ impl App {
     /// handler, renders the answer or the error, logs one line and counts the request.
     pub fn handle(&self, w: &mut Worker, req: &Request, surface: Surface) -> Response {
         let started = Instant::now();
+        if req.path.starts_with("/admin/") && crate::fault::hit("slow_request") {
+            // A slow request (say, a report on a huge plan), for the watchdog tests.
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        }
         let mut ctx = Ctx { req, token: None, request_id: self.request_id() };
         let (route, result) = match surface {
             Surface::Scim => scim_api::dispatch(self, w, &mut ctx),

@@ -545,3 +545,22 @@ fn connection_threads_that_fail_to_start_leak_no_slot() {
     assert!(metrics.contains("scim_seat_edge_spawn_failures_total{surface=\"scim\"} 20"), "{metrics}");
     assert!(metrics.contains("scim_seat_edge_refused_over_cap_total{surface=\"scim\"} 0"), "{metrics}");
 }
+
+/// When tiny_http's socket refuses connections (its accept loop stops at its first error), the edge
+/// starts a fresh tiny_http server and worker pool, logs it, and the request is answered.
+#[cfg(feature = "fault-injection")]
+#[test]
+fn a_stopped_tiny_http_is_replaced_and_the_request_answered() {
+    let s = Server::start_with(Opts {
+        lab: Some("example.com"),
+        env: vec![("SCIM_SEAT_FAULTS".into(), "backend_refused=1".into())],
+        ..Opts::default()
+    });
+    assert_eq!(s.scim("GET", "/Users?count=1", None).status, 200, "{}", s.log());
+    assert!(s.log().contains("started a fresh tiny_http server"), "{}", s.log());
+    // The fresh pool serves on; the old workers were let go.
+    for _ in 0..30 {
+        assert_eq!(s.scim("GET", "/Users?count=1", None).status, 200);
+    }
+    healthy(&s);
+}

@@ -440,3 +440,47 @@ fn output_files_do_not_follow_links_or_overwrite() {
     let (code, _, _) = cli(&s.db, &["backup", dangling.to_str().unwrap()]);
     assert_eq!(code, 1);
 }
+
+/// Slow admin requests that occupy every admin worker do not starve the watchdog into a restart:
+/// the pings go on while they run (the `slow_request` fault point makes two requests take 2 s).
+#[cfg(feature = "fault-injection")]
+#[test]
+fn slow_admin_requests_do_not_starve_the_watchdog() {
+    let sock_dir = TempDir::new();
+    let path = sock_dir.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&path).unwrap();
+    let s = Server::start_with(Opts {
+        lab: Some("example.com"),
+        env: vec![
+            ("NOTIFY_SOCKET".into(), path.display().to_string()),
+            ("WATCHDOG_USEC".into(), "400000".into()),
+            ("SCIM_SEAT_FAULTS".into(), "slow_request=2".into()),
+        ],
+        ..Opts::default()
+    });
+    read_until(&sock, "READY=1", Duration::from_secs(5));
+    // Two slow admin requests at once: both admin workers are busy for 2 s.
+    let slow: Vec<_> = (0..2)
+        .map(|_| {
+            let (addr, token) = (s.admin_addr, s.admin_token.clone());
+            std::thread::spawn(move || {
+                crate::harness::Client::connect(addr, None)
+                    .send("GET", "/admin/di", &crate::harness::auth(&token), None)
+                    .status
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    let seen = read_until(&sock, "never", Duration::from_millis(1500));
+    let pings = seen.iter().filter(|m| *m == "WATCHDOG=1").count();
+    assert!(
+        pings >= 2,
+        "pings while the admin workers were busy: {seen:?} in {:?}\n{}",
+        started.elapsed(),
+        s.log()
+    );
+    for t in slow {
+        assert_eq!(t.join().unwrap(), 200);
+    }
+}

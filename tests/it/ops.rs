@@ -227,7 +227,12 @@ fn a_world_readable_key_is_warned_about_at_start() {
     .to_vec();
     let client = Server::client_config_for(&tls.join("cert.pem"));
     let s = Server::spawn(dir, db, args, Some(client));
-    assert!(s.log().contains("readable by group or others"), "{}", s.log());
+    assert!(s.log().contains("is open to others (mode 644)"), "{}", s.log());
+    // Readable by the service's group, as the README installs it (root-owned, 640): no warning.
+    std::fs::set_permissions(tls.join("key.pem"), std::fs::Permissions::from_mode(0o640)).unwrap();
+    let (code, out, err) = cli(&s.db, &["reload", "--pid", &s.pid().to_string()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(s.log().matches("open to others").count(), 1, "{}", s.log());
     // The key written by `init --self-signed` itself is private.
     let (code, _, _) = cli(
         &s.dir.path().join("d.db"),
@@ -302,4 +307,65 @@ fn a_version_1_database_is_migrated_with_its_data() {
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("schema version 2"), "{out}");
+}
+
+/// Writes a self-signed pair for 127.0.0.1 valid until `year`-01-01 into `dir` (cert.pem, key.pem).
+fn pair_until(dir: &std::path::Path, year: i32) {
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.not_after = rcgen::date_time_ymd(year, 1, 1);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+}
+
+fn metric(s: &Server, name: &str) -> Option<String> {
+    let text = s.client(s.admin_addr).send("GET", "/metrics", &[], None).text();
+    text.lines().find_map(|l| l.strip_prefix(&format!("{name} ")).map(str::to_string))
+}
+
+/// `scim-seat reload --pid` (the unit's ExecReload) signals the server and reports its outcome:
+/// exit 0 with a renewed pair, exit 1 when the pair is refused, so `systemctl reload` fails then.
+/// /metrics shows the served certificate's notAfter and counts the refusals.
+#[test]
+fn reload_command_reports_the_outcome_and_metrics_follow_the_certificate() {
+    let mut s = Server::start_with(Opts { tls: true, lab: Some("example.com"), ..Opts::default() });
+    let pid = s.pid().to_string();
+    // `init --self-signed` certificates (rcgen's default) run to 4096-01-01.
+    assert_eq!(metric(&s, "scim_seat_tls_certificate_expiry_seconds").as_deref(), Some("67090118400"));
+    assert_eq!(metric(&s, "scim_seat_tls_reload_failures_total").as_deref(), Some("0"));
+    let tls_dir = s.dir.path().join("tls");
+    pair_until(&tls_dir, 2031);
+    let (code, out, err) = cli(&s.db, &["reload", "--pid", &pid]);
+    assert_eq!((code, out.trim()), (0, "TLS certificate and key reloaded"), "{err}");
+    s.tls = Some(Server::client_config_for(&tls_dir.join("cert.pem")));
+    // 2031-01-01T00:00:00Z
+    assert_eq!(metric(&s, "scim_seat_tls_certificate_expiry_seconds").as_deref(), Some("1924992000"));
+    // A renewed certificate whose key was forgotten: refused, the 2031 pair stays in service.
+    let other = TempDir::new();
+    pair_until(other.path(), 2032);
+    std::fs::copy(other.path().join("cert.pem"), tls_dir.join("cert.pem")).unwrap();
+    let (code, out, err) = cli(&s.db, &["reload", "--pid", &pid]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("TLS reload failed, keeping the previous pair") && err.contains("does not fit"),
+        "{err}"
+    );
+    assert_eq!(metric(&s, "scim_seat_tls_reload_failures_total").as_deref(), Some("1"));
+    assert_eq!(metric(&s, "scim_seat_tls_certificate_expiry_seconds").as_deref(), Some("1924992000"));
+    assert_eq!(s.pid().to_string(), pid);
+    assert_eq!(s.stop(), Some(0));
+    // Without a serving process of this user there is nothing to signal.
+    let (code, _, err) = cli(&s.db, &["reload", "--pid", &pid]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("no scim-seat serve process {pid}")), "{err}");
+}
+
+#[test]
+fn reload_without_tls_succeeds_and_metrics_say_nothing_about_tls() {
+    let s = Server::start();
+    let (code, out, err) = cli(&s.db, &["reload", "--pid", &s.pid().to_string()]);
+    assert_eq!((code, out.trim()), (0, "SIGHUP: nothing to reload (no TLS)"), "{err}");
+    assert_eq!(metric(&s, "scim_seat_tls_reload_failures_total"), None);
 }

@@ -1,6 +1,6 @@
 //! Operations: the systemd notify protocol (READY, WATCHDOG from the self-probe, STOPPING) against a
-//! test socket, TLS reload on SIGHUP, online backup while writing, restore from a backup, and the
-//! schema version rules.
+//! test socket, TLS reload on SIGHUP and through `scim-seat reload` (with its /metrics), online
+//! backup while writing, restore from a backup, and the schema version rules.
 
 use crate::harness::{Opts, Server, TempDir, cli};
 use serde_json::json;

@@ -2,8 +2,8 @@
 //! shutdown. `run` returns the process exit code: 0 ok, 1 failure (2, usage, is clap's).
 
 use crate::cli::{
-    BackupArgs, Cli, Command, DiCommand, DomainCommand, InitArgs, JsonArgs, ReportCommand, SeatCommand,
-    ServeArgs, SettingsCommand, TokenCommand, UsersCommand,
+    BackupArgs, Cli, Command, DiCommand, DomainCommand, InitArgs, JsonArgs, ReloadArgs, ReportCommand,
+    SeatCommand, ServeArgs, SettingsCommand, TokenCommand, UsersCommand,
 };
 use crate::domain::seats::SettingValue;
 use crate::error::{Error, Result};
@@ -33,6 +33,9 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 const ADMIN_WORKERS: usize = 2;
 /// How often the provisional review expiry runs while serving (SPEC: at least once a minute).
 const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
+/// The file in a serving process's private directory that records the outcome of its last reload
+/// (SIGHUP), for `scim-seat reload`: one line, `COUNT ok|failed WHAT`.
+const RELOAD_OUTCOME: &str = "reload";
 
 pub fn run(cli: Cli) -> i32 {
     // Every file scim-seat creates (database, WAL, backups, reports, token files) is its owner's
@@ -96,6 +99,7 @@ fn dispatch(command: Command) -> Result<i32> {
             let store = Store::open_existing(&args.db.db)?;
             emit(&admin::reconcile::sweep(&store, &Actor::cli())?, args.json)
         }
+        Command::Reload(args) => reload(args),
     }
 }
 
@@ -629,6 +633,9 @@ fn serve(args: ServeArgs) -> Result<i32> {
         },
         edge_stats.to_vec(),
     )?);
+    if let Some(t) = &tls {
+        app.metrics.watch_tls(Arc::clone(t));
+    }
     let socket_dir = private_socket_dir()?;
     let shutdown = Arc::new(AtomicBool::new(false));
     let limits = descriptor_budget(
@@ -701,15 +708,24 @@ fn serve(args: ServeArgs) -> Result<i32> {
     log::info!("serving SCIM on {scim_addr} and admin on {admin_addr}");
     notify_systemd("READY=1");
 
+    let mut reloads = 0u64;
     loop {
         match wait_signal(&signals) {
-            libc::SIGHUP => match &tls {
-                Some(t) => match t.reload() {
-                    Ok(()) => log::info!("TLS certificate and key reloaded"),
-                    Err(e) => log::error!("TLS reload failed, keeping the previous pair: {}", e.detail),
-                },
-                None => log::info!("SIGHUP: nothing to reload (no TLS)"),
-            },
+            libc::SIGHUP => {
+                reloads += 1;
+                let outcome = match &tls {
+                    Some(t) => t
+                        .reload()
+                        .map(|()| "TLS certificate and key reloaded".to_string())
+                        .map_err(|e| format!("TLS reload failed, keeping the previous pair: {}", e.detail)),
+                    None => Ok("SIGHUP: nothing to reload (no TLS)".to_string()),
+                };
+                match &outcome {
+                    Ok(what) => log::info!("{what}"),
+                    Err(what) => log::error!("{what}"),
+                }
+                record_reload(&socket_dir, reloads, &outcome);
+            }
             sig => {
                 log::info!("signal {sig}: shutting down");
                 break;
@@ -754,14 +770,101 @@ fn wake_addr(addr: SocketAddr) -> SocketAddr {
     a
 }
 
-/// A fresh directory only this user can enter, for the edge-to-worker Unix sockets.
+/// Where serving processes make their private directories: systemd's RuntimeDirectory=, else the
+/// temporary directory.
+fn runtime_base() -> PathBuf {
+    std::env::var_os("RUNTIME_DIRECTORY").map(PathBuf::from).unwrap_or_else(std::env::temp_dir)
+}
+
+/// A fresh directory only this user can enter, for the edge-to-worker Unix sockets and the reload
+/// outcome: `scim-seat-PID-RANDOM` under [`runtime_base`].
 fn private_socket_dir() -> Result<PathBuf> {
     let mut rnd = [0u8; 6];
     crate::util::random_bytes(&mut rnd)?;
-    let base = std::env::var_os("RUNTIME_DIRECTORY").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
-    let dir = base.join(format!("scim-seat-{}-{}", std::process::id(), crate::util::hex(&rnd)));
+    let dir = runtime_base().join(format!("scim-seat-{}-{}", std::process::id(), crate::util::hex(&rnd)));
     std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
     Ok(dir)
+}
+
+/// Writes the outcome of reload number `count` for `scim-seat reload` (replaced whole, by rename).
+fn record_reload(dir: &Path, count: u64, outcome: &std::result::Result<String, String>) {
+    let line = match outcome {
+        Ok(what) => format!("{count} ok {what}\n"),
+        Err(what) => format!("{count} failed {what}\n"),
+    };
+    let tmp = dir.join(format!("{RELOAD_OUTCOME}.tmp"));
+    let written = std::fs::write(&tmp, line).and_then(|()| std::fs::rename(&tmp, dir.join(RELOAD_OUTCOME)));
+    if let Err(e) = written {
+        log::warn!("cannot record the reload outcome in {}: {e}", dir.display());
+    }
+}
+
+/// The last reload outcome a serving process recorded: (count, ok, what happened).
+fn read_reload(dir: &Path) -> Option<(u64, bool, String)> {
+    let text = std::fs::read_to_string(dir.join(RELOAD_OUTCOME)).ok()?;
+    let mut parts = text.trim_end().splitn(3, ' ');
+    let count = parts.next()?.parse().ok()?;
+    let ok = match parts.next()? {
+        "ok" => true,
+        "failed" => false,
+        _ => return None,
+    };
+    Some((count, ok, parts.next().unwrap_or_default().to_string()))
+}
+
+/// The private directory of serving process `pid`, if it is this user's.
+fn serving_dir(pid: u32) -> Result<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let base = runtime_base();
+    let prefix = format!("scim-seat-{pid}-");
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let newest = std::fs::read_dir(&base)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(&prefix)))
+        .filter_map(|e| Some((std::fs::symlink_metadata(e.path()).ok()?, e.path())))
+        .filter(|(m, _)| m.is_dir() && m.uid() == me)
+        .max_by_key(|(m, _)| m.mtime())
+        .map(|(_, p)| p);
+    newest.ok_or_else(|| {
+        Error::not_found(format!(
+            "no scim-seat serve process {pid} of this user under {} (is it running, with the same \
+             RUNTIME_DIRECTORY or TMPDIR?)",
+            base.display()
+        ))
+    })
+}
+
+/// `scim-seat reload --pid PID`: SIGHUP to a serving process, then its answer. Exit 0 when it
+/// reloaded, 1 when it refused the new pair (it keeps serving the old one) or did not answer, so
+/// `systemctl reload` fails when the reload did.
+fn reload(args: ReloadArgs) -> Result<i32> {
+    let dir = serving_dir(args.pid)?;
+    let before = read_reload(&dir).map_or(0, |(count, _, _)| count);
+    let pid = libc::pid_t::try_from(args.pid)
+        .map_err(|_| Error::invalid_value(format!("{} is not a process id", args.pid)))?;
+    // SAFETY: kill only sends a signal; the pid and signal are plain integers.
+    if unsafe { libc::kill(pid, libc::SIGHUP) } != 0 {
+        let e = std::io::Error::last_os_error();
+        return Err(Error::invalid_value(format!("cannot signal process {pid}: {e}")));
+    }
+    let deadline = Instant::now() + Duration::from_millis(args.timeout_ms);
+    loop {
+        match read_reload(&dir) {
+            Some((count, true, what)) if count > before => {
+                println!("{what}");
+                return Ok(0);
+            }
+            Some((count, false, what)) if count > before => return Err(Error::invalid_value(what)),
+            _ if Instant::now() >= deadline => {
+                return Err(Error::internal(format!(
+                    "process {pid} did not report its reload within {} ms",
+                    args.timeout_ms
+                )));
+            }
+            _ => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
 }
 
 fn block_signals() -> libc::sigset_t {

@@ -61,6 +61,9 @@ pub enum Command {
     Report(ReportCommand),
     /// Run the provisional review expiry now.
     Sweep(JsonArgs),
+    /// Make a running `serve` reload its TLS pair (SIGHUP) and wait for the outcome: exit 1 if it
+    /// refused the new pair (it keeps the old one). The unit's ExecReload.
+    Reload(ReloadArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -262,6 +265,16 @@ pub struct JsonArgs {
     /// Print JSON instead of text for people.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReloadArgs {
+    /// The serving process (systemd passes $MAINPID).
+    #[arg(long)]
+    pub pid: u32,
+    /// How long to wait for its answer, in milliseconds.
+    #[arg(long, default_value_t = 10_000)]
+    pub timeout_ms: u64,
 }
 
 #[derive(Debug, Args)]

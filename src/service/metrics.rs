@@ -1,16 +1,17 @@
 //! Prometheus text exposition for /metrics: requests by surface, route and status, a latency
-//! histogram per surface, and gauges read from the database at scrape time (users by seat and
-//! status, DI state).
+//! histogram per surface, gauges read from the database at scrape time (users by seat and status,
+//! DI state) and, when the listeners speak TLS, the served certificate's expiry and the refused
+//! reloads.
 
 use crate::error::Result;
 use crate::http::Surface;
 use crate::http::edge::EdgeStats;
+use crate::http::tls::TlsState;
 use crate::store::{self, Read, users};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Arc;
-use std::sync::Mutex;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// One of the edge's counters: its name, its help text and how to read it.
@@ -30,9 +31,15 @@ struct Histogram {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(&'static str, &'static str, u16), u64>>,
     latency: Mutex<BTreeMap<&'static str, Histogram>>,
+    tls: OnceLock<Arc<TlsState>>,
 }
 
 impl Metrics {
+    /// Reports on the listeners' TLS state from now on (serve calls it once, when TLS is on).
+    pub fn watch_tls(&self, tls: Arc<TlsState>) {
+        let _ = self.tls.set(tls);
+    }
+
     pub fn observe(&self, surface: &'static str, route: &'static str, status: u16, elapsed: Duration) {
         *self
             .requests
@@ -144,6 +151,20 @@ impl Metrics {
         out.push_str("# HELP scim_seat_di_enabled Whether Directory Integration is on.\n");
         out.push_str("# TYPE scim_seat_di_enabled gauge\n");
         let _ = writeln!(out, "scim_seat_di_enabled {}", u8::from(di));
+        if let Some(tls) = self.tls.get() {
+            if let Some(expiry) = tls.expiry() {
+                out.push_str(
+                    "# HELP scim_seat_tls_certificate_expiry_seconds The served certificate's notAfter, Unix time.\n",
+                );
+                out.push_str("# TYPE scim_seat_tls_certificate_expiry_seconds gauge\n");
+                let _ = writeln!(out, "scim_seat_tls_certificate_expiry_seconds {expiry}");
+            }
+            out.push_str(
+                "# HELP scim_seat_tls_reload_failures_total Reloads refused (the previous pair stayed in service).\n",
+            );
+            out.push_str("# TYPE scim_seat_tls_reload_failures_total counter\n");
+            let _ = writeln!(out, "scim_seat_tls_reload_failures_total {}", tls.reload_failures());
+        }
         Ok(out)
     }
 }

@@ -1,6 +1,6 @@
 //! Operations: the systemd notify protocol (READY, WATCHDOG from the self-probe, STOPPING) against a
-//! test socket, TLS reload on SIGHUP, online backup while writing, restore from a backup, and the
-//! schema version rules.
+//! test socket, TLS reload on SIGHUP and through `scim-seat reload` (with its /metrics), online
+//! backup while writing, restore from a backup, and the schema version rules.
 
 use crate::harness::{Opts, Server, TempDir, cli};
 use serde_json::json;
@@ -483,4 +483,66 @@ fn slow_admin_requests_do_not_starve_the_watchdog() {
     for t in slow {
         assert_eq!(t.join().unwrap(), 200);
     }
+}
+
+/// Writes a self-signed pair for 127.0.0.1 valid until `year`-01-01 into `dir` (cert.pem, key.pem).
+fn pair_until(dir: &std::path::Path, year: i32) {
+    let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.not_after = rcgen::date_time_ymd(year, 1, 1);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+}
+
+fn metric(s: &Server, name: &str) -> Option<String> {
+    let text =
+        s.client(s.admin_addr).send("GET", "/metrics", &crate::harness::auth(&s.admin_token), None).text();
+    text.lines().find_map(|l| l.strip_prefix(&format!("{name} ")).map(str::to_string))
+}
+
+/// `scim-seat reload --pid` (the unit's ExecReload) signals the server and reports its outcome:
+/// exit 0 with a renewed pair, exit 1 when the pair is refused, so `systemctl reload` fails then.
+/// /metrics shows the served certificate's notAfter and counts the refusals.
+#[test]
+fn reload_command_reports_the_outcome_and_metrics_follow_the_certificate() {
+    let mut s = Server::start_with(Opts { tls: true, lab: Some("example.com"), ..Opts::default() });
+    let pid = s.pid().to_string();
+    // `init --self-signed` certificates (rcgen's default) run to 4096-01-01.
+    assert_eq!(metric(&s, "scim_seat_tls_certificate_expiry_seconds").as_deref(), Some("67090118400"));
+    assert_eq!(metric(&s, "scim_seat_tls_reload_failures_total").as_deref(), Some("0"));
+    let tls_dir = s.dir.path().join("tls");
+    pair_until(&tls_dir, 2031);
+    let (code, out, err) = cli(&s.db, &["reload", "--pid", &pid]);
+    assert_eq!((code, out.trim()), (0, "TLS certificate and key reloaded"), "{err}");
+    s.tls = Some(Server::client_config_for(&tls_dir.join("cert.pem")));
+    // 2031-01-01T00:00:00Z
+    assert_eq!(metric(&s, "scim_seat_tls_certificate_expiry_seconds").as_deref(), Some("1924992000"));
+    // A renewed certificate whose key was forgotten: refused, the 2031 pair stays in service.
+    let other = TempDir::new();
+    pair_until(other.path(), 2032);
+    std::fs::copy(other.path().join("cert.pem"), tls_dir.join("cert.pem")).unwrap();
+    let (code, out, err) = cli(&s.db, &["reload", "--pid", &pid]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("TLS reload failed, keeping the previous pair") && err.contains("does not fit"),
+        "{err}"
+    );
+    assert_eq!(metric(&s, "scim_seat_tls_reload_failures_total").as_deref(), Some("1"));
+    assert_eq!(metric(&s, "scim_seat_tls_certificate_expiry_seconds").as_deref(), Some("1924992000"));
+    assert_eq!(s.pid().to_string(), pid);
+    assert_eq!(s.stop(), Some(0));
+    // Without a serving process of this user there is nothing to signal.
+    let (code, _, err) = cli(&s.db, &["reload", "--pid", &pid]);
+    assert_eq!(code, 1);
+    assert!(err.contains(&format!("no scim-seat serve process {pid}")), "{err}");
+}
+
+#[test]
+fn reload_without_tls_succeeds_and_metrics_say_nothing_about_tls() {
+    let s = Server::start();
+    let (code, out, err) = cli(&s.db, &["reload", "--pid", &s.pid().to_string()]);
+    assert_eq!((code, out.trim()), (0, "SIGHUP: nothing to reload (no TLS)"), "{err}");
+    assert_eq!(metric(&s, "scim_seat_tls_reload_failures_total"), None);
 }

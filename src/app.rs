@@ -345,6 +345,25 @@ fn descriptor_budget(mut limits: Limits, workers: usize) -> Limits {
     limits
 }
 
+/// How often the WAL is checkpointed while serving (off the request path).
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Checkpoints the WAL from its own thread and connection, so that no request's commit pays for it.
+fn spawn_checkpointer(app: Arc<App>, shutdown: Arc<AtomicBool>) -> Result<std::thread::JoinHandle<()>> {
+    app.store.checkpoint_in_background()?;
+    let reader = app.store.reader()?;
+    Ok(std::thread::Builder::new().name("checkpoint".into()).spawn(move || {
+        while !shutdown.load(Ordering::SeqCst) {
+            std::thread::sleep(CHECKPOINT_INTERVAL);
+            if let Err(e) = app.store.checkpoint(&reader) {
+                log::debug!("WAL checkpoint: {}", e.detail);
+            }
+        }
+        // A last one, so a clean stop leaves a small WAL.
+        let _ = app.store.checkpoint(&reader);
+    })?)
+}
+
 /// Runs the provisional review expiry every `SWEEP_INTERVAL` until shutdown.
 fn spawn_sweeper(app: Arc<App>, shutdown: Arc<AtomicBool>) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("sweep".into()).spawn(move || {
@@ -688,6 +707,7 @@ fn serve(args: ServeArgs) -> Result<i32> {
     }
 
     let sweeper = spawn_sweeper(Arc::clone(&app), Arc::clone(&shutdown))?;
+    let checkpointer = spawn_checkpointer(Arc::clone(&app), Arc::clone(&shutdown))?;
     let watchdog = watchdog_interval()
         .map(|every| {
             let stats = |surface: Surface| {
@@ -748,6 +768,7 @@ fn serve(args: ServeArgs) -> Result<i32> {
         log::debug!("{:?} listener stopped", l.surface);
     }
     let _ = sweeper.join();
+    let _ = checkpointer.join();
     if let Some(w) = watchdog {
         let _ = w.join();
     }

@@ -243,19 +243,19 @@ pub fn all(db: &impl Read) -> Result<Vec<UserRow>> {
 
 pub fn insert(tx: &WriteTx<'_>, u: &UserRow) -> Result<i64> {
     let conn = tx.conn();
-    let seq: i64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM users", [], |r| r.get(0))?;
-    let inserted = conn.execute(
-        &format!(
+    let seq: i64 =
+        conn.prepare_cached("SELECT COALESCE(MAX(seq), 0) + 1 FROM users")?.query_row([], |r| r.get(0))?;
+    let inserted = conn
+        .prepare_cached(&format!(
             "INSERT INTO users ({COLUMNS}, user_name_key, display_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
              ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
-        ),
-        params![
+        ))?
+        .execute(params![
             u.id, seq, u.user_name, u.external_id, u.display_name, u.primary_email, u.doc.to_string(), u.version,
             u.status, u.seat, u.licensed, u.is_guest, u.managed_by_directory, u.manual_seat, u.scim_deleted,
             u.provisional_until, u.first_sign_in, u.created, u.last_modified, fold(&u.user_name),
             u.display_name.as_deref().map(fold)
-        ],
-    );
+        ]);
     match inserted {
         Ok(_) => Ok(seq),
         Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -268,18 +268,18 @@ pub fn insert(tx: &WriteTx<'_>, u: &UserRow) -> Result<i64> {
 /// Writes every column of an existing user.
 pub fn update(tx: &WriteTx<'_>, u: &UserRow) -> Result<()> {
     let conn = tx.conn();
-    let changed = conn.execute(
+    let changed = conn.prepare_cached(
         "UPDATE users SET user_name = ?2, external_id = ?3, display_name = ?4, primary_email = ?5, doc = ?6, \
          version = ?7, status = ?8, seat = ?9, licensed = ?10, is_guest = ?11, managed_by_directory = ?12, \
          manual_seat = ?13, scim_deleted = ?14, provisional_until = ?15, first_sign_in = ?16, last_modified = ?17, \
          user_name_key = ?18, display_key = ?19, recreate_refused_at = ?20, downgrade_held = ?21 WHERE id = ?1",
-        params![
+    )?
+    .execute(params![
             u.id, u.user_name, u.external_id, u.display_name, u.primary_email, u.doc.to_string(), u.version,
             u.status, u.seat, u.licensed, u.is_guest, u.managed_by_directory, u.manual_seat, u.scim_deleted,
             u.provisional_until, u.first_sign_in, u.last_modified, fold(&u.user_name),
             u.display_name.as_deref().map(fold), u.recreate_refused_at, u.downgrade_held
-        ],
-    );
+        ]);
     match changed {
         Ok(0) => Err(Error::not_found(format!("no user with id \"{}\"", u.id))),
         Ok(_) => Ok(()),
@@ -299,7 +299,7 @@ pub fn delete(tx: &WriteTx<'_>, id: &str) -> Result<()> {
 /// Replaces the user's email index entries.
 pub fn set_emails(tx: &WriteTx<'_>, id: &str, emails: &[String]) -> Result<()> {
     let conn = tx.conn();
-    conn.execute("DELETE FROM user_emails WHERE user_id = ?1", [id])?;
+    conn.prepare_cached("DELETE FROM user_emails WHERE user_id = ?1")?.execute([id])?;
     let mut stmt =
         conn.prepare_cached("INSERT OR IGNORE INTO user_emails (user_id, value) VALUES (?1, ?2)")?;
     for e in emails {
@@ -311,7 +311,7 @@ pub fn set_emails(tx: &WriteTx<'_>, id: &str, emails: &[String]) -> Result<()> {
 /// Replaces the role values held through the `roles` attribute.
 pub fn set_roles(tx: &WriteTx<'_>, id: &str, values: &[String]) -> Result<()> {
     let conn = tx.conn();
-    conn.execute("DELETE FROM user_roles WHERE user_id = ?1", [id])?;
+    conn.prepare_cached("DELETE FROM user_roles WHERE user_id = ?1")?.execute([id])?;
     let mut stmt =
         conn.prepare_cached("INSERT OR IGNORE INTO user_roles (user_id, value) VALUES (?1, ?2)")?;
     for v in values {

@@ -96,11 +96,7 @@ pub(super) fn replace_group(c: &mut Call<'_, '_>) -> Result<Response> {
             let mut gone: Vec<String> = current.iter().filter(|u| !wanted_set.contains(u)).cloned().collect();
             gone.sort();
             let new: Vec<String> = wanted.iter().filter(|u| !current.contains(*u)).cloned().collect();
-            // Only the users who join need checking: the members kept are members already.
-            check_members(tx, &new)?;
-            let removed = groups::remove_members(tx, &g.id, &gone)?;
-            let added = groups::add_members(tx, &g.id, &new)?;
-            seats::membership_changed(tx, &plan, &actor, &g.display_name, &added, &removed)?;
+            change_members(tx, &plan, &actor, &g, &new, &gone)?;
         }
         g.version += 1;
         g.last_modified = util::now_rfc3339_secs();
@@ -130,12 +126,8 @@ pub(super) fn patch_group(c: &mut Call<'_, '_>) -> Result<Response> {
         if let Some(ext) = &changes.external_id {
             g.external_id = ext.clone();
         }
-        // Only the users who join need checking: the members kept are members already.
         let (add, remove) = net_members(tx, &g.id, &changes.members)?;
-        check_members(tx, &add)?;
-        let removed = groups::remove_members(tx, &g.id, &remove)?;
-        let added = groups::add_members(tx, &g.id, &add)?;
-        seats::membership_changed(tx, &plan, &actor, &g.display_name, &added, &removed)?;
+        change_members(tx, &plan, &actor, &g, &add, &remove)?;
         g.version += 1;
         g.last_modified = util::now_rfc3339_secs();
         groups::update(tx, &g)?;
@@ -218,4 +210,20 @@ fn net_members(
         }
     }
     Ok((add, remove))
+}
+
+/// Applies a group's net membership change: checks the users who join (the members kept are
+/// members already), writes the change, and runs the seat rules for everyone who joined or left.
+fn change_members(
+    tx: &WriteTx<'_>,
+    plan: &Plan,
+    actor: &Actor,
+    g: &GroupRow,
+    join: &[String],
+    leave: &[String],
+) -> Result<()> {
+    check_members(tx, join)?;
+    let removed = groups::remove_members(tx, &g.id, leave)?;
+    let added = groups::add_members(tx, &g.id, join)?;
+    seats::membership_changed(tx, plan, actor, &g.display_name, &added, &removed)
 }

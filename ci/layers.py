@@ -19,8 +19,9 @@ ALLOWED = {
     "http": {"base", "error", "util"},
     "service": {"base", "error", "util", "domain", "scim", "store", "http"},
     "output": {"base", "error", "util", "domain", "store", "service"},
-    "cli": {"base", "error", "domain", "store"},
-    "app": {"base", "error", "util", "domain", "scim", "store", "http", "service", "cli", "output"},
+    "idp": {"base", "error", "util", "scim"},
+    "cli": {"base", "error", "domain", "store", "idp"},
+    "app": {"base", "error", "util", "domain", "scim", "store", "http", "service", "cli", "output", "idp"},
     "main": {"app", "cli"},
     "lib": set(),
 }

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod idp;
 pub mod output;
 pub mod scim;
 pub mod service;

@@ -112,11 +112,16 @@ fn idp_sync(args: IdpSyncArgs) -> Result<i32> {
         print!("{}", summary.text());
     }
     let failures = summary.failures();
-    if failures > 0 || summary.quarantine.is_some() {
-        eprintln!(
-            "error: {failures} user(s) or group(s) failed{}; the log says which and why",
-            if summary.quarantine.is_some() { " and the cycle stopped" } else { "" }
-        );
+    let problem = match (failures, summary.stopped.is_some()) {
+        (0, false) => None,
+        (0, true) => Some("the cycle stopped before any user was attempted; see STOPPED above".to_string()),
+        (n, true) => {
+            Some(format!("{n} user(s) or group(s) failed and the cycle stopped; the log says which and why"))
+        }
+        (n, false) => Some(format!("{n} user(s) or group(s) failed; the log says which and why")),
+    };
+    if let Some(problem) = problem {
+        eprintln!("error: {problem}");
         return Ok(1);
     }
     Ok(0)

@@ -310,6 +310,14 @@ pub fn segment(id: &str) -> String {
     query_value(id, Space::Percent)
 }
 
+/// The id a dry run shows for a user or group it would create: readable, and the same in a path
+/// as in a body (only unreserved characters).
+pub fn placeholder_id(kind: &str, name: &str) -> String {
+    let slug: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || "-._~".contains(c) { c } else { '-' }).collect();
+    format!("new-{kind}-{slug}")
+}
+
 /// `attr eq "value"` with the value quoted as a SCIM filter string.
 pub fn eq_filter(attr: &str, value: &str) -> String {
     format!("{attr} eq \"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))

@@ -38,7 +38,6 @@ pub struct Cycle<'a> {
     stop: AtomicBool,
     ops: AtomicUsize,
     failed_ops: AtomicUsize,
-    quarantine: Mutex<Option<String>>,
 }
 
 /// The user or group a request is for, and how many requests it took.
@@ -94,7 +93,6 @@ impl<'a> Cycle<'a> {
             stop: AtomicBool::new(false),
             ops: AtomicUsize::new(0),
             failed_ops: AtomicUsize::new(0),
-            quarantine: Mutex::new(None),
         }
     }
 
@@ -103,7 +101,7 @@ impl<'a> Cycle<'a> {
         self.log.with_summary(|s| s.directory_users = directory.len());
         if let Err(why) = self.probe() {
             self.log.with_summary(|s| {
-                s.quarantine = Some(why);
+                s.stopped = Some(why);
                 s.not_attempted = directory.len();
             });
             return;
@@ -114,15 +112,11 @@ impl<'a> Cycle<'a> {
         let not_attempted =
             not_attempted + if self.stopped() { 0 } else { self.groups_phase(directory, escrow) };
         let (ops, failed) = (self.ops.load(Ordering::SeqCst), self.failed_ops.load(Ordering::SeqCst));
-        if ops > 0 && failed * 2 > ops {
-            self.set_quarantine(ops, failed);
-        }
-        let quarantine = self.quarantine.lock().ok().and_then(|q| q.clone());
+        let quarantine =
+            (self.stopped() || (ops > 0 && failed * 2 > ops)).then(|| self.quarantine(ops, failed));
         self.log.with_summary(|s| {
             s.not_attempted += not_attempted;
-            if s.quarantine.is_none() {
-                s.quarantine = quarantine;
-            }
+            s.stopped = quarantine;
         });
     }
 
@@ -198,24 +192,19 @@ impl<'a> Cycle<'a> {
         let ops = self.ops.fetch_add(1, Ordering::SeqCst) + 1;
         let failed_ops =
             self.failed_ops.fetch_add(usize::from(failed), Ordering::SeqCst) + usize::from(failed);
-        if ops >= QUARANTINE_MIN_OPS && failed_ops * 2 > ops && !self.stop.swap(true, Ordering::SeqCst) {
-            self.set_quarantine(ops, failed_ops);
+        if ops >= QUARANTINE_MIN_OPS && failed_ops * 2 > ops {
+            self.stop.store(true, Ordering::SeqCst);
         }
     }
 
-    fn set_quarantine(&self, ops: usize, failed: usize) {
-        let why = format!(
+    fn quarantine(&self, ops: usize, failed: usize) -> String {
+        format!(
             "{failed} of {ops} users and groups attempted failed, most of the cycle: the cycle {}; Entra's \
              provisioning service would put this job in quarantine (retried after 6 h, 12 h, 24 h, then daily). \
              The log shows every failure and its reason; fix the cause and run the cycle again{}",
-            if self.stopped() { "stopped" } else { "ended" },
+            if self.stopped() { "stopped early" } else { "ended" },
             if self.dialect == Dialect::Okta { " (Okta lists such failures as tasks to retry)" } else { "" }
-        );
-        if let Ok(mut q) = self.quarantine.lock()
-            && q.is_none()
-        {
-            *q = Some(why);
-        }
+        )
     }
 
     pub(super) fn stopped(&self) -> bool {

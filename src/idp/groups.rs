@@ -227,7 +227,7 @@ impl Cycle<'_> {
                     "the create was acknowledged without an \"id\" for the group",
                 );
             })?,
-            Ok(None) => format!("(new group:{display})"),
+            Ok(None) => super::client::placeholder_id("group", display),
             Err(m) if m.status() == Some(409) => self.find_group(cx, display)?.ok_or_else(|| m.reason())?,
             Err(m) => return Err(m.reason()),
         };

@@ -56,8 +56,8 @@ pub struct Summary {
     pub requests: usize,
     pub failed_requests: usize,
     pub writes: usize,
-    /// Why the cycle stopped early or would be quarantined.
-    pub quarantine: Option<String>,
+    /// Why the cycle stopped (early, or ended with most of it failed: Entra's quarantine).
+    pub stopped: Option<String>,
     pub users_seconds: f64,
     pub seconds: f64,
     /// Users processed in the users phase (every row and leaver that was attempted).
@@ -92,7 +92,7 @@ impl Summary {
             "requests": self.requests,
             "failed_requests": self.failed_requests,
             "writes": self.writes,
-            "quarantine": self.quarantine,
+            "stopped": self.stopped,
             "seconds": round2(self.seconds),
             "users_seconds": round2(self.users_seconds),
             "users_per_second": round2(self.users_per_second()),
@@ -132,17 +132,19 @@ impl Summary {
         if self.not_attempted > 0 {
             out.push_str(&format!("not attempted: {}\n", self.not_attempted));
         }
+        let sent = if self.dry_run {
+            format!("{} reads sent, {} writes printed", self.requests, self.writes)
+        } else {
+            format!("{} ({} writes, {} failed)", self.requests, self.writes, self.failed_requests)
+        };
         out.push_str(&format!(
-            "requests: {} ({} writes, {} failed) in {:.1} s; users phase {:.1} s, {:.0} users/s\n",
-            self.requests,
-            self.writes,
-            self.failed_requests,
+            "requests: {sent} in {:.1} s; users phase {:.1} s, {:.0} users/s\n",
             self.seconds,
             self.users_seconds,
             self.users_per_second()
         ));
-        if let Some(q) = &self.quarantine {
-            out.push_str(&format!("QUARANTINE: {q}\n"));
+        if let Some(why) = &self.stopped {
+            out.push_str(&format!("STOPPED: {why}\n"));
         }
         out
     }

@@ -232,7 +232,7 @@ impl Cycle<'_> {
                     Err(why)
                 }
             },
-            Ok(None) => Ok(Created::New(account(format!("(new:{})", w.user_name)))),
+            Ok(None) => Ok(Created::New(account(super::client::placeholder_id("user", &w.user_name)))),
             // It exists after all (created by someone else, or an earlier answer was lost): match it.
             Err(m) if m.status() == Some(409) => match self.find_user(cx, w)? {
                 Some(found) => Ok(Created::Exists(found)),

@@ -99,15 +99,18 @@ impl<'a> Cycle<'a> {
     /// Runs the whole cycle; the escrow is updated with what the target acknowledged.
     pub fn run(&self, directory: &[DirUser], escrow: &mut Escrow) {
         self.log.with_summary(|s| s.directory_users = directory.len());
-        if let Err(why) = self.probe() {
-            self.log.with_summary(|s| {
-                s.stopped = Some(why);
-                s.not_attempted = directory.len();
-            });
-            return;
-        }
+        let target_users = match self.probe() {
+            Ok(total) => total,
+            Err(why) => {
+                self.log.with_summary(|s| {
+                    s.stopped = Some(why);
+                    s.not_attempted = directory.len();
+                });
+                return;
+            }
+        };
         let started = Instant::now();
-        let not_attempted = self.users_phase(directory, escrow);
+        let not_attempted = self.users_phase(directory, escrow, target_users);
         self.log.with_summary(|s| s.users_seconds = started.elapsed().as_secs_f64());
         let not_attempted =
             not_attempted + if self.stopped() { 0 } else { self.groups_phase(directory, escrow) };
@@ -120,8 +123,9 @@ impl<'a> Cycle<'a> {
         });
     }
 
-    /// The connection test; `Err` is why the cycle cannot run.
-    fn probe(&self) -> Result<(), String> {
+    /// The connection test; `Err` is why the cycle cannot run. Okta's (a list) also tells how many
+    /// users the target has.
+    fn probe(&self) -> Result<Option<usize>, String> {
         let req = match self.dialect {
             Dialect::Entra => entra::probe(
                 &crate::util::uuid().unwrap_or_else(|_| "00000000-0000-4000-8000-000000000000".into()),
@@ -130,7 +134,13 @@ impl<'a> Cycle<'a> {
         };
         let mut cx = Cx::new("target", "connection test");
         match self.call(&mut cx, "probe", &req, None) {
-            Ok(_) => Ok(()),
+            Ok(reply) => Ok(match self.dialect {
+                Dialect::Okta => reply
+                    .and_then(|r| r.json)
+                    .and_then(|j| j.get("totalResults").and_then(Value::as_u64))
+                    .and_then(|n| usize::try_from(n).ok()),
+                Dialect::Entra => None,
+            }),
             Err(m @ Miss::Status(_)) if matches!(m.status(), Some(401 | 403)) => Err(format!(
                 "the target refused the credentials at the connection test ({}); {}: check --token (a SCIM token \
                  of the target) and run again",

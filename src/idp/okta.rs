@@ -22,6 +22,11 @@ pub fn probe() -> Request {
     Request::get("/Users?startIndex=1&count=2".into())
 }
 
+/// One page of Okta's import: every user, `count` at a time from `start` (1-based).
+pub fn list_users(start: usize, count: usize) -> Request {
+    Request::get(format!("/Users?startIndex={start}&count={count}"))
+}
+
 pub fn find_user(user_name: &str) -> Request {
     Request::get(format!(
         "/Users?filter={}&startIndex=1&count=100",

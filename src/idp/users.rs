@@ -1,8 +1,9 @@
 //! The users phase of a cycle. For each user of the directory, as both IdPs do it:
 //!
 //! - a user the escrow does not know is looked up by `userName` (Entra's `userName eq` query, Okta's
-//!   filtered list); when found it is linked and only what differs is sent, when missing it is
-//!   created (a 409 means it exists after all: it is looked up again and linked);
+//!   filtered list; Okta imports the target's users instead, a paged list of all of them, when that
+//!   takes fewer requests); when found it is linked and only what differs is sent, when missing it
+//!   is created (a 409 means it exists after all: it is looked up again and linked);
 //! - a known user gets only the differences to what was last sent: Entra one PATCH, Okta a PATCH of
 //!   `active` and, for profile or role changes, GET then PUT of the whole user;
 //! - a user the directory marks inactive, or that left the directory, is deactivated (`active`
@@ -18,7 +19,10 @@ use super::model::{Account, Delta, Wanted};
 use super::{Dialect, entra, okta};
 use crate::base::text::fold_case;
 use serde_json::Value;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+/// Users on one page of Okta's import (Okta's own page size).
+const IMPORT_PAGE: usize = 100;
 
 /// One user to bring in line.
 struct UserTask {
@@ -26,6 +30,8 @@ struct UserTask {
     wanted: Wanted,
     deleted: bool,
     link: Option<Account>,
+    /// What the import found for a user the escrow does not know (`None`: not imported, query it).
+    imported: Option<Option<Account>>,
 }
 
 /// What the escrow keeps of a user after its turn.
@@ -42,7 +48,12 @@ enum Created {
 
 impl Cycle<'_> {
     /// Brings every user in line; returns how many were not attempted (the cycle stopped).
-    pub(super) fn users_phase(&self, directory: &[DirUser], escrow: &mut Escrow) -> usize {
+    pub(super) fn users_phase(
+        &self,
+        directory: &[DirUser],
+        escrow: &mut Escrow,
+        target_users: Option<usize>,
+    ) -> usize {
         let mut tasks = Vec::with_capacity(directory.len());
         let mut in_directory = HashSet::with_capacity(directory.len());
         for u in directory {
@@ -53,6 +64,7 @@ impl Cycle<'_> {
                 key,
                 wanted: Wanted::of(u),
                 deleted: u.deleted,
+                imported: None,
             });
         }
         let mut out_of_scope = 0;
@@ -63,10 +75,27 @@ impl Cycle<'_> {
             out_of_scope += 1;
             if a.active {
                 let wanted = Wanted { user_name: a.user_name.clone(), active: false, ..Wanted::default() };
-                tasks.push(UserTask { key: key.clone(), wanted, deleted: false, link: Some(a.clone()) });
+                tasks.push(UserTask {
+                    key: key.clone(),
+                    wanted,
+                    deleted: false,
+                    link: Some(a.clone()),
+                    imported: None,
+                });
             }
         }
         self.log.with_summary(|s| s.out_of_scope = out_of_scope);
+        let unlinked = tasks.iter().filter(|t| t.link.is_none() && !t.deleted).count();
+        if self.dialect == Dialect::Okta
+            && let Some(total) = target_users
+            && unlinked > 0
+            && total.div_ceil(IMPORT_PAGE) < unlinked
+            && let Some(mut found) = self.import_users(total)
+        {
+            for t in tasks.iter_mut().filter(|t| t.link.is_none() && !t.deleted) {
+                t.imported = Some(found.remove(&t.key).map(|a| a.keep_only(&t.wanted)));
+            }
+        }
         self.log.phase("users", tasks.len());
         let results = self.parallel(&tasks, |t| self.user(t));
         let mut not_attempted = 0;
@@ -113,12 +142,17 @@ impl Cycle<'_> {
         if t.deleted {
             return self.delete_user(cx, t, record);
         }
+        let found = match (&t.link, &t.imported) {
+            (Some(_), _) => None,
+            (None, Some(imported)) => imported.clone(),
+            (None, None) => self.find_user(cx, &t.wanted)?.map(|a| a.keep_only(&t.wanted)),
+        };
         let account = match &t.link {
             Some(a) => a.clone(),
-            None => match self.find_user(cx, &t.wanted)? {
+            None => match found {
                 Some(found) => {
                     *matched = true;
-                    found.keep_only(&t.wanted)
+                    found
                 }
                 None if !t.wanted.active => return Ok(Done::Skipped("inactive_not_in_target")),
                 None => match self.create_user(cx, &t.wanted)? {
@@ -166,6 +200,43 @@ impl Cycle<'_> {
             }
             Dialect::Okta => Ok(Done::Skipped("unchanged")),
         }
+    }
+
+    /// Okta's import: every user of the target, by folded userName, pages fetched in parallel.
+    /// `None` when a page fails or cannot be read (the users are then queried one by one); a
+    /// userName two users answer to is left out (its query reports the ambiguity).
+    fn import_users(&self, total: usize) -> Option<HashMap<String, Account>> {
+        let starts: Vec<usize> = (0..total.div_ceil(IMPORT_PAGE)).map(|p| p * IMPORT_PAGE + 1).collect();
+        let pages = self.parallel(&starts, |start| {
+            let mut cx = Cx::new("target", "import");
+            let reply =
+                self.call(&mut cx, "import", &okta::list_users(*start, IMPORT_PAGE), None).ok().flatten()?;
+            match reply.json.as_ref().and_then(|j| j.get("Resources")) {
+                Some(Value::Array(items)) => {
+                    items.iter().map(Account::from_resource).collect::<Result<Vec<_>, _>>().ok()
+                }
+                None => Some(Vec::new()),
+                Some(_) => None,
+            }
+        });
+        let mut found = HashMap::with_capacity(total);
+        let mut twice = HashSet::new();
+        for page in pages {
+            let Some(Some(accounts)) = page else {
+                self.log.problem("target", "import", "import", "invalid_response", "a page of the import failed or could not be read: every user is queried by userName instead");
+                return None;
+            };
+            for a in accounts {
+                let key = fold_case(&a.user_name);
+                if found.insert(key.clone(), a).is_some() {
+                    twice.insert(key);
+                }
+            }
+        }
+        for key in twice {
+            found.remove(&key);
+        }
+        Some(found)
     }
 
     /// The matching query; `None` when the target has no such user.

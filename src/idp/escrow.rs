@@ -94,22 +94,9 @@ impl Escrow {
         Ok(escrow)
     }
 
-    /// Writes the escrow to `path` atomically, mode 0600.
+    /// Writes the escrow to `path` atomically, mode 0600: one user or group a line, streamed (a
+    /// state of 100,000 users is never built as one JSON value).
     pub fn save(&self, path: &Path) -> Result<()> {
-        let users: Vec<Value> = self.users.values().map(account_json).collect();
-        let groups: Vec<Value> = self
-            .groups
-            .values()
-            .map(|g| json!({ "displayName": g.display_name, "id": g.id, "members": g.members }))
-            .collect();
-        let doc = json!({
-            "version": VERSION,
-            "dialect": self.dialect.as_str(),
-            "target": self.target,
-            "saved_at": crate::util::now_rfc3339(),
-            "users": users,
-            "groups": groups,
-        });
         let cannot = |e: std::io::Error| {
             Error::invalid_value(format!("cannot write the state file {}: {e}", path.display()))
         };
@@ -120,8 +107,26 @@ impl Escrow {
             let file =
                 std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)?;
             let mut w = std::io::BufWriter::new(file);
-            serde_json::to_writer(&mut w, &doc)?;
-            w.write_all(b"\n")?;
+            write!(
+                w,
+                "{{\"version\":{VERSION},\"dialect\":{},\"target\":{},\"saved_at\":{},\"users\":[",
+                json!(self.dialect.as_str()),
+                json!(self.target),
+                json!(crate::util::now_rfc3339())
+            )?;
+            for (i, a) in self.users.values().enumerate() {
+                w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut w, &account_json(a))?;
+            }
+            w.write_all(b"\n],\"groups\":[")?;
+            for (i, g) in self.groups.values().enumerate() {
+                w.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(
+                    &mut w,
+                    &json!({ "displayName": g.display_name, "id": g.id, "members": g.members }),
+                )?;
+            }
+            w.write_all(b"\n]}\n")?;
             let file = w.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
             std::fs::rename(&tmp, path)?;

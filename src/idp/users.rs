@@ -24,14 +24,29 @@ use std::collections::{HashMap, HashSet};
 /// Users on one page of Okta's import (Okta's own page size).
 const IMPORT_PAGE: usize = 100;
 
-/// One user to bring in line.
-struct UserTask {
+/// One user to bring in line: a row of the directory, or a user of the escrow that left it.
+struct UserTask<'e> {
     key: String,
-    wanted: Wanted,
-    deleted: bool,
-    link: Option<Account>,
+    row: Option<&'e DirUser>,
+    link: Option<&'e Account>,
     /// What the import found for a user the escrow does not know (`None`: not imported, query it).
     imported: Option<Option<Account>>,
+}
+
+impl UserTask<'_> {
+    fn deleted(&self) -> bool {
+        self.row.is_some_and(|u| u.deleted)
+    }
+
+    /// What the directory asks (made when the user's turn comes, not kept for every user at once).
+    fn wanted(&self) -> Wanted {
+        match (self.row, self.link) {
+            (Some(u), _) => Wanted::of(u),
+            // Gone from the directory: out of scope, deactivated.
+            (None, Some(a)) => Wanted { user_name: a.user_name.clone(), active: false, ..Wanted::default() },
+            (None, None) => Wanted::default(),
+        }
+    }
 }
 
 /// What the escrow keeps of a user after its turn.
@@ -59,13 +74,7 @@ impl Cycle<'_> {
         for u in directory {
             let key = fold_case(&u.user_name);
             in_directory.insert(key.clone());
-            tasks.push(UserTask {
-                link: escrow.users.get(&key).cloned(),
-                key,
-                wanted: Wanted::of(u),
-                deleted: u.deleted,
-                imported: None,
-            });
+            tasks.push(UserTask { link: escrow.users.get(&key), key, row: Some(u), imported: None });
         }
         let mut out_of_scope = 0;
         for (key, a) in &escrow.users {
@@ -74,40 +83,36 @@ impl Cycle<'_> {
             }
             out_of_scope += 1;
             if a.active {
-                let wanted = Wanted { user_name: a.user_name.clone(), active: false, ..Wanted::default() };
-                tasks.push(UserTask {
-                    key: key.clone(),
-                    wanted,
-                    deleted: false,
-                    link: Some(a.clone()),
-                    imported: None,
-                });
+                tasks.push(UserTask { key: key.clone(), row: None, link: Some(a), imported: None });
             }
         }
+        drop(in_directory);
         self.log.with_summary(|s| s.out_of_scope = out_of_scope);
-        let unlinked = tasks.iter().filter(|t| t.link.is_none() && !t.deleted).count();
+        let unlinked = tasks.iter().filter(|t| t.link.is_none() && !t.deleted()).count();
         if self.dialect == Dialect::Okta
             && let Some(total) = target_users
             && unlinked > 0
             && total.div_ceil(IMPORT_PAGE) < unlinked
             && let Some(mut found) = self.import_users(total)
         {
-            for t in tasks.iter_mut().filter(|t| t.link.is_none() && !t.deleted) {
-                t.imported = Some(found.remove(&t.key).map(|a| a.keep_only(&t.wanted)));
+            for t in tasks.iter_mut().filter(|t| t.link.is_none() && !t.deleted()) {
+                t.imported = Some(found.remove(&t.key));
             }
         }
         self.log.phase("users", tasks.len());
+        let keys: Vec<String> = tasks.iter().map(|t| t.key.clone()).collect();
         let results = self.parallel(&tasks, |t| self.user(t));
+        drop(tasks);
         let mut not_attempted = 0;
-        for (t, r) in tasks.iter().zip(results) {
+        for (key, r) in keys.into_iter().zip(results) {
             match r {
                 None => not_attempted += 1,
                 Some(Record::Keep) => {}
                 Some(Record::Set(a)) => {
-                    escrow.users.insert(t.key.clone(), a);
+                    escrow.users.insert(key, a);
                 }
                 Some(Record::Remove) => {
-                    escrow.users.remove(&t.key);
+                    escrow.users.remove(&key);
                 }
             }
         }
@@ -115,10 +120,11 @@ impl Cycle<'_> {
     }
 
     fn user(&self, t: &UserTask) -> Record {
-        let mut cx = Cx::new("user", &t.wanted.user_name);
+        let wanted = t.wanted();
+        let mut cx = Cx::new("user", &wanted.user_name);
         let mut record = Record::Keep;
         let mut matched = false;
-        let done = match self.sync_user(&mut cx, t, &mut record, &mut matched) {
+        let done = match self.sync_user(&mut cx, t, &wanted, &mut record, &mut matched) {
             Ok(done) => done,
             Err(reason) => {
                 if reason == "http_404" {
@@ -136,49 +142,58 @@ impl Cycle<'_> {
         &self,
         cx: &mut Cx,
         t: &UserTask,
+        w: &Wanted,
         record: &mut Record,
         matched: &mut bool,
     ) -> Result<Done, String> {
-        if t.deleted {
-            return self.delete_user(cx, t, record);
+        if t.deleted() {
+            return self.delete_user(cx, t, w, record);
         }
         let found = match (&t.link, &t.imported) {
             (Some(_), _) => None,
-            (None, Some(imported)) => imported.clone(),
-            (None, None) => self.find_user(cx, &t.wanted)?.map(|a| a.keep_only(&t.wanted)),
+            (None, Some(imported)) => imported.clone().map(|a| a.keep_only(w)),
+            (None, None) => self.find_user(cx, w)?.map(|a| a.keep_only(w)),
         };
         let account = match &t.link {
-            Some(a) => a.clone(),
+            Some(a) => (*a).clone(),
             None => match found {
                 Some(found) => {
                     *matched = true;
                     found
                 }
-                None if !t.wanted.active => return Ok(Done::Skipped("inactive_not_in_target")),
-                None => match self.create_user(cx, &t.wanted)? {
+                None if !w.active => return Ok(Done::Skipped("inactive_not_in_target")),
+                None => match self.create_user(cx, w)? {
                     Created::New(a) => {
                         *record = Record::Set(a);
                         return Ok(Done::Created);
                     }
                     Created::Exists(found) => {
                         *matched = true;
-                        found.keep_only(&t.wanted)
+                        found.keep_only(w)
                     }
                 },
             },
         };
         // Linked from here on, even when the update below fails.
-        *record = Record::Set(account.clone());
-        let delta = account.delta(&t.wanted);
+        if t.link.is_none() {
+            *record = Record::Set(account.clone());
+        }
+        let delta = account.delta(w);
         if delta.is_empty() {
             return Ok(Done::Skipped("unchanged"));
         }
-        self.update_user(cx, &account, &t.wanted, &delta, record)?;
+        self.update_user(cx, &account, w, &delta, record)?;
         Ok(if delta.active == Some(false) { Done::Deactivated } else { Done::Updated })
     }
 
-    fn delete_user(&self, cx: &mut Cx, t: &UserTask, record: &mut Record) -> Result<Done, String> {
-        let Some(link) = &t.link else { return Ok(Done::Skipped("deleted_not_in_target")) };
+    fn delete_user(
+        &self,
+        cx: &mut Cx,
+        t: &UserTask,
+        w: &Wanted,
+        record: &mut Record,
+    ) -> Result<Done, String> {
+        let Some(link) = t.link else { return Ok(Done::Skipped("deleted_not_in_target")) };
         match self.dialect {
             Dialect::Entra => match self.call(cx, "delete", &entra::delete_user(&link.id), Some(&link.id)) {
                 Ok(_) => {
@@ -194,7 +209,7 @@ impl Cycle<'_> {
             },
             Dialect::Okta if link.active => {
                 let delta = Delta { active: Some(false), ..Delta::default() };
-                let off = Wanted { active: false, ..t.wanted.clone() };
+                let off = Wanted { active: false, ..w.clone() };
                 self.update_user(cx, link, &off, &delta, record)?;
                 Ok(Done::Deactivated)
             }

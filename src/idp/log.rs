@@ -194,10 +194,33 @@ impl Log {
         self.dry_run
     }
 
-    fn line(&self, v: &Value) {
-        if let Some(f) = &self.file
-            && let Ok(mut w) = f.lock()
-        {
+    /// Writes one line: what every line has (time, dialect, object, key, action), the request and
+    /// its target id when there is one, then `fields`.
+    fn line(
+        &self,
+        object: &str,
+        key: &str,
+        action: &str,
+        req: Option<(&Request, Option<&str>)>,
+        fields: Value,
+    ) {
+        let Some(f) = &self.file else { return };
+        let mut v = json!({
+            "at": crate::util::now_rfc3339(),
+            "dialect": self.dialect.as_str(),
+            "object": object,
+            "key": key,
+            "action": action,
+        });
+        if let Some((req, target_id)) = req {
+            v["method"] = json!(req.method.as_str());
+            v["path"] = json!(req.path);
+            v["target_id"] = json!(target_id);
+        }
+        if let (Some(all), Value::Object(more)) = (v.as_object_mut(), fields) {
+            all.extend(more);
+        }
+        if let Ok(mut w) = f.lock() {
             let _ = writeln!(w, "{v}");
         }
     }
@@ -228,21 +251,19 @@ impl Log {
             s.writes += usize::from(req.method.writes());
             s.failed_requests += usize::from(!ok);
         });
-        self.line(&json!({
-            "at": crate::util::now_rfc3339(),
-            "dialect": self.dialect.as_str(),
-            "object": object,
-            "key": key,
-            "action": action,
-            "method": req.method.as_str(),
-            "path": req.path,
-            "target_id": target_id,
-            "status": status,
-            "ok": ok,
-            "reason": reason,
-            "error": error,
-            "ms": elapsed.as_millis() as u64,
-        }));
+        self.line(
+            object,
+            key,
+            action,
+            Some((req, target_id)),
+            json!({
+                "status": status,
+                "ok": ok,
+                "reason": reason,
+                "error": error,
+                "ms": elapsed.as_millis() as u64,
+            }),
+        );
     }
 
     /// A write a dry run does not send: printed, and logged without a status.
@@ -250,33 +271,32 @@ impl Log {
         let body = req.body.as_ref().map(|b| format!(" {b}")).unwrap_or_default();
         println!("{} {}{body}", req.method.as_str(), req.path);
         self.count(|s| s.writes += 1);
-        self.line(&json!({
-            "at": crate::util::now_rfc3339(),
-            "dialect": self.dialect.as_str(),
-            "object": object,
-            "key": key,
-            "action": action,
-            "method": req.method.as_str(),
-            "path": req.path,
-            "target_id": target_id,
-            "status": null,
-            "ok": true,
-            "dry_run": true,
-        }));
+        self.line(
+            object,
+            key,
+            action,
+            Some((req, target_id)),
+            json!({
+                "status": null,
+                "ok": true,
+                "dry_run": true,
+            }),
+        );
     }
 
     /// Why a step failed when its requests' lines do not say it (an answer that cannot be used).
     pub fn problem(&self, object: &str, key: &str, action: &str, reason: &str, detail: &str) {
-        self.line(&json!({
-            "at": crate::util::now_rfc3339(),
-            "dialect": self.dialect.as_str(),
-            "object": object,
-            "key": key,
-            "action": action,
-            "ok": false,
-            "reason": reason,
-            "error": detail,
-        }));
+        self.line(
+            object,
+            key,
+            action,
+            None,
+            json!({
+                "ok": false,
+                "reason": reason,
+                "error": detail,
+            }),
+        );
     }
 
     /// What became of one user (counted, and drawn in the progress line).
@@ -354,11 +374,12 @@ impl Log {
         }
         let mut summary = self.summary.lock().map(|s| s.clone()).unwrap_or_default();
         summary.seconds = self.started.elapsed().as_secs_f64();
-        self.line(&json!({ "at": crate::util::now_rfc3339(), "summary": summary.json() }));
         if let Some(f) = &self.file
             && let Ok(mut w) = f.lock()
         {
-            w.flush().map_err(|e| Error::invalid_value(format!("cannot write the log: {e}")))?;
+            writeln!(w, "{}", json!({ "at": crate::util::now_rfc3339(), "summary": summary.json() }))
+                .and_then(|()| w.flush())
+                .map_err(|e| Error::invalid_value(format!("cannot write the log: {e}")))?;
         }
         Ok(summary)
     }

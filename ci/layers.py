@@ -20,8 +20,9 @@ ALLOWED = {
     "http": {"base", "error", "util", "fault"},
     "service": {"base", "error", "util", "domain", "scim", "store", "http", "fault"},
     "output": {"base", "error", "util", "domain", "store", "service"},
-    "cli": {"base", "error", "domain", "store"},
-    "app": {"base", "error", "util", "domain", "scim", "store", "http", "service", "cli", "output"},
+    "idp": {"base", "error", "util", "scim"},
+    "cli": {"base", "error", "domain", "store", "idp"},
+    "app": {"base", "error", "util", "domain", "scim", "store", "http", "service", "cli", "output", "idp"},
     "main": {"app", "cli"},
     "lib": set(),
 }

@@ -2,8 +2,8 @@
 //! shutdown. `run` returns the process exit code: 0 ok, 1 failure (2, usage, is clap's).
 
 use crate::cli::{
-    BackupArgs, Cli, Command, DiCommand, DomainCommand, InitArgs, JsonArgs, ReloadArgs, ReportCommand,
-    SeatCommand, ServeArgs, SettingsCommand, TokenCommand, UsersCommand,
+    BackupArgs, Cli, Command, DiCommand, DomainCommand, IdpCommand, IdpSyncArgs, InitArgs, JsonArgs,
+    ReloadArgs, ReportCommand, SeatCommand, ServeArgs, SettingsCommand, TokenCommand, UsersCommand,
 };
 use crate::domain::seats::SettingValue;
 use crate::error::{Error, Result};
@@ -100,7 +100,43 @@ fn dispatch(command: Command) -> Result<i32> {
             emit(&admin::reconcile::sweep(&store, &Actor::cli())?, args.json)
         }
         Command::Reload(args) => reload(args),
+        Command::Idp(IdpCommand::Sync(args)) => idp_sync(args),
     }
+}
+
+/// `idp sync`: one cycle, its summary, exit 1 when anything failed or the cycle stopped.
+fn idp_sync(args: IdpSyncArgs) -> Result<i32> {
+    let config = crate::idp::SyncConfig {
+        dialect: args.dialect,
+        directory: args.directory,
+        target: args.target,
+        token: args.token,
+        cacert: args.cacert,
+        state: args.state,
+        log: args.log,
+        dry_run: args.dry_run,
+        connections: usize::from(args.connections),
+    };
+    let summary = crate::idp::sync(&config)?;
+    if args.json {
+        println!("{}", summary.json());
+    } else {
+        print!("{}", summary.text());
+    }
+    let failures = summary.failures();
+    let problem = match (failures, summary.stopped.is_some()) {
+        (0, false) => None,
+        (0, true) => Some("the cycle stopped before any user was attempted; see STOPPED above".to_string()),
+        (n, true) => {
+            Some(format!("{n} user(s) or group(s) failed and the cycle stopped; the log says which and why"))
+        }
+        (n, false) => Some(format!("{n} user(s) or group(s) failed; the log says which and why")),
+    };
+    if let Some(problem) = problem {
+        eprintln!("error: {problem}");
+        return Ok(1);
+    }
+    Ok(0)
 }
 
 /// Prints an operation's answer: its JSON with `--json`, else a readable form.

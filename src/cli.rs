@@ -3,6 +3,7 @@
 //! typed is validated into typed values here; app.rs acts on them.
 
 use crate::domain::seats::{Seat, SettingKey, Status};
+use crate::idp::Dialect;
 use crate::store::tokens::Scope;
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -64,6 +65,52 @@ pub enum Command {
     /// Make a running `serve` reload its TLS pair (SIGHUP) and wait for the outcome: exit 1 if it
     /// refused the new pair (it keeps the old one). The unit's ExecReload.
     Reload(ReloadArgs),
+    /// Drive a SCIM target as Entra ID or Okta would: labs without a cloud.
+    #[command(subcommand)]
+    Idp(IdpCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdpCommand {
+    /// One provisioning cycle from a directory CSV: users matched or created, only what changed
+    /// sent, users that left deactivated, groups created and their members changed. Exit 1 when
+    /// any user or group failed.
+    Sync(IdpSyncArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IdpSyncArgs {
+    /// Whose provisioning traffic: entra or okta.
+    #[arg(long)]
+    pub dialect: Dialect,
+    /// The directory: a CSV with a header row naming userName, givenName, familyName, email,
+    /// department, division, costCenter, active, roles, groups, deleted (roles and groups `;`-separated).
+    #[arg(long, value_name = "FILE")]
+    pub directory: PathBuf,
+    /// The target's SCIM base URL, e.g. https://scim.example.com/v2 (http:// for a lab on loopback).
+    #[arg(long, value_name = "URL")]
+    pub target: String,
+    /// The bearer token the target issued (the environment variable keeps it out of `ps`).
+    #[arg(long, env = "SCIM_SEAT_IDP_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// Trust exactly this PEM certificate (or chain) instead of the system's CA store.
+    #[arg(long, value_name = "PEM")]
+    pub cacert: Option<PathBuf>,
+    /// The escrow: what was last sent, so that the next cycle sends only the differences.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Append every request (action, target id, status, error) and the summary as JSON lines.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+    /// Send only the reads (matching queries); print every write instead of sending it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Requests in flight at once, one keep-alive connection each.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub connections: u16,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

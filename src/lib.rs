@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod fault;
 pub mod http;
+pub mod idp;
 pub mod output;
 pub mod scim;
 pub mod service;

@@ -11,6 +11,7 @@ mod edge;
 mod entra;
 mod fidelity;
 mod hostile;
+mod idp;
 mod okta;
 mod ops;
 mod rehearsal;

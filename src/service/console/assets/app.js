@@ -102,9 +102,7 @@ function parse(hash) {
 
 async function route(focus) {
   if (!session.token()) return signIn();
-  const hash = location.hash;
-  // In-page anchors (the skip link) are not pages.
-  if (hash && !hash.startsWith('#/')) return undefined;
+  const hash = location.hash.startsWith('#/') ? location.hash : '#/overview';
   if (!shell) shell = buildShell();
   const mine = ++generation;
   const { page, render, params, query } = parse(hash);
@@ -141,5 +139,10 @@ async function route(focus) {
   return undefined;
 }
 
+// The skip link moves the focus to the page's heading (not to a #main fragment, which is no page).
+document.querySelector('.skip')?.addEventListener('click', (event) => {
+  event.preventDefault();
+  (document.getElementById('page-title') || document.querySelector('#main input') || document.getElementById('main'))?.focus();
+});
 window.addEventListener('hashchange', () => route(true));
 route(false);

@@ -7,9 +7,9 @@ import { h, s } from './dom.js';
 export function bars(id, title, rows) {
   const max = Math.max(1, ...rows.map((r) => r[1]));
   const rowH = 26;
-  const labelW = 140;
+  const labelW = 150;
   const valueW = 64;
-  const width = 380;
+  const width = 400;
   const barW = width - labelW - valueW;
   const height = rows.length * rowH + 4;
   const summary = rows.map(([label, value]) => `${label}: ${value.toLocaleString()}`).join(', ');
@@ -22,7 +22,7 @@ export function bars(id, title, rows) {
     const y = i * rowH + 2;
     const w = value === 0 ? 0 : Math.max(3, Math.round((barW * value) / max));
     return s('g', { class: `bar ${cls || ''}` },
-      s('text', { x: labelW - 10, y: y + rowH / 2, class: 'chart-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, label),
+      s('text', { x: labelW - 8, y: y + rowH / 2, class: 'chart-label', 'text-anchor': 'end', 'dominant-baseline': 'middle' }, label),
       s('rect', { x: labelW, y: y + 5, width: Math.max(w, 1), height: rowH - 10, rx: 3, class: w ? 'chart-bar' : 'chart-bar empty' }),
       s('text', { x: labelW + w + 8, y: y + rowH / 2, class: 'chart-value', 'dominant-baseline': 'middle' }, value.toLocaleString()));
   }));

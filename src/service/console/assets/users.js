@@ -12,7 +12,7 @@ function row(u, base) {
   return h('tr', null,
     h('td', null, h('a', { href: `#/user/${encodeURIComponent(u.id)}`, class: 'user-name' }, u.userName),
       name ? h('div', { class: 'hint' }, name) : null),
-    h('td', { class: 'seat' }, seatOf(u, base)),
+    h('td', { class: 'seat' }, seatOf(u, base), u.manual_seat && u.managed_by_directory ? h('div', { class: 'hint' }, 'set by an admin') : null),
     h('td', { class: 'status' }, statusLabel(u.status)),
     h('td', { class: 'managed' }, u.guest ? 'Guest' : u.managed_by_directory ? 'Yes' : 'No'),
     h('td', { class: 'roles' }, roleList(u), u.admin_roles?.length ? h('div', { class: 'hint' }, `Admin: ${u.admin_roles.join(', ')}`) : null));
@@ -44,8 +44,8 @@ function addForms(ctx) {
   h('div', { class: 'check' }, force, h('label', { for: 'new-guest-force' }, 'The address is on a validated domain and I still want a guest')),
   h('button', { type: 'submit' }, 'Add guest'));
   return card('Add users',
-    h('details', null, h('summary', null, 'Add a plan user (as if added in Admin Center, not managed by DI)'), addUser),
-    h('details', null, h('summary', null, 'Add a guest (outside collaborator, never in the IdP)'), addGuest),
+    h('details', { id: 'add-user-details' }, h('summary', null, 'Add a plan user (as if added in Admin Center, not managed by DI)'), addUser),
+    h('details', { id: 'add-guest-details' }, h('summary', null, 'Add a guest (outside collaborator, never in the IdP)'), addGuest),
     status);
 }
 

@@ -33,9 +33,8 @@ export function previewBlock(preview, id) {
     changes.length > SHOWN ? h('p', { class: 'hint' }, `…and ${changes.length - SHOWN} more.`) : null,
     limited.length ? h('p', null, `${limited.length} upgrade(s) blocked by member_seat_limit: `,
       limited.slice(0, 20).map((l, i) => [i ? ', ' : '', userLink(l.user_id, l.userName)])) : null,
-    untouched ? h('div', { class: 'notice warn untouched' },
-      h('strong', null, `${untouched.users} plan user(s) not yet matched by an IdP`),
-      ` (${untouched.members} with a member seat). `, untouched.note) : null);
+    untouched?.users ? h('div', { class: 'notice warn untouched' },
+      h('strong', null, 'Plan users not yet matched by an IdP. '), untouched.note) : null);
 }
 
 function diCard(ctx, di) {
@@ -52,7 +51,10 @@ function diCard(ctx, di) {
       throw err;
     }
   };
+  // A preview needs room: the card takes the whole row while it is open.
+  const widen = (on) => status.closest('.card')?.classList.toggle('wide', on);
   const confirmOn = (preview, refusal) => {
+    widen(true);
     const downgrades = preview.downgrades ?? 0;
     const ack = h('input', { type: 'checkbox', id: 'di-force-ack' });
     const go = h('button', { type: 'button', id: 'di-confirm', class: downgrades ? 'danger' : 'primary', disabled: downgrades > 0 },
@@ -66,7 +68,7 @@ function diCard(ctx, di) {
       downgrades ? h('div', { class: 'check' }, ack, h('label', { for: 'di-force-ack' },
         `I have reviewed the ${downgrades} downgrade(s): these members become viewers at their next update call.`)) : null,
       h('div', { class: 'actions' }, go,
-        h('button', { type: 'button', id: 'di-cancel', onclick: () => fill(status) }, 'Cancel')));
+        h('button', { type: 'button', id: 'di-cancel', onclick: () => { widen(false); fill(status); } }, 'Cancel')));
   };
   const on = h('button', { type: 'button', id: 'di-on', class: 'primary' }, 'Turn DI on…');
   on.addEventListener('click', busy(status, 'Computing the preview', async () =>
@@ -165,6 +167,7 @@ function reconcileCard(ctx) {
   const preview = h('button', { type: 'button', id: 'reconcile-preview' }, 'Preview reconcile');
   preview.addEventListener('click', busy(status, 'Computing what reconcile would do', async () => {
     const result = await api('POST', '/admin/reconcile', { json: { dry_run: true } });
+    status.closest('.card')?.classList.add('wide');
     return h('div', null, previewBlock(result, 'reconcile-result'),
       result.changes.length ? h('div', { class: 'actions' }, apply) : notice('Every user already has the seat its roles ask for.'));
   }));

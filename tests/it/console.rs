@@ -302,6 +302,8 @@ fn console_walkthrough_in_a_browser() {
     b.wait_text("#drift-total", "user(s) differ");
     b.wait_text("#drift-table", "Not managed by DI");
     b.wait_text("#audit-table", "Setting changed");
+    b.click("#users-csv");
+    b.wait_text("main", "users.csv downloaded (1,007 user(s))");
     b.assert_labelled();
 
     // Readable 390 px wide: no page-wide horizontal scrolling (wide tables scroll in their box).

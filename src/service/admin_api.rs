@@ -1,5 +1,5 @@
-//! The admin listener: `/healthz`, `/metrics` and the `/admin/*` routes of SPEC section 4, declared
-//! once in [`ROUTES`]. Each handler parses its input into types (seats, statuses, scopes, settings)
+//! The admin listener: `/healthz`, `/metrics`, the `/admin/*` routes of SPEC section 4 and the
+//! console's files (`/`, `/console/{file}`, see `service::console`), declared once in [`ROUTES`]. Each handler parses its input into types (seats, statuses, scopes, settings)
 //! and calls the shared use case in `service::admin` (the CLI calls the same ones). Bodies are plain
 //! JSON; errors are `{"error", "detail"}`.
 //!
@@ -11,6 +11,7 @@ use crate::http::Surface;
 use crate::http::server::Response;
 use crate::scim::resource::PlanUserFields;
 use crate::service::admin::{self, users::NewPlanUser, users::SystemEvent, users::UserQuery};
+use crate::service::console;
 use crate::service::routes::{Call, Route};
 use crate::service::seats::Actor;
 use crate::service::views::{self, View};
@@ -29,6 +30,10 @@ macro_rules! routes {
 /// Every route of the admin listener.
 pub const ROUTES: &[Route] = routes! {
     "GET" "/healthz" None => |c| healthz(c, Surface::Admin);
+    // The console's page and files: open, since they hold no data (every datum comes from the API).
+    "GET" "/" None => console::index;
+    "GET" "/console" None => console::index;
+    "GET" "/console/{file}" None => console::file;
     "GET" "/metrics" Some(Scope::Metrics) => |c| Ok(Response::new(
         200,
         "text/plain; version=0.0.4",

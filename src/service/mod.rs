@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod admin_api;
 pub mod auth;
+pub mod console;
 pub mod metrics;
 pub mod plan;
 pub mod routes;

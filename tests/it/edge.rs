@@ -469,8 +469,19 @@ fn a_connection_flood_under_a_low_descriptor_limit_leaves_every_surface_alive() 
         );
         assert_eq!(r.status, 200, "{}", r.text());
     }
-    let mut admin = s.client(s.admin_addr);
-    let metrics = admin.send("GET", "/metrics", &crate::harness::auth(&s.admin_token), None).text();
+    // The admin listener too, once it has counted the flood's closes (a loaded machine sees them late).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut metrics = None;
+    while Instant::now() < deadline && metrics.is_none() {
+        metrics = Client::try_connect(s.admin_addr)
+            .and_then(|mut c| c.try_send("GET", "/metrics", &crate::harness::auth(&s.admin_token), None).ok())
+            .filter(|r| r.status == 200)
+            .map(|r| r.text());
+        if metrics.is_none() {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+    let metrics = metrics.unwrap_or_else(|| panic!("the admin listener did not come back: {}", s.log()));
     let refused: u64 = metrics
         .lines()
         .filter(|l| {

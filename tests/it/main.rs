@@ -5,6 +5,7 @@
 mod admin;
 mod auth;
 mod cli;
+mod console;
 mod di_rules;
 mod durability;
 mod edge;

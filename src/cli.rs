@@ -1,6 +1,6 @@
 //! The command line: clap definitions of every command and flag, each serve flag with its
 //! environment-variable twin so a systemd `EnvironmentFile=` configures the service. What the user
-//! typed is validated into typed values here; app.rs acts on them.
+//! typed is validated into typed values here; `app` acts on them.
 
 use crate::domain::seats::{Seat, SettingKey, Status};
 use crate::idp::Dialect;

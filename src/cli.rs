@@ -188,6 +188,15 @@ pub enum UsersCommand {
         q: Option<String>,
         #[arg(long)]
         include_pending: bool,
+        /// Users a page, 1 to 1000 (default 100; with --all, 1000).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1000))]
+        limit: Option<u16>,
+        /// Start after this cursor: the `next_cursor` the previous page printed.
+        #[arg(long)]
+        cursor: Option<i64>,
+        /// Every page from the cursor on, each written as it is read (for a pipe or a file).
+        #[arg(long)]
+        all: bool,
         #[arg(long)]
         json: bool,
     },

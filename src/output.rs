@@ -2,7 +2,7 @@
 //! as `key: value` lines of their JSON (the CLI prints the JSON itself with `--json`), nested
 //! objects indented.
 
-use crate::service::views::{DriftReport, UserView};
+use crate::service::views::{DriftReport, Page, UserView};
 use crate::store::tokens::TokenInfo;
 use serde_json::Value;
 use std::fmt::Write;
@@ -15,27 +15,42 @@ pub fn human(v: &Value) -> String {
 
 /// Users, one line each.
 pub fn user_table(items: &[UserView]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{:<36}  {:<32}  {:<11}  {:<18}  DI", "ID", "USERNAME", "STATUS", "SEAT");
-    for u in items {
-        let _ = writeln!(
-            out,
-            "{:<36}  {:<32}  {:<11}  {:<18}  {}",
-            u.id,
-            text(&u.user_name),
-            u.status.as_str(),
-            // Legacy plans have no seat types: the licence is shown instead.
-            match (u.seat, u.status, u.licensed) {
-                (Some(seat), _, _) => seat.as_str(),
-                (None, crate::domain::seats::Status::Active, true) => "licensed",
-                (None, crate::domain::seats::Status::Active, false) => "unlicensed",
-                (None, _, _) => "-",
-            },
-            if u.managed_by_directory { "yes" } else { "no" }
-        );
-    }
+    let mut out = user_table_head();
+    items.iter().for_each(|u| out.push_str(&user_row(u)));
     let _ = writeln!(out, "{} user(s)", items.len());
     out
+}
+
+/// One page of users: the table, then how to ask for the next page when there is one.
+pub fn user_page(page: &Page<UserView>) -> String {
+    let mut out = user_table(&page.items);
+    if let Some(cursor) = &page.next_cursor {
+        let _ = writeln!(out, "more: --cursor {}  (or --all for every page)", text(cursor));
+    }
+    out
+}
+
+/// The user table's header line.
+pub fn user_table_head() -> String {
+    format!("{:<36}  {:<32}  {:<11}  {:<18}  DI\n", "ID", "USERNAME", "STATUS", "SEAT")
+}
+
+/// One user's line of the table.
+pub fn user_row(u: &UserView) -> String {
+    format!(
+        "{:<36}  {:<32}  {:<11}  {:<18}  {}\n",
+        u.id,
+        text(&u.user_name),
+        u.status.as_str(),
+        // Legacy plans have no seat types: the licence is shown instead.
+        match (u.seat, u.status, u.licensed) {
+            (Some(seat), _, _) => seat.as_str(),
+            (None, crate::domain::seats::Status::Active, true) => "licensed",
+            (None, crate::domain::seats::Status::Active, false) => "unlicensed",
+            (None, _, _) => "-",
+        },
+        if u.managed_by_directory { "yes" } else { "no" }
+    )
 }
 
 /// Tokens, one line each (never a secret: the list has none).

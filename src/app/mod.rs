@@ -181,22 +181,19 @@ fn users(cmd: UsersCommand) -> Result<i32> {
             emit(&admin::users::add(&Store::open_existing(&db.db)?, &Actor::cli(), &new)?, json)
         }
         UsersCommand::Import { db, file, dry_run, json } => import(&db.db, &file, dry_run, json),
-        UsersCommand::List { db, status, seat, q, include_pending, json } => {
+        UsersCommand::List { db, status, seat, q, include_pending, limit, cursor, all, json } => {
             let store = Store::open_existing(&db.db)?;
-            let query =
-                UserQuery { status, seat, q, include_pending, cursor: None, limit: Some(admin::MAX_LIMIT) };
             let conn = store.reader()?;
-            let mut page = admin::users::list(&conn, &query)?;
-            let mut items = std::mem::take(&mut page.items);
-            while let Some(cursor) = page.next_cursor.as_deref().and_then(|c| c.parse().ok()) {
-                page = admin::users::list(&conn, &UserQuery { cursor: Some(cursor), ..query.clone() })?;
-                items.append(&mut page.items);
+            let limit = limit.map(usize::from).or(all.then_some(admin::MAX_LIMIT));
+            let query = UserQuery { status, seat, q, include_pending, cursor, limit };
+            if all {
+                return list_all(&conn, query, json);
             }
-            let all = crate::service::views::Page { items, next_cursor: None };
+            let page = admin::users::list(&conn, &query)?;
             if json {
-                println!("{}", all.json());
+                println!("{}", page.json());
             } else {
-                print!("{}", crate::output::user_table(&all.items));
+                print!("{}", crate::output::user_page(&page));
             }
             Ok(0)
         }
@@ -206,6 +203,52 @@ fn users(cmd: UsersCommand) -> Result<i32> {
         UsersCommand::Explain { db, id, json } => {
             emit(&admin::users::explain(&Store::open_existing(&db.db)?.reader()?, &id)?, json)
         }
+    }
+}
+
+/// `users list --all`: every page from the cursor on, each written (and flushed) as it is read, so
+/// memory follows one page whatever the plan's size. JSON keeps the shape of a page (`items`, and a
+/// `next_cursor` that is null). A reader that goes away (`| head`) ends the listing quietly.
+fn list_all(conn: &crate::store::Reader, mut query: UserQuery, json: bool) -> Result<i32> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = (|| -> std::io::Result<Result<usize>> {
+        let mut count = 0usize;
+        let head = if json { "{\"items\":[".to_string() } else { crate::output::user_table_head() };
+        out.write_all(head.as_bytes())?;
+        loop {
+            let page = match admin::users::list(conn, &query) {
+                Ok(page) => page,
+                Err(e) => return Ok(Err(e)),
+            };
+            for u in &page.items {
+                if json {
+                    if count > 0 {
+                        out.write_all(b",")?;
+                    }
+                    serde_json::to_writer(&mut out, &u.json())?;
+                } else {
+                    out.write_all(crate::output::user_row(u).as_bytes())?;
+                }
+                count += 1;
+            }
+            out.flush()?;
+            match page.next_cursor.and_then(|c| c.parse().ok()) {
+                Some(next) => query.cursor = Some(next),
+                None => break,
+            }
+        }
+        if json {
+            out.write_all(b"],\"next_cursor\":null}\n")?;
+        } else {
+            writeln!(out, "{count} user(s)")?;
+        }
+        out.flush()?;
+        Ok(Ok(count))
+    })();
+    match written {
+        Ok(listed) => listed.map(|_| 0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Err(e) => Err(Error::internal(format!("cannot write the list: {e}"))),
     }
 }
 

@@ -442,7 +442,7 @@ fn backup_while_the_server_writes_gives_a_copy_that_checks_ok() {
     assert!(created.load(Ordering::SeqCst) > after_backup, "the server kept writing during the backup");
     let (out, _) = run(&copy, &["check"], 0);
     assert!(out.contains("ok"), "{out}");
-    let v = run_json(&copy, &["users", "list"]);
+    let v = run_json(&copy, &["users", "list", "--all"]);
     let n = v["items"].as_array().unwrap().len();
     assert!(
         (before_backup..=after_backup + 1).contains(&n),
@@ -453,7 +453,7 @@ fn backup_while_the_server_writes_gives_a_copy_that_checks_ok() {
     // A backup never overwrites a file.
     let (_, err) = run(&s.db, &["backup", copy.to_str().unwrap()], 1);
     assert!(err.contains("exists"), "{err}");
-    assert_eq!(run_json(&copy, &["users", "list"])["items"].as_array().unwrap().len(), n);
+    assert_eq!(run_json(&copy, &["users", "list", "--all"])["items"].as_array().unwrap().len(), n);
 }
 
 #[test]
@@ -494,4 +494,87 @@ fn check_passes_on_a_good_file_and_fails_on_a_corrupted_one() {
     let id = run_json(&s.db, &["users", "list"])["items"][0]["id"].as_str().unwrap().to_string();
     let v = expect_scim(&s.scim("PATCH", &format!("/Users/{id}"), Some(&ops)), 200);
     assert_eq!(v[SEAT_URN]["seatType"], "member");
+}
+
+/// `users list` prints one page and the cursor of the next; following the cursors, or `--all`
+/// (streamed, same JSON shape), lists every user exactly once; a reader that stops early ends it
+/// quietly.
+#[test]
+fn users_list_pages_by_cursor_and_all_streams_every_page() {
+    let s = Server::start();
+    admin_ok(&s, "POST", "/admin/di/disable", None);
+    let mut csv = String::from(
+        "Name,Email,Status,Seat type,Roles,Managed by DI,Division,Department,Cost Center,Last updated\r\n",
+    );
+    for i in 0..2500 {
+        csv.push_str(&format!("\"User {i}\",\"user{i:04}@example.com\",\"Active\",\"Viewer\",\"\",\"No\",\"\",\"\",\"\",\"\"\r\n"));
+    }
+    let file = s.dir.path().join("plan.csv");
+    std::fs::write(&file, csv).unwrap();
+    run(&s.db, &["users", "import", &file.display().to_string()], 0);
+
+    // One page of 100 by default, with the cursor of the next.
+    let first = run_json(&s.db, &["users", "list"]);
+    assert_eq!(first["items"].as_array().unwrap().len(), 100, "{first}");
+    assert!(first["next_cursor"].is_string(), "{first}");
+    let (text, _) = run(&s.db, &["users", "list", "--limit", "3"], 0);
+    assert!(text.contains("3 user(s)") && text.contains("more: --cursor "), "{text}");
+
+    // Following the cursors: every user once.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut args = vec!["users", "list", "--limit", "1000"];
+        if let Some(c) = &cursor {
+            args.extend(["--cursor", c.as_str()]);
+        }
+        let page = run_json(&s.db, &args);
+        pages += 1;
+        for u in page["items"].as_array().unwrap() {
+            assert!(seen.insert(u["userName"].as_str().unwrap().to_string()), "listed twice: {u}");
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!((seen.len(), pages), (2500, 3));
+
+    // --all: the same users in one stream, as JSON and as the table.
+    let all = run_json(&s.db, &["users", "list", "--all", "--limit", "700"]);
+    let names: std::collections::BTreeSet<String> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["userName"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, seen);
+    assert!(all["next_cursor"].is_null(), "{}", all["next_cursor"]);
+    let (table, _) = run(&s.db, &["users", "list", "--all", "--seat", "viewer"], 0);
+    assert_eq!(table.lines().filter(|l| l.contains("@example.com")).count(), 2500);
+    assert!(table.ends_with("2500 user(s)\n"), "{}", &table[table.len() - 40..]);
+
+    // Bad paging is a usage error that names the flag.
+    let (_, err) = run(&s.db, &["users", "list", "--limit", "0"], 2);
+    assert!(err.contains("--limit"), "{err}");
+    let (_, err) = run(&s.db, &["users", "list", "--cursor", "abc"], 2);
+    assert!(err.contains("--cursor"), "{err}");
+
+    // A reader that reads one line and goes away (`| head -1`): exit 0, nothing on stderr.
+    let mut child = std::process::Command::new(crate::harness::BIN)
+        .args(["users", "list", "--all"])
+        .env("SCIM_SEAT_DB", &s.db)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first_bytes = [0u8; 64];
+    std::io::Read::read_exact(&mut stdout, &mut first_bytes).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }

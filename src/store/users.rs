@@ -236,9 +236,24 @@ pub fn admin_batch(db: &impl Read, filter: &AdminFilter, limit: usize) -> Result
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// All users, for the admin view, the preview and reconcile.
-pub fn all(db: &impl Read) -> Result<Vec<UserRow>> {
-    query_users(db, &format!("SELECT {READ} FROM users ORDER BY seq"), [])
+/// Users a batch of [`each`] reads.
+const EACH_BATCH: usize = 500;
+
+/// Calls `f` on every user in creation order, read in batches through the creation-order index:
+/// memory follows one batch, not the plan, and `f` may write the user it is given (in a write).
+pub fn each(db: &impl Read, mut f: impl FnMut(UserRow) -> Result<()>) -> Result<()> {
+    let mut filter = AdminFilter::default();
+    loop {
+        let batch = admin_batch(db, &filter, EACH_BATCH)?;
+        let full = batch.len() == EACH_BATCH;
+        for u in batch {
+            filter.after_seq = Some(u.seq);
+            f(u)?;
+        }
+        if !full {
+            return Ok(());
+        }
+    }
 }
 
 pub fn insert(tx: &WriteTx<'_>, u: &UserRow) -> Result<i64> {

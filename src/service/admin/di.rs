@@ -27,7 +27,7 @@ pub fn preview_under(db: &impl Read, plan: &Plan, settings: &Settings) -> Result
         Context { settings: &on, member_seats_in_use: member_seats_in_use(db, &on)?, now: util::now_unix() };
     let switch = (settings.plan_model != plan.settings.plan_model).then_some(settings.plan_model);
     let mut input = Vec::new();
-    for u in users::all(db)? {
+    users::each(db, |u| {
         let held = plan.held(db, &u)?;
         let target = roles::target_seat(&held, &plan.roles);
         let state = seats::state_of(&u);
@@ -36,7 +36,8 @@ pub fn preview_under(db: &impl Read, plan: &Plan, settings: &Settings) -> Result
             None => state,
         };
         input.push((u, state, target));
-    }
+        Ok(())
+    })?;
     Ok(rules::preview_update_calls(input, &ctx))
 }
 
@@ -65,7 +66,7 @@ pub fn preview_view(preview: &Preview<UserRow>, applied: bool) -> PreviewView {
 /// Plan users no IdP has touched yet: how many, and how many hold a member seat (or licence).
 pub fn untouched_plan_users(db: &impl Read) -> Result<(usize, usize)> {
     let mut counts = (0, 0);
-    for u in users::all(db)? {
+    users::each(db, |u| {
         let state = seats::state_of(&u);
         if state.is_active() && rules::is_untouched_plan_user(&state) {
             counts.0 += 1;
@@ -73,7 +74,8 @@ pub fn untouched_plan_users(db: &impl Read) -> Result<(usize, usize)> {
                 counts.1 += 1;
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(counts)
 }
 

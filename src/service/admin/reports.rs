@@ -26,7 +26,7 @@ pub const USER_LIST_COLUMNS: [&str; 10] = [
 pub fn users_csv(db: &impl Read) -> Result<String> {
     let plan = Plan::load(db)?;
     let mut out = USER_LIST_COLUMNS.join(",") + "\r\n";
-    for u in users::all(db)? {
+    users::each(db, |u| {
         let held = plan.held(db, &u)?;
         let roles: Vec<String> = held
             .iter()
@@ -54,7 +54,8 @@ pub fn users_csv(db: &impl Read) -> Result<String> {
             u.last_modified.clone(),
         ];
         out.push_str(&csv::record(&fields));
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -64,15 +65,15 @@ pub fn drift(db: &impl Read) -> Result<DriftReport> {
     let plan = Plan::load(db)?;
     let legacy = plan.settings.plan_model == PlanModel::Legacy;
     let mut items = Vec::new();
-    for u in users::all(db)? {
+    users::each(db, |u| {
         if u.status != Status::Active || u.is_guest {
-            continue;
+            return Ok(());
         }
         let e = super::users::explained(db, &plan, &u)?;
         let differs =
             if legacy { u.licensed != (e.target == Seat::Member) } else { u.seat != Some(e.target) };
         if !differs {
-            continue;
+            return Ok(());
         }
         let (reason, detail) =
             e.reasons.first().cloned().unwrap_or_else(|| {
@@ -91,6 +92,7 @@ pub fn drift(db: &impl Read) -> Result<DriftReport> {
             reason,
             detail,
         });
-    }
+        Ok(())
+    })?;
     Ok(DriftReport { items })
 }

@@ -82,13 +82,14 @@ pub fn set(
                 format!("{}: {} -> {}", change.key.as_str(), change.before, change.after),
             )?;
             if let Some(FollowUp::MapUsersToPlanModel(to)) = change.follow_up {
-                for mut u in users::all(tx)? {
+                users::each(tx, |mut u| {
                     let outcome = rules::switch_plan_model(&seats::state_of(&u), to);
                     if outcome.change.is_some() {
                         seats::apply(tx, actor, &mut u, &outcome)?;
                         users::update(tx, &u)?;
                     }
-                }
+                    Ok(())
+                })?;
             }
         }
         Ok(Changed::Settings(SettingsView { settings: plan.settings }))

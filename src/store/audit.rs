@@ -53,13 +53,24 @@ pub fn query(
     before_id: Option<i64>,
     limit: usize,
 ) -> Result<Vec<Event>> {
-    let conn = db.conn();
-    let mut stmt = conn.prepare_cached(
+    // Only the filters given are in the SQL, so a user's events are read through `audit_user`
+    // (an `?1 IS NULL OR user_id = ?1` form would walk the whole log from its newest event).
+    let mut sql = String::from(
         "SELECT id, at, actor, source, action, user_id, before_seat, before_status, after_seat, after_status, \
-         reason, request_id FROM audit \
-         WHERE (?1 IS NULL OR user_id = ?1) AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR id < ?3) \
-         ORDER BY id DESC LIMIT ?4",
-    )?;
+         reason, request_id FROM audit WHERE 1",
+    );
+    if user_id.is_some() {
+        sql.push_str(" AND user_id = ?1");
+    }
+    if since.is_some() {
+        sql.push_str(" AND at >= ?2");
+    }
+    if before_id.is_some() {
+        sql.push_str(" AND id < ?3");
+    }
+    sql.push_str(" ORDER BY id DESC LIMIT ?4");
+    let conn = db.conn();
+    let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![user_id, since, before_id, limit as i64], |r| {
         Ok(Event {
             id: r.get(0)?,

@@ -62,28 +62,9 @@ if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)
 fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/scim-seat-conformance.XXXXXX")"
-server_pid=""
-
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    local waited=0
-    while kill -0 "$server_pid" 2>/dev/null && ((waited < 100)); do
-      sleep 0.1
-      waited=$((waited + 1))
-    done
-    if kill -0 "$server_pid" 2>/dev/null; then
-      echo "conformance: the server did not stop within 10 s of SIGTERM; killing it" >&2
-      kill -KILL "$server_pid" 2>/dev/null || true
-    fi
-    local code=0
-    wait "$server_pid" 2>/dev/null || code=$?
-    if ((code != 0)); then
-      echo "conformance: note: the server exited with status $code after SIGTERM (SPEC: 0)"
-    fi
-  fi
-  server_pid=""
-}
+label=conformance
+# shellcheck source=ci/lab-server.sh
+source "$repo/ci/lab-server.sh"
 
 cleanup() {
   stop_server
@@ -107,45 +88,7 @@ echo "== conformance: installing ${pins[*]}"
 
 # --- the server -----------------------------------------------------------------------------------
 db="$work/scim-seat.db"
-out="$work/server.stdout"
-log="$work/server.log"
-echo "== conformance: starting $bin serve --lab example.com on 127.0.0.1:0"
-RUST_LOG="${RUST_LOG:-warn}" "$bin" serve --db "$db" --listen 127.0.0.1:0 --admin-listen 127.0.0.1:0 \
-  --lab example.com >"$out" 2>"$log" </dev/null &
-server_pid=$!
-
-show_server_output() { # without the secrets
-  sed 's/\(token (shown once): \).*/\1<hidden>/' "$out" >&2
-  tail -n 50 "$log" >&2
-}
-
-ready=""
-for _ in $(seq 1 300); do
-  if ready="$(grep -m1 '^scim-seat ready ' "$out")"; then
-    break
-  fi
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "conformance: the server exited before it was ready; its output:" >&2
-    show_server_output
-    exit 1
-  fi
-  sleep 0.1
-done
-if [[ -z "$ready" ]]; then
-  echo "conformance: the server printed no ready line within 30 s; its output:" >&2
-  show_server_output
-  exit 1
-fi
-scim_url="$(sed -n 's/.* scim=\([^ ]*\).*/\1/p' <<<"$ready")"
-admin_url="$(sed -n 's/.* admin=\([^ ]*\).*/\1/p' <<<"$ready")"
-scim_token="$(sed -n 's/^scim token (shown once): //p' "$out" | head -n1)"
-admin_token="$(sed -n 's/^admin token (shown once): //p' "$out" | head -n1)"
-if [[ -z "$scim_url" || -z "$admin_url" || -z "$scim_token" || -z "$admin_token" ]]; then
-  echo "conformance: could not read the URLs and tokens from the server's stdout:" >&2
-  show_server_output
-  exit 1
-fi
-echo "== conformance: server ready, SCIM at $scim_url"
+start_lab_server "$bin" "$work" example.com || exit 1
 
 # --- the driver: relax domain enforcement, run the checks, summarise, compare with the baseline ---
 cat >"$work/driver.py" <<'PYTHON'
@@ -358,11 +301,7 @@ CONFORMANCE_SCIM_TOKEN="$scim_token" CONFORMANCE_ADMIN_TOKEN="$admin_token" \
 rc=$?
 set -e
 
-if ! kill -0 "$server_pid" 2>/dev/null; then
-  echo "conformance: the server died during the run; the end of its log:"
-  tail -n 50 "$log"
-  rc=1
-fi
+check_server_alive || rc=1
 stop_server
 if [[ "${CONFORMANCE_KEEP:-}" == "1" ]]; then
   echo "conformance: keeping $work (database, server log, driver)"

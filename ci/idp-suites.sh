@@ -68,24 +68,9 @@ for tool in node npm; do
 done
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/scim-seat-idp-suites.XXXXXX")"
-server_pid=""
-
-stop_server() {
-  if [[ -n "$server_pid" ]] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    local waited=0
-    while kill -0 "$server_pid" 2>/dev/null && ((waited < 100)); do
-      sleep 0.1
-      waited=$((waited + 1))
-    done
-    if kill -0 "$server_pid" 2>/dev/null; then
-      echo "idp-suites: the server did not stop within 10 s of SIGTERM; killing it" >&2
-      kill -KILL "$server_pid" 2>/dev/null || true
-    fi
-    wait "$server_pid" 2>/dev/null || true
-  fi
-  server_pid=""
-}
+label=idp-suites
+# shellcheck source=ci/lab-server.sh
+source "$repo/ci/lab-server.sh"
 
 cleanup() {
   stop_server
@@ -101,56 +86,9 @@ trap 'exit 143' TERM
 
 # start_server NAME DOMAIN: a fresh database in $work/NAME; sets scim_url, admin_url and the tokens.
 start_server() {
-  local name="$1" domain="$2" dir="$work/$1"
-  mkdir -p "$dir"
-  echo "== idp-suites: $name: starting $bin serve --lab $domain on 127.0.0.1:0"
-  RUST_LOG="${RUST_LOG:-warn}" "$bin" serve --db "$dir/scim-seat.db" --listen 127.0.0.1:0 \
-    --admin-listen 127.0.0.1:0 --lab "$domain" >"$dir/server.stdout" 2>"$dir/server.log" </dev/null &
-  server_pid=$!
-  server_out="$dir/server.stdout"
-  server_log="$dir/server.log"
-  local ready=""
-  for _ in $(seq 1 300); do
-    if ready="$(grep -m1 '^scim-seat ready ' "$server_out")"; then
-      break
-    fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then
-      echo "idp-suites: $name: the server exited before it was ready" >&2
-      show_server_output
-      return 1
-    fi
-    sleep 0.1
-  done
-  if [[ -z "$ready" ]]; then
-    echo "idp-suites: $name: the server printed no ready line within 30 s" >&2
-    show_server_output
-    return 1
-  fi
-  scim_url="$(sed -n 's/.* scim=\([^ ]*\).*/\1/p' <<<"$ready")"
-  admin_url="$(sed -n 's/.* admin=\([^ ]*\).*/\1/p' <<<"$ready")"
-  scim_token="$(sed -n 's/^scim token (shown once): //p' "$server_out" | head -n1)"
-  admin_token="$(sed -n 's/^admin token (shown once): //p' "$server_out" | head -n1)"
-  if [[ -z "$scim_url" || -z "$admin_url" || -z "$scim_token" || -z "$admin_token" ]]; then
-    echo "idp-suites: $name: could not read the URLs and tokens from the server's stdout" >&2
-    show_server_output
-    return 1
-  fi
-  echo "== idp-suites: $name: server ready, SCIM at $scim_url"
+  start_lab_server "$bin" "$work/$1" "$2"
 }
 
-show_server_output() { # without the secrets
-  sed 's/\(token (shown once): \).*/\1<hidden>/' "$server_out" >&2
-  tail -n 50 "$server_log" >&2
-}
-
-# check_server_alive NAME: a server that died during a suite fails it.
-check_server_alive() {
-  if ! kill -0 "$server_pid" 2>/dev/null; then
-    echo "idp-suites: $1: the server died during the run; the end of its log:"
-    tail -n 50 "$server_log"
-    return 1
-  fi
-}
 
 mkdir -p "$out_dir"
 okta_rc=0

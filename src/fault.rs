@@ -6,8 +6,9 @@
 //! `SCIM_SEAT_FAULTS=commit=2` makes the next two batch commits fail as a full disk would;
 //! `commit=2@5` lets five pass first. Points: `commit` (store: a batch's COMMIT fails),
 //! `conn_thread` (edge: a connection's thread cannot be started), `backend_refused` (edge:
-//! tiny_http's socket refuses, as when its accept loop has stopped) and `slow_request` (service: an
-//! `/admin/` request takes 2 s).
+//! tiny_http's socket refuses, as when its accept loop has stopped), `slow_request` (service: an
+//! `/admin/` request takes 2 s) and `report_batch` (service: reading a batch of a streamed report
+//! fails).
 
 #[cfg(all(feature = "fault-injection", not(debug_assertions)))]
 compile_error!("the fault-injection feature is for test builds only, never for release builds");

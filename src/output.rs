@@ -2,7 +2,7 @@
 //! as `key: value` lines of their JSON (the CLI prints the JSON itself with `--json`), nested
 //! objects indented.
 
-use crate::service::views::{DriftReport, Page, UserView};
+use crate::service::views::{DriftCounts, DriftItem, Page, UserView};
 use crate::store::tokens::TokenInfo;
 use serde_json::Value;
 use std::fmt::Write;
@@ -129,27 +129,28 @@ pub fn text(s: &str) -> String {
 }
 
 /// The drift report, one line per user, then the counts.
-pub fn drift_table(report: &DriftReport) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "{:<36}  {:<32}  {:<18}  {:<8}  REASON", "ID", "USERNAME", "SEAT", "TARGET");
-    for i in &report.items {
-        let _ = writeln!(
-            out,
-            "{:<36}  {:<32}  {:<18}  {:<8}  {}",
-            i.user_id,
-            text(&i.user_name),
-            i.seat,
-            i.target.as_str(),
-            i.reason
-        );
-    }
-    let v = crate::service::views::View::json(report);
-    let _ = writeln!(out, "{} user(s) differ from the seat their roles ask for", report.items.len());
-    for (what, counts) in [("by reason", &v["by_reason"]), ("by seat", &v["by_seat"])] {
-        if let Some(map) = counts.as_object() {
-            let parts: Vec<String> = map.iter().map(|(k, n)| format!("{k} {n}")).collect();
-            let _ = writeln!(out, "{what}: {}", if parts.is_empty() { "-".into() } else { parts.join(", ") });
-        }
+/// The drift table's column heads (`report drift`); rows follow as the report is read.
+pub fn drift_table_head() -> String {
+    format!("{:<36}  {:<32}  {:<18}  {:<8}  REASON\n", "ID", "USERNAME", "SEAT", "TARGET")
+}
+
+pub fn drift_table_row(i: &DriftItem) -> String {
+    format!(
+        "{:<36}  {:<32}  {:<18}  {:<8}  {}\n",
+        i.user_id,
+        text(&i.user_name),
+        i.seat,
+        i.target.as_str(),
+        i.reason
+    )
+}
+
+/// The drift table's summary: how many users differ, by reason and by seat.
+pub fn drift_table_foot(counts: &DriftCounts) -> String {
+    let mut out = format!("{} user(s) differ from the seat their roles ask for\n", counts.total);
+    for (what, map) in [("by reason", &counts.by_reason), ("by seat", &counts.by_seat)] {
+        let parts: Vec<String> = map.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let _ = writeln!(out, "{what}: {}", if parts.is_empty() { "-".into() } else { parts.join(", ") });
     }
     out
 }

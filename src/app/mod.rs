@@ -55,25 +55,41 @@ fn dispatch(command: Command) -> Result<i32> {
             emit(&admin::reconcile::reconcile(&store, &Actor::cli(), !args.apply)?, args.json)
         }
         Command::Report(ReportCommand::Drift(args)) => {
-            let report = admin::reports::drift(&Store::open_existing(&args.db.db)?.reader()?)?;
+            let reader = Store::open_existing(&args.db.db)?.reader()?;
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             if args.json {
-                println!("{}", report.json());
+                let mut report = admin::reports::DriftText::new(reader, admin::reports::DriftFormat::Json)?;
+                write_batches(&mut out, |buf| report.next_batch(buf))?;
+                writeln!(out)?;
             } else {
-                print!("{}", crate::output::drift_table(&report));
+                let mut drift = admin::reports::Drift::new(reader)?;
+                write!(out, "{}", crate::output::drift_table_head())?;
+                let mut items = Vec::new();
+                while drift.next_items(&mut items)? {
+                    for item in items.drain(..) {
+                        write!(out, "{}", crate::output::drift_table_row(&item))?;
+                    }
+                }
+                write!(out, "{}", crate::output::drift_table_foot(drift.counts()))?;
             }
+            out.flush()?;
             Ok(0)
         }
         Command::Report(ReportCommand::Users { db, out, force }) => {
             let store = Store::open_existing(&db.db)?;
-            let csv = admin::reports::users_csv(&store.reader()?)?;
+            let mut report = admin::reports::UserList::new(store.reader()?)?;
             match out {
                 Some(path) => {
-                    let mut file = crate::util::create_private_file(&path, force)?;
-                    file.write_all(csv.as_bytes())?;
-                    file.sync_all()?;
+                    let mut file = std::io::BufWriter::new(crate::util::create_private_file(&path, force)?);
+                    write_batches(&mut file, |buf| report.next_batch(buf))?;
+                    file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
                     eprintln!("user list written to {}", path.display());
                 }
-                None => print!("{csv}"),
+                None => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    write_batches(&mut out, |buf| report.next_batch(buf))?;
+                    out.flush()?;
+                }
             }
             Ok(0)
         }
@@ -514,4 +530,17 @@ fn backup(args: BackupArgs) -> Result<i32> {
     store.backup(&args.file, args.force)?;
     println!("backup written to {}", args.file.display());
     Ok(0)
+}
+
+/// Writes a report made a batch at a time: memory follows one batch.
+fn write_batches(out: &mut impl Write, mut next: impl FnMut(&mut Vec<u8>) -> Result<bool>) -> Result<()> {
+    let mut buf = Vec::with_capacity(64 * 1024);
+    loop {
+        buf.clear();
+        let more = next(&mut buf)?;
+        out.write_all(&buf)?;
+        if !more {
+            return Ok(());
+        }
+    }
 }

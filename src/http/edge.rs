@@ -12,7 +12,7 @@
 use crate::error::Error;
 use crate::http::Surface;
 pub use crate::http::head::check_request_head;
-use crate::http::head::{check_head, find_head_end, response_info, too_large_head};
+use crate::http::head::{Chunked, Fed, check_head, find_head_end, response_info, too_large_head};
 use crate::http::server::Response;
 use crate::http::tls::TlsState;
 use rustls::ServerConnection;
@@ -459,7 +459,7 @@ impl Relay<'_> {
         }
         self.buf.drain(..total);
         let pipelined = std::mem::take(&mut self.buf);
-        let relayed = self.relay_answer(conn, &head.method, head.keep_alive);
+        let relayed = self.relay_answer(conn, &head.method, head.keep_alive, head.http10);
         self.buf = pipelined;
         relayed?;
         self.served += 1;
@@ -566,9 +566,15 @@ impl Relay<'_> {
         Ok(())
     }
 
-    /// Reads the backend's answer into the buffer and writes it to the client. `Ok(false)` when the
-    /// backend closes the connection after it.
-    fn relay_answer(&mut self, conn: &mut Conn, method: &str, keep_alive: bool) -> Result<bool, Step> {
+    /// Reads the backend's answer into the buffer and writes it to the client; a streamed answer
+    /// (chunked) is passed on as it arrives. `Ok(false)` when the client's connection must close.
+    fn relay_answer(
+        &mut self,
+        conn: &mut Conn,
+        method: &str,
+        keep_alive: bool,
+        http10: bool,
+    ) -> Result<bool, Step> {
         let Some(backend) = self.backend.as_mut() else { return Err(Step::Done) };
         self.buf.clear();
         let mut chunk = [0u8; 16384];
@@ -592,8 +598,12 @@ impl Relay<'_> {
             }
         };
         let info = response_info(&self.buf[..head_end]);
-        let body_len =
-            if method.eq_ignore_ascii_case("HEAD") || info.no_body { 0 } else { info.content_length };
+        let streamed = info.chunked && !method.eq_ignore_ascii_case("HEAD") && !info.no_body;
+        let body_len = if method.eq_ignore_ascii_case("HEAD") || info.no_body || streamed {
+            0
+        } else {
+            info.content_length
+        };
         while self.buf.len() < head_end + body_len {
             match backend.read(&mut chunk) {
                 Ok(0) | Err(_) => {
@@ -603,10 +613,14 @@ impl Relay<'_> {
                 Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
             }
         }
+        // An HTTP/1.0 client gets a streamed body unframed, ended by closing the connection.
+        let keep_alive = keep_alive && !(streamed && http10);
         // The backend always closes; the client's connection follows what the client asked for.
         let mut head: Vec<u8> = Vec::with_capacity(head_end + 24);
         for line in self.buf[..head_end - 2].split_inclusive(|b| *b == b'\n') {
-            if !line.get(..11).is_some_and(|n| n.eq_ignore_ascii_case(b"connection:")) {
+            let named = |n: &[u8]| line.get(..n.len()).is_some_and(|l| l.eq_ignore_ascii_case(n));
+            let dropped = named(b"connection:") || (http10 && named(b"transfer-encoding:"));
+            if !dropped {
                 head.extend_from_slice(line);
             }
         }
@@ -614,19 +628,70 @@ impl Relay<'_> {
             head.extend_from_slice(b"Connection: close\r\n");
         }
         head.extend_from_slice(b"\r\n");
+        let timeouts = &self.edge.stats.timeouts;
+        let client_gone = |e: io::Error| {
+            if e.kind() == io::ErrorKind::TimedOut {
+                timeouts.fetch_add(1, Ordering::Relaxed);
+            }
+            Step::Done
+        };
         // One deadline for the whole response: a slow reader does not hold it open past it.
         let deadline = Instant::now() + self.edge.limits.io_timeout;
-        conn.write_all(&head, deadline)
-            .and_then(|()| conn.write_all(&self.buf[head_end..head_end + body_len], deadline))
-            .map_err(|e| {
-                if e.kind() == io::ErrorKind::TimedOut {
-                    self.edge.stats.timeouts.fetch_add(1, Ordering::Relaxed);
-                }
-                Step::Done
-            })?;
+        conn.write_all(&head, deadline).map_err(client_gone)?;
+        if streamed {
+            let rest = self.buf.split_off(head_end);
+            self.buf.clear();
+            let Some(backend) = self.backend.as_mut() else { return Err(Step::Done) };
+            relay_chunked(conn, backend, rest, http10, self.edge.limits.io_timeout, &mut chunk)
+                .map_err(client_gone)?;
+        } else {
+            conn.write_all(&self.buf[head_end..head_end + body_len], deadline).map_err(client_gone)?;
+        }
         self.buf.clear();
         self.backend = None;
         Ok(!info.close || keep_alive)
+    }
+}
+
+/// Passes a chunked backend body on to the client as it arrives (decoded for an HTTP/1.0 client),
+/// each write bounded by `io_timeout`, until its last chunk. A backend that stops before its last
+/// chunk (a report that failed half way) ends the client's connection too, so the client sees a
+/// cut body and never a complete-looking one.
+fn relay_chunked(
+    conn: &mut Conn,
+    backend: &mut UnixStream,
+    first: Vec<u8>,
+    http10: bool,
+    io_timeout: Duration,
+    chunk: &mut [u8],
+) -> io::Result<()> {
+    let mut framing = Chunked::default();
+    let mut pending = first;
+    let mut decoded = Vec::new();
+    loop {
+        decoded.clear();
+        let fed = framing
+            .feed(&pending, |data| {
+                if http10 {
+                    decoded.extend_from_slice(data);
+                }
+            })
+            .map_err(io::Error::other)?;
+        let end = match fed {
+            Fed::End(n) => n,
+            Fed::More => pending.len(),
+        };
+        let deadline = Instant::now() + io_timeout;
+        conn.write_all(if http10 { &decoded } else { &pending[..end] }, deadline)?;
+        if matches!(fed, Fed::End(_)) {
+            return Ok(());
+        }
+        let n = backend.read(chunk)?;
+        if n == 0 {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the streamed answer stopped early"));
+        }
+        pending.clear();
+        pending.extend_from_slice(&chunk[..n]);
     }
 }
 
@@ -634,18 +699,19 @@ impl Relay<'_> {
 /// [`Response::error`]); the connection closes.
 fn error_response(surface: Surface, error: &Error) -> Vec<u8> {
     let r = Response::error(surface, error);
+    let body = r.body.bytes();
     let mut out = format!(
         "HTTP/1.1 {} {}\r\nContent-Length: {}\r\nConnection: close\r\n",
         r.status,
         error.reason_phrase(),
-        r.body.len()
+        body.len()
     );
     for (name, value) in &r.headers {
         out.push_str(&format!("{name}: {value}\r\n"));
     }
     out.push_str("\r\n");
     let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(&r.body);
+    bytes.extend_from_slice(body);
     bytes
 }
 

@@ -12,6 +12,8 @@ pub(super) struct Head {
     pub(super) method: String,
     pub(super) content_length: usize,
     pub(super) keep_alive: bool,
+    /// An HTTP/1.0 client, which cannot take chunked transfer coding.
+    pub(super) http10: bool,
     pub(super) expect_continue: bool,
     /// The head as forwarded: request line, the client's fields minus the ones we own, our
     /// `X-Forwarded-For`, blank line.
@@ -186,6 +188,7 @@ pub(super) fn check_head(raw: &[u8], limits: &Limits, peer: SocketAddr) -> Resul
         method: method.to_string(),
         content_length: content_length.unwrap_or(0),
         keep_alive: !connection_close,
+        http10,
         expect_continue,
         forward,
     })
@@ -203,6 +206,8 @@ pub(super) struct ResponseInfo {
     pub(super) content_length: usize,
     pub(super) close: bool,
     pub(super) no_body: bool,
+    /// A streamed answer: chunked transfer coding, its end found by [`Chunked`].
+    pub(super) chunked: bool,
 }
 
 pub(super) fn response_info(head: &[u8]) -> ResponseInfo {
@@ -214,6 +219,7 @@ pub(super) fn response_info(head: &[u8]) -> ResponseInfo {
         content_length: 0,
         close: false,
         no_body: status == 204 || status == 304 || status < 200,
+        chunked: false,
     };
     for line in lines {
         if let Some((name, value)) = line.split_once(':') {
@@ -223,10 +229,132 @@ pub(super) fn response_info(head: &[u8]) -> ResponseInfo {
             } else if name.eq_ignore_ascii_case("connection") && value.eq_ignore_ascii_case("close") {
                 info.close = true;
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                // Responses are always sent with a length; anything else ends the connection.
-                info.close = true;
+                if value.eq_ignore_ascii_case("chunked") {
+                    info.chunked = true;
+                } else {
+                    // Never sent by the workers: end the connection after it.
+                    info.close = true;
+                }
             }
         }
     }
     info
+}
+
+/// Follows the chunked transfer coding of a streamed backend answer (RFC 9112 section 7.1), a
+/// buffer at a time: where each chunk's data lies and where the message ends. The workers send
+/// neither chunk extensions nor trailers, so anything else is a broken answer.
+#[derive(Debug, Default)]
+pub(super) struct Chunked {
+    state: ChunkState,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+enum ChunkState {
+    /// Reading a chunk-size: its value so far and how many hex digits.
+    #[default]
+    SizeStart,
+    Size(u64, u8),
+    SizeLf(u64),
+    Data(u64),
+    DataCr,
+    DataLf,
+    LastCr,
+    LastLf,
+    Done,
+}
+
+/// What [`Chunked::feed`] found in a buffer.
+#[derive(Debug, PartialEq)]
+pub(super) enum Fed {
+    /// The message goes on past this buffer.
+    More,
+    /// The message ends this many bytes into the buffer.
+    End(usize),
+}
+
+impl Chunked {
+    /// Scans `buf`, the next bytes of the body, handing every run of chunk data to `data`.
+    pub(super) fn feed(&mut self, buf: &[u8], mut data: impl FnMut(&[u8])) -> Result<Fed, &'static str> {
+        use ChunkState::*;
+        let mut i = 0;
+        while i < buf.len() {
+            let b = buf[i];
+            self.state = match self.state {
+                SizeStart | Size(..) => {
+                    let (n, digits) = if let Size(n, d) = self.state { (n, d) } else { (0, 0) };
+                    match (b as char).to_digit(16) {
+                        Some(d) if digits < 15 => Size(n * 16 + u64::from(d), digits + 1),
+                        Some(_) => return Err("chunk size too long"),
+                        None if b == b'\r' && digits > 0 => SizeLf(n),
+                        None => return Err("bad chunk size"),
+                    }
+                }
+                SizeLf(n) if b == b'\n' => {
+                    if n == 0 {
+                        LastCr
+                    } else {
+                        Data(n)
+                    }
+                }
+                Data(n) => {
+                    let take = usize::try_from(n).unwrap_or(usize::MAX).min(buf.len() - i);
+                    data(&buf[i..i + take]);
+                    i += take;
+                    let left = n - take as u64;
+                    self.state = if left == 0 { DataCr } else { Data(left) };
+                    continue;
+                }
+                DataCr if b == b'\r' => DataLf,
+                DataLf if b == b'\n' => SizeStart,
+                LastCr if b == b'\r' => LastLf,
+                LastLf if b == b'\n' => Done,
+                Done => return Ok(Fed::End(i)),
+                _ => return Err("bad chunk framing"),
+            };
+            i += 1;
+            if self.state == Done {
+                return Ok(Fed::End(i));
+            }
+        }
+        Ok(Fed::More)
+    }
+}
+
+#[cfg(test)]
+mod chunked_tests {
+    use super::{Chunked, Fed};
+
+    /// Feeds `wire` split at every `step` bytes; the data and where the message ended.
+    fn run(wire: &[u8], step: usize) -> Result<(Vec<u8>, Option<usize>), &'static str> {
+        let mut framing = Chunked::default();
+        let mut data = Vec::new();
+        for (i, piece) in wire.chunks(step).enumerate() {
+            if let Fed::End(n) = framing.feed(piece, |d| data.extend_from_slice(d))? {
+                return Ok((data, Some(i * step + n)));
+            }
+        }
+        Ok((data, None))
+    }
+
+    #[test]
+    fn finds_the_data_and_the_end_however_the_bytes_are_split() {
+        let wire = b"5\r\nhello\r\n1a\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\n\r\nNEXT";
+        for step in [1, 2, 3, 7, 64] {
+            let (data, end) = run(wire, step).unwrap();
+            assert_eq!(data, b"helloabcdefghijklmnopqrstuvwxyz", "step {step}");
+            assert_eq!(end, Some(wire.len() - 4), "step {step}");
+        }
+    }
+
+    #[test]
+    fn a_cut_body_has_no_end_and_bad_framing_is_an_error() {
+        let (data, end) = run(b"5\r\nhello\r\n0\r\n", 4).unwrap();
+        assert_eq!((data.as_slice(), end), (&b"hello"[..], None));
+        assert!(run(b"5\r\nhelloX\r\n", 64).is_err(), "data longer than its size");
+        assert!(run(b"g\r\n", 64).is_err(), "not hex");
+        assert!(run(b"\r\n", 64).is_err(), "no size");
+        assert!(run(b"5;ext=1\r\nhello\r\n", 64).is_err(), "extensions are not sent by the workers");
+        assert!(run(b"fffffffffffffffff\r\n", 64).is_err(), "size too long");
+    }
 }

@@ -5,6 +5,7 @@
 
 use crate::error::{Error, Kind};
 use crate::http::Surface;
+use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -36,15 +37,57 @@ impl Request {
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(&'static str, String)>,
-    pub body: Vec<u8>,
+    pub body: Body,
+}
+
+/// A body produced a piece at a time (a whole-plan report): memory follows one piece, not the answer.
+pub trait Chunks: Send {
+    /// Appends the next piece to `out`; `Ok(false)` once there is nothing more (`out` may still
+    /// hold a last piece). An error ends the answer without its last chunk, so the client sees a
+    /// truncated body, never one that looks complete.
+    fn next(&mut self, out: &mut Vec<u8>) -> Result<bool, Error>;
+}
+
+pub enum Body {
+    /// The whole body, sent with a Content-Length.
+    Full(Vec<u8>),
+    /// Pieces, sent with chunked transfer coding as they are made.
+    Chunks(Box<dyn Chunks>),
+}
+
+impl Body {
+    /// The bytes of a whole body; none for a streamed one.
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            Body::Full(b) => b,
+            Body::Chunks(_) => &[],
+        }
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::Full(b) => write!(f, "Full({} bytes)", b.len()),
+            Body::Chunks(_) => f.write_str("Chunks"),
+        }
+    }
 }
 
 impl Response {
     pub fn new(status: u16, content_type: &'static str, body: Vec<u8>) -> Response {
-        Response { status, headers: vec![("Content-Type", content_type.to_string())], body }
+        Response { status, headers: vec![("Content-Type", content_type.to_string())], body: Body::Full(body) }
     }
     pub fn empty(status: u16) -> Response {
-        Response { status, headers: Vec::new(), body: Vec::new() }
+        Response { status, headers: Vec::new(), body: Body::Full(Vec::new()) }
+    }
+    /// A 200 whose body is made a piece at a time.
+    pub fn stream(content_type: &'static str, body: Box<dyn Chunks>) -> Response {
+        Response {
+            status: 200,
+            headers: vec![("Content-Type", content_type.to_string())],
+            body: Body::Chunks(body),
+        }
     }
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Response {
         self.headers.push((name, value.into()));
@@ -269,23 +312,68 @@ where
 }
 
 fn respond(raw: tiny_http::Request, r: Response) {
-    let len = r.body.len();
+    let body = match r.body {
+        Body::Full(body) => body,
+        Body::Chunks(chunks) => {
+            if let Err(e) = stream(raw, r.status, &r.headers, chunks) {
+                log::debug!("could not send a streamed response: {e}");
+            }
+            return;
+        }
+    };
+    let len = body.len();
     let mut headers = Vec::with_capacity(r.headers.len());
     for (name, value) in &r.headers {
         if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             headers.push(h);
         }
     }
-    let response = tiny_http::Response::new(
-        tiny_http::StatusCode(r.status),
-        headers,
-        r.body.as_slice(),
-        Some(len),
-        None,
-    )
-    // Always a Content-Length: the edge relays by length.
-    .with_chunked_threshold(usize::MAX);
+    let response =
+        tiny_http::Response::new(tiny_http::StatusCode(r.status), headers, body.as_slice(), Some(len), None)
+            // Always a Content-Length: the edge relays by length.
+            .with_chunked_threshold(usize::MAX);
     if let Err(e) = raw.respond(response) {
         log::debug!("could not send a response: {e}");
+    }
+}
+
+/// Writes a streamed answer straight to the connection with chunked transfer coding, a piece a
+/// chunk. tiny_http's own chunked writer is not used: it ends the body properly even when the
+/// source fails, which would make a truncated report look complete.
+fn stream(
+    raw: tiny_http::Request,
+    status: u16,
+    headers: &[(&'static str, String)],
+    mut chunks: Box<dyn Chunks>,
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, raw.into_writer());
+    write!(out, "HTTP/1.1 {status} OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n")?;
+    for (name, value) in headers {
+        write!(out, "{name}: {value}\r\n")?;
+    }
+    out.write_all(b"\r\n")?;
+    let mut piece = Vec::with_capacity(64 * 1024);
+    loop {
+        piece.clear();
+        // A panic while making a piece is caught as a handler's is: the worker goes on.
+        let next = catch_unwind(AssertUnwindSafe(|| chunks.next(&mut piece)))
+            .unwrap_or_else(|_| Err(Error::internal("a panic while making a streamed answer")));
+        let more = match next {
+            Ok(more) => more,
+            Err(e) => {
+                log::error!("a streamed answer stopped: {}", e.detail);
+                // No last chunk: the client sees the body cut short.
+                return out.flush();
+            }
+        };
+        if !piece.is_empty() {
+            write!(out, "{:x}\r\n", piece.len())?;
+            out.write_all(&piece)?;
+            out.write_all(b"\r\n")?;
+        }
+        if !more {
+            out.write_all(b"0\r\n\r\n")?;
+            return out.flush();
+        }
     }
 }

@@ -71,17 +71,22 @@ pub const ROUTES: &[Route] = routes! {
     "POST" "/admin/provisional/sweep" ADMIN => |c| ok(&admin::reconcile::sweep(&c.app.store, &actor(c))?);
     "GET" "/admin/audit" ADMIN => audit;
     "GET" "/admin/reports/users.csv" ADMIN => |c| {
-        Ok(Response::new(200, "text/csv; charset=utf-8", admin::reports::users_csv(&c.w.read)?.into_bytes())
+        let report = admin::reports::UserList::new(c.app.store.reader()?)?;
+        Ok(Response::stream("text/csv; charset=utf-8", Box::new(report))
             .header("Content-Disposition", "attachment; filename=\"users.csv\""))
     };
     "GET" "/admin/reports/drift" ADMIN => |c| {
-        let report = admin::reports::drift(&c.w.read)?;
-        match Query::of(c).get("format") {
-            None | Some("json") => ok(&report),
-            Some("csv") => Ok(Response::new(200, "text/csv; charset=utf-8", report.csv().into_bytes())
-                .header("Content-Disposition", "attachment; filename=\"drift.csv\"")),
-            Some(other) => Err(Error::invalid_value(format!("format must be json or csv, not \"{other}\""))),
-        }
+        let format = match Query::of(c).get("format") {
+            None | Some("json") => admin::reports::DriftFormat::Json,
+            Some("csv") => admin::reports::DriftFormat::Csv,
+            Some(other) => return Err(Error::invalid_value(format!("format must be json or csv, not \"{other}\""))),
+        };
+        let report = Box::new(admin::reports::DriftText::new(c.app.store.reader()?, format)?);
+        Ok(match format {
+            admin::reports::DriftFormat::Json => Response::stream("application/json", report),
+            admin::reports::DriftFormat::Csv => Response::stream("text/csv; charset=utf-8", report)
+                .header("Content-Disposition", "attachment; filename=\"drift.csv\""),
+        })
     };
     "GET" "/admin/deprovision-guard" ADMIN => |c| ok(&admin::guard::status(&c.w.read)?);
     "POST" "/admin/deprovision-guard/reset" ADMIN => |c| ok(&admin::guard::reset(&c.app.store, &actor(c))?);

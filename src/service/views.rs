@@ -459,54 +459,41 @@ pub struct DriftItem {
     pub detail: String,
 }
 
-/// The drift report: who differs from the seat its roles ask for, why, and counts.
-#[derive(Debug, Clone)]
-pub struct DriftReport {
-    pub items: Vec<DriftItem>,
-}
-
-impl DriftReport {
-    fn counts(&self, key: impl Fn(&DriftItem) -> &str) -> std::collections::BTreeMap<String, usize> {
-        let mut out = std::collections::BTreeMap::new();
-        for i in &self.items {
-            *out.entry(key(i).to_string()).or_insert(0) += 1;
-        }
-        out
+impl DriftItem {
+    pub fn json(&self) -> Value {
+        json!({"user_id": self.user_id, "userName": self.user_name, "seat": self.seat,
+               "target_seat": self.target.as_str(), "reason": self.reason, "detail": self.detail})
     }
 
-    /// The report as CSV: one line per user.
-    pub fn csv(&self) -> String {
-        let mut out =
-            crate::base::csv::record(&["User ID", "userName", "Seat", "Target seat", "Reason", "Detail"]);
-        for i in &self.items {
-            out.push_str(&crate::base::csv::record(&[
-                i.user_id.as_str(),
-                &i.user_name,
-                &i.seat,
-                i.target.as_str(),
-                &i.reason,
-                &i.detail,
-            ]));
-        }
-        out
+    /// The item as a line of the drift CSV ([`DRIFT_CSV_COLUMNS`]).
+    pub fn csv_record(&self) -> String {
+        crate::base::csv::record(&[
+            self.user_id.as_str(),
+            &self.user_name,
+            &self.seat,
+            self.target.as_str(),
+            &self.reason,
+            &self.detail,
+        ])
     }
 }
 
-impl View for DriftReport {
-    fn json(&self) -> Value {
-        let items: Vec<Value> = self
-            .items
-            .iter()
-            .map(|i| {
-                json!({"user_id": i.user_id, "userName": i.user_name, "seat": i.seat, "target_seat": i.target.as_str(),
-                       "reason": i.reason, "detail": i.detail})
-            })
-            .collect();
-        json!({
-            "items": items,
-            "total": self.items.len(),
-            "by_reason": self.counts(|i| i.reason.as_str()),
-            "by_seat": self.counts(|i| i.seat.as_str()),
-        })
+/// The columns of the drift CSV, in order.
+pub const DRIFT_CSV_COLUMNS: [&str; 6] = ["User ID", "userName", "Seat", "Target seat", "Reason", "Detail"];
+
+/// The drift report's totals: how many users differ, by reason and by seat held. Bounded whatever
+/// the plan's size (a few reasons, a few seats), so a streamed report keeps them to the end.
+#[derive(Debug, Clone, Default)]
+pub struct DriftCounts {
+    pub total: usize,
+    pub by_reason: std::collections::BTreeMap<String, usize>,
+    pub by_seat: std::collections::BTreeMap<String, usize>,
+}
+
+impl DriftCounts {
+    pub fn add(&mut self, item: &DriftItem) {
+        self.total += 1;
+        *self.by_reason.entry(item.reason.clone()).or_insert(0) += 1;
+        *self.by_seat.entry(item.seat.clone()).or_insert(0) += 1;
     }
 }

@@ -510,12 +510,50 @@ impl Client {
             .map(|(_, v)| v.parse().unwrap())
             .unwrap_or(0);
         let len = if head_only || status == 204 || status == 100 { 0 } else { len };
+        let chunked = headers
+            .iter()
+            .any(|(n, v)| n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
+        if chunked && !head_only {
+            self.buf.drain(..head_end);
+            let body = self.read_chunked()?;
+            return Ok(Resp { status, headers, body });
+        }
         while self.buf.len() < head_end + len {
             self.fill()?;
         }
         let body = self.buf[head_end..head_end + len].to_vec();
         self.buf.drain(..head_end + len);
         Ok(Resp { status, headers, body })
+    }
+
+    /// A chunked body (RFC 9112 section 7.1), strictly: a connection that ends before the last
+    /// chunk is an `UnexpectedEof` error, as a truncated report must be.
+    fn read_chunked(&mut self) -> std::io::Result<Vec<u8>> {
+        let mut body = Vec::new();
+        loop {
+            let line_end = loop {
+                if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                    break i;
+                }
+                self.fill()?;
+            };
+            let size = std::str::from_utf8(&self.buf[..line_end])
+                .ok()
+                .and_then(|s| usize::from_str_radix(s, 16).ok())
+                .unwrap_or_else(|| {
+                    panic!("bad chunk size line {:?}", String::from_utf8_lossy(&self.buf[..line_end]))
+                });
+            self.buf.drain(..line_end + 2);
+            while self.buf.len() < size + 2 {
+                self.fill()?;
+            }
+            assert_eq!(&self.buf[size..size + 2], b"\r\n", "chunk data must end with CRLF");
+            body.extend_from_slice(&self.buf[..size]);
+            self.buf.drain(..size + 2);
+            if size == 0 {
+                return Ok(body);
+            }
+        }
     }
 
     fn fill(&mut self) -> std::io::Result<()> {

@@ -17,6 +17,7 @@ mod okta;
 mod ops;
 mod rehearsal;
 mod scim;
+mod streaming;
 // The harness serves every module; not each uses every helper.
 #[allow(dead_code)]
 mod harness;

@@ -1,0 +1,130 @@
+//! Whole-plan reports are streamed: chunked transfer coding a batch of users at a time, through the
+//! edge to the client, so memory follows one batch; a report that fails half way is cut short,
+//! never complete-looking; an HTTP/1.0 client gets the body unframed, ended by the close.
+
+use crate::harness::{Opts, Server, auth, cli};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+
+/// Imports `n` plan users (`s{i}@example.com`, Member) in one request.
+fn import(s: &Server, n: usize) {
+    let mut csv = String::from("Email,Seat type\r\n");
+    for i in 0..n {
+        csv.push_str(&format!("s{i:05}@example.com,Member\r\n"));
+    }
+    let r = s.client(s.admin_addr).send_bytes(
+        "POST",
+        "/admin/users/import",
+        &auth(&s.admin_token),
+        csv.as_bytes(),
+    );
+    assert_eq!(r.status, 201, "{}", r.text().chars().take(400).collect::<String>());
+}
+
+fn is_chunked(r: &crate::harness::Resp) -> bool {
+    r.header("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked"))
+        && r.header("content-length").is_none()
+}
+
+#[test]
+fn whole_plan_reports_stream_in_chunks_and_keep_the_connection() {
+    let s = Server::start();
+    // More users than three batches of the stream (500 a batch).
+    import(&s, 1_201);
+    let mut c = s.client(s.admin_addr);
+    let h = auth(&s.admin_token);
+    let r = c.send("GET", "/admin/reports/users.csv", &h, None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(is_chunked(&r), "{:?}", r.headers);
+    assert!(r.header("content-disposition").unwrap().contains("users.csv"));
+    let text = r.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1_202, "a header and one line per user");
+    assert!(lines[0].starts_with("Name,Email,Status,Seat type"), "{}", lines[0]);
+    let emails: std::collections::BTreeSet<&str> =
+        lines[1..].iter().map(|l| l.split(',').nth(1).unwrap().trim_matches('"')).collect();
+    assert_eq!(emails.len(), 1_201, "every user once");
+    assert!(emails.contains("s00000@example.com") && emails.contains("s01200@example.com"));
+
+    // The same keep-alive connection carries the next request after a streamed answer.
+    let r = c.send("GET", "/admin/settings", &h, None);
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // The drift report, streamed as JSON and as CSV, agrees with the CLI's.
+    let r = c.send("GET", "/admin/reports/drift", &h, None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(is_chunked(&r), "{:?}", r.headers);
+    let drift: Value = r.json();
+    let total = drift["total"].as_u64().unwrap();
+    assert!(total > 1_000, "imported members are not what their (no) roles ask for: {}", drift["by_reason"]);
+    assert_eq!(drift["items"].as_array().unwrap().len() as u64, total, "{drift}");
+    let (code, out, err) = cli(&s.db, &["report", "drift", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let from_cli: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(from_cli["total"], drift["total"]);
+    assert_eq!(from_cli["by_reason"], drift["by_reason"]);
+    let r = c.send("GET", "/admin/reports/drift?format=csv", &h, None);
+    assert_eq!(r.status, 200);
+    assert!(is_chunked(&r));
+    assert_eq!(r.text().lines().count() as u64, total + 1, "{}", r.text());
+    let r = c.send("GET", "/admin/reports/drift?format=xml", &h, None);
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.json()["detail"].as_str().unwrap().contains("json or csv"));
+
+    // The CLI writes the same user list, a batch at a time.
+    let (code, out, _) = cli(&s.db, &["report", "users"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1_202);
+}
+
+#[test]
+fn a_streamed_report_over_tls_arrives_whole() {
+    let s = Server::start_with(Opts { tls: true, lab: Some("example.com"), ..Opts::default() });
+    import(&s, 700);
+    let r = s.admin("GET", "/admin/reports/users.csv", None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(is_chunked(&r), "{:?}", r.headers);
+    assert_eq!(r.text().lines().count(), 701);
+}
+
+#[test]
+fn an_http10_client_gets_the_report_unframed_until_close() {
+    let s = Server::start();
+    import(&s, 600);
+    let mut tcp = std::net::TcpStream::connect(s.admin_addr).unwrap();
+    tcp.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    write!(tcp, "GET /admin/reports/users.csv HTTP/1.0\r\nAuthorization: Bearer {}\r\n\r\n", s.admin_token)
+        .unwrap();
+    let mut raw = Vec::new();
+    tcp.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let head = head.to_ascii_lowercase();
+    assert!(!head.contains("transfer-encoding"), "no chunked coding for HTTP/1.0: {head}");
+    assert!(head.contains("connection: close"), "{head}");
+    assert_eq!(body.lines().count(), 601, "the CSV itself, no chunk sizes");
+    assert!(body.starts_with("Name,Email,"), "{}", &body[..40]);
+}
+
+#[test]
+fn a_report_that_fails_half_way_is_cut_short_not_complete() {
+    // The second batch of users fails to read (the first passes).
+    let s = Server::start_with(Opts {
+        lab: Some("example.com"),
+        env: vec![("SCIM_SEAT_FAULTS".into(), "report_batch=1@1".into())],
+        ..Opts::default()
+    });
+    import(&s, 700);
+    let mut c = s.client(s.admin_addr);
+    let got = c.try_send("GET", "/admin/reports/users.csv", &auth(&s.admin_token), None);
+    let e = got.expect_err("a truncated chunked body must not read as a whole report");
+    assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof, "{e}");
+    // The service goes on: the next report is whole, and nothing was changed.
+    let r = s.admin("GET", "/admin/reports/users.csv", None);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.text().lines().count(), 701);
+    let log = s.log();
+    assert!(log.contains("a streamed answer stopped"), "{log}");
+    assert_eq!(s.admin("GET", "/healthz", None).json(), json!({"status": "ok"}));
+}

@@ -236,16 +236,16 @@ pub fn admin_batch(db: &impl Read, filter: &AdminFilter, limit: usize) -> Result
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Users a batch of [`each`] reads.
-const EACH_BATCH: usize = 500;
+/// Users a batch of [`each`] (and of every whole-plan walk) reads.
+pub const BATCH: usize = 500;
 
 /// Calls `f` on every user in creation order, read in batches through the creation-order index:
 /// memory follows one batch, not the plan, and `f` may write the user it is given (in a write).
 pub fn each(db: &impl Read, mut f: impl FnMut(UserRow) -> Result<()>) -> Result<()> {
     let mut filter = AdminFilter::default();
     loop {
-        let batch = admin_batch(db, &filter, EACH_BATCH)?;
-        let full = batch.len() == EACH_BATCH;
+        let batch = admin_batch(db, &filter, BATCH)?;
+        let full = batch.len() == BATCH;
         for u in batch {
             filter.after_seq = Some(u.seq);
             f(u)?;

@@ -1,8 +1,9 @@
-//! Whole-plan reports are streamed: chunked transfer coding a batch of users at a time, through the
-//! edge to the client, so memory follows one batch; a report that fails half way is cut short,
-//! never complete-looking; an HTTP/1.0 client gets the body unframed, ended by the close.
+//! Whole-plan work goes a batch of users at a time. Reports are streamed: chunked transfer coding,
+//! through the edge to the client, so memory follows one batch; a report that fails half way is cut
+//! short, never complete-looking; an HTTP/1.0 client gets the body unframed, ended by the close.
+//! Reconcile applies a plan larger than a batch in batches, and its dry run changes nothing.
 
-use crate::harness::{Opts, Server, auth, cli};
+use crate::harness::{Opts, Server, USER_URN, auth, cli};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 
@@ -127,4 +128,74 @@ fn a_report_that_fails_half_way_is_cut_short_not_complete() {
     let log = s.log();
     assert!(log.contains("a streamed answer stopped"), "{log}");
     assert_eq!(s.admin("GET", "/healthz", None).json(), json!({"status": "ok"}));
+}
+
+#[test]
+fn reconcile_applies_a_plan_larger_than_a_batch_in_batches() {
+    let s = Server::start();
+    // 1,100 members by their IdP role (three batches of 500 and a part).
+    let mut c = s.client(s.scim_addr);
+    let h = auth(&s.scim_token);
+    let path = format!("{}/Users", s.base_path);
+    for i in 0..1_100 {
+        let body = json!({"schemas": [USER_URN], "userName": format!("r{i:04}@example.com"), "active": true,
+                          "roles": [{"type": "LICENSED_USER", "value": "LICENSED_USER"}]});
+        let r = c.send("POST", &path, &h, Some(&body));
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    // The role table now says LICENSED_USER is a viewer: every one of them is a difference.
+    let mappings = s.admin("GET", "/admin/role-mappings", None).json();
+    let mut items = mappings["items"].as_array().unwrap().clone();
+    items.iter_mut().find(|r| r["name"] == "Smartsheet Licensed User").unwrap()["seat"] = json!("viewer");
+    assert_eq!(s.admin("PUT", "/admin/role-mappings", Some(&json!({"items": items}))).status, 200);
+    let count = |seat: &str| {
+        let r = s.admin("GET", &format!("/admin/users?seat={seat}&limit=1000&include=pending"), None);
+        assert_eq!(r.status, 200, "{}", r.text());
+        let v = r.json();
+        let mut n = v["items"].as_array().unwrap().len();
+        let mut next = v["next_cursor"].clone();
+        while let Some(cursor) = next.as_str() {
+            let v = s
+                .admin(
+                    "GET",
+                    &format!("/admin/users?seat={seat}&limit=1000&include=pending&cursor={cursor}"),
+                    None,
+                )
+                .json();
+            n += v["items"].as_array().unwrap().len();
+            next = v["next_cursor"].clone();
+        }
+        n
+    };
+    let dry = s.admin("POST", "/admin/reconcile", Some(&json!({"dry_run": true}))).json();
+    assert_eq!((dry["downgrades"].as_u64(), dry["changes"].as_array().unwrap().len()), (Some(1_100), 1_100));
+    assert_eq!(count("member"), 1_100, "a dry run changes nothing");
+
+    let applied = s.admin("POST", "/admin/reconcile", Some(&json!({"dry_run": false})));
+    assert_eq!(applied.status, 200, "{}", applied.text().chars().take(300).collect::<String>());
+    let applied = applied.json();
+    assert_eq!((applied["applied"].as_bool(), applied["downgrades"].as_u64()), (Some(true), Some(1_100)));
+    assert_eq!((count("member"), count("viewer")), (0, 1_100), "every batch applied");
+    // Each change is audited once, as reconcile's.
+    let mut reconciled = 0;
+    let mut cursor = String::new();
+    loop {
+        let v = s.admin("GET", &format!("/admin/audit?limit=1000{cursor}"), None).json();
+        reconciled += v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| {
+                e["action"] == "di_downgrade" && e["reason"].as_str().unwrap_or("").contains("reconcile")
+            })
+            .count();
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(reconciled, 1_100);
+    // Nothing is left to do.
+    let again = s.admin("POST", "/admin/reconcile", Some(&json!({"dry_run": true}))).json();
+    assert_eq!(again["changes"], json!([]));
 }

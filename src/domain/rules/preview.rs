@@ -41,30 +41,73 @@ pub fn preview_update_calls<K, I>(users: I, ctx: &Context) -> Preview<K>
 where
     I: IntoIterator<Item = (K, UserState, TargetSeat)>,
 {
+    let users: Vec<(K, UserState, TargetSeat)> = users.into_iter().collect();
+    let freed = users.iter().filter(|(_, state, target)| frees_member_seat(state, *target, ctx)).count();
+    let mut pass = PreviewPass::new(ctx, freed);
+    let mut preview = Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 };
+    for (user, state, target) in users {
+        match pass.step(&state, target) {
+            Step::Unchanged => {}
+            Step::SeatLimited => preview.seat_limited.push(user),
+            Step::Change(change, state) => preview.changes.push(PreviewItem { user, change, state }),
+        }
+    }
+    preview.downgrades = pass.downgrades;
+    preview.upgrades = pass.upgrades;
+    preview
+}
+
+/// The first of the preview's two passes, a user at a time: whether the user's next update call
+/// would free a member seat (seat limit aside). Only a plan with `member_seat_limit` needs it.
+pub fn frees_member_seat(state: &UserState, target: TargetSeat, ctx: &Context) -> bool {
     let unlimited = Settings { member_seat_limit: None, ..ctx.settings.clone() };
     let unlimited_ctx = Context { settings: &unlimited, ..*ctx };
-    let candidates: Vec<(K, UserState, TargetSeat, Change)> = users
-        .into_iter()
-        .filter_map(|(user, state, target)| {
-            update_call(&state, target, &unlimited_ctx).change.map(|change| (user, state, target, change))
-        })
-        .collect();
-    let freed = candidates.iter().filter(|(_, _, _, c)| c.frees_member_seat()).count();
-    let mut in_use = ctx.member_seats_in_use.saturating_sub(u64::try_from(freed).unwrap_or(u64::MAX));
-    let mut preview = Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 };
-    for (user, state, target, _) in candidates {
-        let outcome = update_call(&state, target, &Context { member_seats_in_use: in_use, ..*ctx });
-        if outcome.hit_seat_limit() {
-            preview.seat_limited.push(user);
-            continue;
-        }
-        let Some(change) = outcome.change else { continue };
-        if change.takes_member_seat() {
-            in_use = in_use.saturating_add(1);
-        }
-        preview.downgrades += usize::from(change.is_downgrade());
-        preview.upgrades += usize::from(change.is_upgrade());
-        preview.changes.push(PreviewItem { user, change, state: outcome.state });
+    update_call(state, target, &unlimited_ctx).change.is_some_and(|c| c.frees_member_seat())
+}
+
+/// The second pass of the preview, a user at a time in order, so a whole plan is previewed (or
+/// reconciled) a batch at a time: upgrades take the member seats the first pass found free.
+pub struct PreviewPass<'a> {
+    ctx: Context<'a>,
+    unlimited: Settings,
+    in_use: u64,
+    pub downgrades: usize,
+    pub upgrades: usize,
+}
+
+/// One user's place in a preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Unchanged,
+    /// Its upgrade to member is blocked by `member_seat_limit`; it keeps its seat.
+    SeatLimited,
+    /// The change, and the state to store when it is applied.
+    Change(Change, UserState),
+}
+
+impl<'a> PreviewPass<'a> {
+    /// `freed`: how many users [`frees_member_seat`] found (0 is right when there is no limit).
+    pub fn new(ctx: &Context<'a>, freed: usize) -> PreviewPass<'a> {
+        let in_use = ctx.member_seats_in_use.saturating_sub(u64::try_from(freed).unwrap_or(u64::MAX));
+        let unlimited = Settings { member_seat_limit: None, ..ctx.settings.clone() };
+        PreviewPass { ctx: *ctx, unlimited, in_use, downgrades: 0, upgrades: 0 }
     }
-    preview
+
+    pub fn step(&mut self, state: &UserState, target: TargetSeat) -> Step {
+        let unlimited_ctx = Context { settings: &self.unlimited, ..self.ctx };
+        if update_call(state, target, &unlimited_ctx).change.is_none() {
+            return Step::Unchanged;
+        }
+        let outcome = update_call(state, target, &Context { member_seats_in_use: self.in_use, ..self.ctx });
+        if outcome.hit_seat_limit() {
+            return Step::SeatLimited;
+        }
+        let Some(change) = outcome.change else { return Step::Unchanged };
+        if change.takes_member_seat() {
+            self.in_use = self.in_use.saturating_add(1);
+        }
+        self.downgrades += usize::from(change.is_downgrade());
+        self.upgrades += usize::from(change.is_upgrade());
+        Step::Change(change, outcome.state)
+    }
 }

@@ -3,7 +3,8 @@
 
 use super::audit_plan_event;
 use crate::domain::roles;
-use crate::domain::rules::{self, Context, Preview};
+use crate::domain::rules::{self, Context, Preview, PreviewItem, PreviewPass, Step, UserState};
+use crate::domain::seats::TargetSeat;
 use crate::error::Result;
 use crate::service::plan::{Plan, Settings, member_seats_in_use};
 use crate::service::seats::{self, Actor};
@@ -12,37 +13,105 @@ use crate::store::users::{self, UserRow};
 use crate::store::{self, Read, Store, domains, state};
 use crate::util;
 
+/// A user as a preview lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: String,
+    pub user_name: String,
+}
+
+impl Listed {
+    fn of(u: &UserRow) -> Listed {
+        Listed { id: u.id.clone(), user_name: u.user_name.clone() }
+    }
+}
+
 /// What the next update call of every directory-managed user would do, as if DI were on.
-pub fn preview(db: &impl Read, plan: &Plan) -> Result<Preview<UserRow>> {
+pub fn preview(db: &impl Read, plan: &Plan) -> Result<Preview<Listed>> {
     preview_under(db, plan, &plan.settings)
 }
 
-/// What the next update call of every directory-managed user would do under `settings` (as if DI
-/// were on): also the preview of a settings change. When `settings` switches the plan model, each
-/// user is first mapped as the switch maps it.
-pub fn preview_under(db: &impl Read, plan: &Plan, settings: &Settings) -> Result<Preview<UserRow>> {
-    let mut on = settings.clone();
-    on.di_enabled = true;
-    let ctx =
-        Context { settings: &on, member_seats_in_use: member_seats_in_use(db, &on)?, now: util::now_unix() };
-    let switch = (settings.plan_model != plan.settings.plan_model).then_some(settings.plan_model);
-    let mut input = Vec::new();
-    users::each(db, |u| {
-        let held = plan.held(db, &u)?;
+/// The rules' view of the plan for a preview under `settings` (as if DI were on), and how to see
+/// each user as the preview does. When `settings` switches the plan model, each user is first mapped
+/// as the switch maps it.
+pub struct Previewing {
+    on: Settings,
+    switch: Option<crate::domain::seats::PlanModel>,
+    member_seats_in_use: u64,
+    now: i64,
+}
+
+impl Previewing {
+    pub fn new(db: &impl Read, plan: &Plan, settings: &Settings) -> Result<Previewing> {
+        let mut on = settings.clone();
+        on.di_enabled = true;
+        Ok(Previewing {
+            member_seats_in_use: member_seats_in_use(db, &on)?,
+            switch: (settings.plan_model != plan.settings.plan_model).then_some(settings.plan_model),
+            now: util::now_unix(),
+            on,
+        })
+    }
+
+    pub fn context(&self) -> Context<'_> {
+        Context { settings: &self.on, member_seats_in_use: self.member_seats_in_use, now: self.now }
+    }
+
+    /// The user's state as the preview sees it, and the seat its roles ask for.
+    pub fn user(&self, db: &impl Read, plan: &Plan, u: &UserRow) -> Result<(UserState, TargetSeat)> {
+        let held = plan.held(db, u)?;
         let target = roles::target_seat(&held, &plan.roles);
-        let state = seats::state_of(&u);
-        let state = match switch {
+        let state = seats::state_of(u);
+        let state = match self.switch {
             Some(to) => rules::switch_plan_model(&state, to).state,
             None => state,
         };
-        input.push((u, state, target));
+        Ok((state, target))
+    }
+
+    /// The preview's first pass: how many member seats the changes free (only needed, and only
+    /// read, when the plan has a member seat limit).
+    pub fn freed(&self, db: &impl Read, plan: &Plan) -> Result<usize> {
+        if self.on.member_seat_limit.is_none() {
+            return Ok(0);
+        }
+        let ctx = self.context();
+        let mut freed = 0;
+        users::each(db, |u| {
+            let (state, target) = self.user(db, plan, &u)?;
+            freed += usize::from(rules::frees_member_seat(&state, target, &ctx));
+            Ok(())
+        })?;
+        Ok(freed)
+    }
+}
+
+/// What the next update call of every directory-managed user would do under `settings`: also the
+/// preview of a settings change. Read a batch of users at a time; what it keeps is the list of the
+/// users that would change (their id and userName) and the counts, so memory follows the answer.
+pub fn preview_under(db: &impl Read, plan: &Plan, settings: &Settings) -> Result<Preview<Listed>> {
+    let previewing = Previewing::new(db, plan, settings)?;
+    let ctx = previewing.context();
+    let mut pass = PreviewPass::new(&ctx, previewing.freed(db, plan)?);
+    let mut preview = Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 };
+    users::each(db, |u| {
+        let (state, target) = previewing.user(db, plan, &u)?;
+        match pass.step(&state, target) {
+            Step::Unchanged => {}
+            Step::SeatLimited => preview.seat_limited.push(Listed::of(&u)),
+            Step::Change(change, state) => {
+                preview.changes.push(PreviewItem { user: Listed::of(&u), change, state })
+            }
+        }
         Ok(())
     })?;
-    Ok(rules::preview_update_calls(input, &ctx))
+    preview.downgrades = pass.downgrades;
+    preview.upgrades = pass.upgrades;
+    Ok(preview)
 }
 
 /// The preview as the administrator sees it.
-pub fn preview_view(preview: &Preview<UserRow>, applied: bool) -> PreviewView {
+pub fn preview_view(preview: &Preview<Listed>, applied: bool) -> PreviewView {
     PreviewView {
         changes: preview
             .changes
@@ -97,15 +166,23 @@ fn set_enabled(tx: &store::WriteTx<'_>, on: bool) -> Result<()> {
     state::set_di_changed(tx, &util::now_rfc3339())
 }
 
+/// Turns DI on behind its preview. The preview is read outside the writer (a whole-plan read must
+/// not hold SCIM writes back), then the switch is made in one short write that checks again that
+/// DI is still off; the preview is as of the moment the request began.
 pub fn enable(store: &Store, actor: &Actor, force: bool, dry_run: bool) -> Result<PreviewView> {
+    let reader = store.reader()?;
+    let plan = Plan::load(&reader)?;
+    let preview = preview(&reader, &plan)?;
+    let mut view = preview_view(&preview, false);
+    view.untouched = Some(untouched_plan_users(&reader)?);
+    view.hold = plan.settings.match_downgrade == crate::domain::seats::MatchDowngrade::Hold;
+    if dry_run || plan.settings.di_enabled {
+        view.enabled = Some(plan.settings.di_enabled);
+        return Ok(view);
+    }
     store.write(|tx| {
-        let plan = Plan::load(tx)?;
-        let preview = preview(tx, &plan)?;
-        let mut view = preview_view(&preview, false);
-        view.untouched = Some(untouched_plan_users(tx)?);
-        view.hold = plan.settings.match_downgrade == crate::domain::seats::MatchDowngrade::Hold;
-        if dry_run || plan.settings.di_enabled {
-            view.enabled = Some(plan.settings.di_enabled);
+        if Plan::load(tx)?.settings.di_enabled {
+            view.enabled = Some(true);
             return Ok(view);
         }
         let validated = domains::verified(tx)?.len();

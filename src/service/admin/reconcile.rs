@@ -1,8 +1,8 @@
 //! Whole-plan runs of the rules: reconcile (the group logic applied to existing users, a dry run
 //! unless applied) and the provisional review sweep.
 
-use super::di::{preview, preview_view};
-use crate::domain::rules::{self, Change};
+use super::di::{Listed, Previewing, preview, preview_view};
+use crate::domain::rules::{self, Change, Preview, PreviewItem, PreviewPass, Step};
 use crate::error::Result;
 use crate::service::plan::Plan;
 use crate::service::seats::{self, Actor};
@@ -10,28 +10,67 @@ use crate::service::views::{ChangeItem, PreviewView, SweepView};
 use crate::store::{Store, users};
 use crate::util;
 
+/// Reconcile: a dry run reads the preview outside the writer. Applying walks the plan a batch of
+/// users at a time, each batch in a write transaction of its own that re-reads its users, so SCIM
+/// writes wait for one batch at most. Batches are committed as they go: if one fails, the ones
+/// before it stay applied (the answer says how many changes), and running reconcile again applies
+/// the rest, since an applied change is no longer a difference.
 pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<PreviewView> {
-    store.write(|tx| {
-        let plan = Plan::load(tx)?;
-        let preview = preview(tx, &plan)?;
-        if dry_run {
-            return Ok(preview_view(&preview, false));
+    let reader = store.reader()?;
+    let plan = Plan::load(&reader)?;
+    if dry_run {
+        return Ok(preview_view(&preview(&reader, &plan)?, false));
+    }
+    rules::check_reconcile_apply(&plan.settings).map_err(seats::refusal)?;
+    let previewing = Previewing::new(&reader, &plan, &plan.settings)?;
+    let ctx = previewing.context();
+    let mut pass = PreviewPass::new(&ctx, previewing.freed(&reader, &plan)?);
+    let mut done = Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 };
+    let mut after = None;
+    loop {
+        let applied = done.changes.len();
+        let more = store
+            .write(|tx| {
+                let filter = users::AdminFilter { after_seq: after, ..Default::default() };
+                let batch = users::admin_batch(tx, &filter, users::BATCH)?;
+                let full = batch.len() == users::BATCH;
+                for mut u in batch {
+                    after = Some(u.seq);
+                    let (state, target) = previewing.user(tx, &plan, &u)?;
+                    match pass.step(&state, target) {
+                        Step::Unchanged => {}
+                        Step::SeatLimited => done.seat_limited.push(Listed { id: u.id, user_name: u.user_name }),
+                        Step::Change(change, state) => {
+                            let outcome =
+                                rules::Outcome { state: state.clone(), change: Some(reconciled(&change)), events: vec![] };
+                            seats::apply(tx, actor, &mut u, &outcome)?;
+                            u.version += 1;
+                            u.last_modified = util::now_rfc3339_secs();
+                            users::update(tx, &u)?;
+                            let user = Listed { id: u.id, user_name: u.user_name };
+                            done.changes.push(PreviewItem { user, change, state });
+                        }
+                    }
+                }
+                Ok(full)
+            })
+            .map_err(|mut e| {
+                if applied > 0 {
+                    e.detail = format!(
+                        "{}; reconcile had applied {applied} change(s) in earlier batches, which stay applied: run it \
+                         again to apply the rest",
+                        e.detail
+                    );
+                }
+                e
+            })?;
+        if !more {
+            break;
         }
-        rules::check_reconcile_apply(&plan.settings).map_err(seats::refusal)?;
-        for item in &preview.changes {
-            let mut u = item.user.clone();
-            let outcome = rules::Outcome {
-                state: item.state.clone(),
-                change: Some(reconciled(&item.change)),
-                events: vec![],
-            };
-            seats::apply(tx, actor, &mut u, &outcome)?;
-            u.version += 1;
-            u.last_modified = util::now_rfc3339_secs();
-            users::update(tx, &u)?;
-        }
-        Ok(preview_view(&preview, true))
-    })
+    }
+    done.downgrades = pass.downgrades;
+    done.upgrades = pass.upgrades;
+    Ok(preview_view(&done, true))
 }
 
 fn reconciled(change: &Change) -> Change {

@@ -25,9 +25,6 @@ pub const USER_LIST_COLUMNS: [&str; 10] = [
     "Last updated",
 ];
 
-/// Users read a batch of a streamed report: about 60 KB of CSV.
-const BATCH: usize = 500;
-
 /// The next batch of users after `after` in creation order (the keyset cursor), which it advances;
 /// `None` once there are no more.
 fn next_users(db: &impl Read, after: &mut Option<i64>) -> Result<Option<Vec<UserRow>>> {
@@ -35,7 +32,7 @@ fn next_users(db: &impl Read, after: &mut Option<i64>) -> Result<Option<Vec<User
         return Err(crate::error::Error::internal("injected: report_batch"));
     }
     let filter = users::AdminFilter { after_seq: *after, ..Default::default() };
-    let batch = users::admin_batch(db, &filter, BATCH)?;
+    let batch = users::admin_batch(db, &filter, users::BATCH)?;
     match batch.last() {
         Some(last) => {
             *after = Some(last.seq);

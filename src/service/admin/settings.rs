@@ -33,28 +33,40 @@ pub fn set(
     force: bool,
     dry_run: bool,
 ) -> Result<Changed> {
-    store.write(|tx| {
-        let mut plan = Plan::load(tx)?;
-        let refused = |e: SettingError| Error::invalid_value(e.to_string()).with_code(e.code());
+    let refused = |e: SettingError| Error::invalid_value(e.to_string()).with_code(e.code());
+    let parse = |plan: &Plan| -> Result<(crate::service::plan::Settings, Vec<(SettingKey, SettingValue)>)> {
         let mut next = plan.settings.clone();
         let mut parsed = Vec::new();
         for (key, value) in changes {
-            let key = SettingKey::parse(key).ok_or_else(|| refused(SettingError::UnknownKey { key: key.clone() }))?;
+            let key = SettingKey::parse(key)
+                .ok_or_else(|| refused(SettingError::UnknownKey { key: key.clone() }))?;
             next.set_value(key, value.clone()).map_err(refused)?;
             parsed.push((key, value.clone()));
         }
-        let guarded = next.seat_mapping != plan.settings.seat_mapping || next.plan_model != plan.settings.plan_model;
-        if guarded || dry_run {
-            let preview = if guarded {
-                di::preview_under(tx, &plan, &next)?
-            } else {
-                rules::Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 }
-            };
-            let view = di::preview_view(&preview, false);
-            if dry_run {
-                return Ok(Changed::Preview(view));
-            }
+        Ok((next, parsed))
+    };
+    let guarded = |plan: &Plan, next: &crate::service::plan::Settings| {
+        next.seat_mapping != plan.settings.seat_mapping || next.plan_model != plan.settings.plan_model
+    };
+    if dry_run {
+        // Read outside the writer: a preview of the whole plan must not hold SCIM writes back.
+        let reader = store.reader()?;
+        let plan = Plan::load(&reader)?;
+        let (next, _) = parse(&plan)?;
+        let preview = if guarded(&plan, &next) {
+            di::preview_under(&reader, &plan, &next)?
+        } else {
+            rules::Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 }
+        };
+        return Ok(Changed::Preview(di::preview_view(&preview, false)));
+    }
+    store.write(|tx| {
+        let mut plan = Plan::load(tx)?;
+        let (next, parsed) = parse(&plan)?;
+        if guarded(&plan, &next) {
+            let preview = di::preview_under(tx, &plan, &next)?;
             if !force && !preview.changes.is_empty() {
+                let view = di::preview_view(&preview, false);
                 return Err(Error::conflict(
                     "settings_change_would_move_seats",
                     format!(

@@ -36,6 +36,9 @@ use std::time::{Duration, Instant};
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
+#[path = "load/scale.rs"]
+mod scale;
+
 const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -75,6 +78,10 @@ struct Args {
     out: Option<PathBuf>,
     server_log: String,
     keep: bool,
+    /// Plan sizes of the `scale` scenario (issue 18); when given, only it runs.
+    scale: Vec<usize>,
+    /// Pinned mode: the server on CPU 0 (`taskset`), this load generator on CPU 1.
+    pin: bool,
     command: String,
 }
 
@@ -85,7 +92,11 @@ const USAGE: &str = "usage: cargo bench --bench load -- [--users N] [--seconds S
   --threads T        client threads, one keep-alive connection each (default 8)\n\
   --out FILE         also write the Markdown report to FILE\n\
   --server-log LEVEL the server's RUST_LOG (default warn: no per-request log line)\n\
-  --keep             keep the temporary directory (database, server log) for a closer look";
+  --keep             keep the temporary directory (database, server log) for a closer look\n\
+  --pin              pinned mode: the server on CPU 0 (taskset), the load generator on CPU 1, so\n\
+                     CPU time per request is not shared with the client\n\
+  --scale N,N,...    run only the scale scenario: grow the plan to each size in turn (e.g.\n\
+                     10000,100000,1000000) and time every whole-plan operation at it";
 
 fn parse_args() -> Res<Option<Args>> {
     let mut a = Args {
@@ -95,6 +106,8 @@ fn parse_args() -> Res<Option<Args>> {
         out: None,
         server_log: "warn".into(),
         keep: false,
+        scale: Vec::new(),
+        pin: false,
         command: "cargo bench --bench load".into(),
     };
     let mut shown = Vec::new();
@@ -104,8 +117,9 @@ fn parse_args() -> Res<Option<Args>> {
         if flag == "--bench" {
             continue;
         }
-        if flag == "--keep" {
-            a.keep = true;
+        if flag == "--keep" || flag == "--pin" {
+            a.keep |= flag == "--keep";
+            a.pin |= flag == "--pin";
             shown.push(flag);
             continue;
         }
@@ -120,6 +134,13 @@ fn parse_args() -> Res<Option<Args>> {
             "--threads" => a.threads = value.parse().map_err(|e| format!("--threads {value}: {e}"))?,
             "--out" => a.out = Some(PathBuf::from(&value)),
             "--server-log" => a.server_log = value.clone(),
+            "--scale" => {
+                a.scale = value
+                    .split(',')
+                    .map(|n| n.trim().parse::<usize>().map_err(|e| format!("--scale {value}: {e}")))
+                    .collect::<Result<_, _>>()?;
+                a.scale.sort_unstable();
+            }
             _ => return Err(format!("unknown argument {flag}\n{USAGE}").into()),
         }
         shown.push(flag);
@@ -205,15 +226,26 @@ struct Server {
     addr: SocketAddr,
     base: String,
     token: String,
+    admin_addr: SocketAddr,
+    admin_token: String,
+    db: PathBuf,
     log: PathBuf,
 }
 
 impl Server {
-    fn start(bin: &Path, dir: &Path, log_level: &str) -> Res<Server> {
+    /// Starts the server; `pin`: on CPU 0 only, through `taskset` (which becomes the server).
+    fn start(bin: &Path, dir: &Path, log_level: &str, pin: bool) -> Res<Server> {
         let db = dir.join("scim-seat.db");
         let log = dir.join("server.log");
         let stderr = std::fs::File::create(&log)?;
-        let mut child = Command::new(bin)
+        let mut command = if pin {
+            let mut c = Command::new("taskset");
+            c.args(["-c", "0"]).arg(bin);
+            c
+        } else {
+            Command::new(bin)
+        };
+        let mut child = command
             .args(["serve", "--db"])
             .arg(&db)
             .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
@@ -235,12 +267,14 @@ impl Server {
             }
         });
         let deadline = Instant::now() + Duration::from_secs(60);
-        let mut token = String::new();
+        let (mut token, mut admin_token) = (String::new(), String::new());
         let ready = loop {
             match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
                 Ok(line) => {
                     if let Some(t) = line.strip_prefix("scim token (shown once):") {
                         token = t.trim().to_string();
+                    } else if let Some(t) = line.strip_prefix("admin token (shown once):") {
+                        admin_token = t.trim().to_string();
                     } else if line.starts_with("scim-seat ready ") {
                         break line;
                     }
@@ -258,16 +292,22 @@ impl Server {
             .find_map(|p| p.strip_prefix("scim=http://"))
             .ok_or_else(|| format!("no plain-HTTP scim= URL in {ready:?}"))?;
         let (addr, base) = scim.split_once('/').unwrap_or((scim, ""));
-        let addr = addr.parse();
-        let mut server = Server {
+        let admin = ready
+            .split(' ')
+            .find_map(|p| p.strip_prefix("admin=http://"))
+            .ok_or_else(|| format!("no plain-HTTP admin= URL in {ready:?}"))?;
+        let bad = |e: std::net::AddrParseError| format!("bad address in {ready:?}: {e}");
+        let server = Server {
             child,
             stopped: false,
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            addr: addr.parse().map_err(bad)?,
             base: format!("/{base}"),
             token,
+            admin_addr: admin.trim_end_matches('/').parse().map_err(bad)?,
+            admin_token,
+            db,
             log,
         };
-        server.addr = addr.map_err(|e| format!("bad address in {ready:?}: {e}"))?;
         if server.token.is_empty() {
             return Err("the server printed no SCIM token".into());
         }
@@ -379,10 +419,19 @@ struct Client {
 
 impl Client {
     fn connect(server: &Server) -> Res<Client> {
+        Client::connect_to(server.addr, &server.base, &server.token)
+    }
+
+    /// A client of the admin listener (paths from the root).
+    fn admin(server: &Server) -> Res<Client> {
+        Client::connect_to(server.admin_addr, "", &server.admin_token)
+    }
+
+    fn connect_to(addr: SocketAddr, base: &str, token: &str) -> Res<Client> {
         let mut c = Client {
-            addr: server.addr,
-            base: server.base.clone(),
-            auth: format!("Authorization: Bearer {}\r\n", server.token),
+            addr,
+            base: base.to_string(),
+            auth: format!("Authorization: Bearer {token}\r\n"),
             stream: None,
             buf: Vec::with_capacity(1 << 16),
             req: Vec::with_capacity(1 << 12),
@@ -457,7 +506,7 @@ impl Client {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .ok_or_else(|| format!("bad status line {status_line:?}"))?;
-        let (mut len, mut location, mut close) = (0usize, None, None);
+        let (mut len, mut location, mut close, mut chunked) = (0usize, None, None, false);
         for line in lines {
             let Some((name, value)) = line.split_once(':') else { continue };
             let value = value.trim();
@@ -468,8 +517,16 @@ impl Client {
             } else if name.eq_ignore_ascii_case("connection") {
                 close = Some(value.eq_ignore_ascii_case("close"));
             } else if name.eq_ignore_ascii_case("transfer-encoding") {
-                return Err(format!("unexpected Transfer-Encoding: {value}").into());
+                if !value.eq_ignore_ascii_case("chunked") {
+                    return Err(format!("unexpected Transfer-Encoding: {value}").into());
+                }
+                chunked = true;
             }
+        }
+        if chunked {
+            self.buf.drain(..head_end);
+            let body = self.read_chunked(stream)?;
+            return Ok((Resp { status, location, body }, close));
         }
         if status == 204 || status == 304 {
             len = 0;
@@ -480,6 +537,29 @@ impl Client {
         let body = self.buf[head_end..head_end + len].to_vec();
         self.buf.drain(..head_end + len);
         Ok((Resp { status, location, body }, close))
+    }
+
+    /// A chunked body (a streamed report): the data of every chunk up to the last one.
+    fn read_chunked(&mut self, stream: &mut TcpStream) -> Res<Vec<u8>> {
+        let mut body = Vec::new();
+        loop {
+            let line = loop {
+                if let Some(i) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                    break i;
+                }
+                self.fill(stream)?;
+            };
+            let size = usize::from_str_radix(std::str::from_utf8(&self.buf[..line])?, 16)?;
+            self.buf.drain(..line + 2);
+            while self.buf.len() < size + 2 {
+                self.fill(stream)?;
+            }
+            body.extend_from_slice(&self.buf[..size]);
+            self.buf.drain(..size + 2);
+            if size == 0 {
+                return Ok(body);
+            }
+        }
     }
 
     fn fill(&mut self, stream: &mut TcpStream) -> Res<()> {
@@ -934,6 +1014,9 @@ fn bench() -> Res<bool> {
     // `SCIM_SEAT_BENCH_BIN` runs another build of the server (e.g. one with symbols, for a profiler).
     let bin = std::env::var_os("SCIM_SEAT_BENCH_BIN")
         .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_scim-seat")), PathBuf::from);
+    if !args.scale.is_empty() {
+        return scale::run(&args, &bin);
+    }
     let t = args.threads;
     let timed = Stop::Time(Duration::from_secs_f64(args.seconds));
     let dir = TempDir::new(args.keep)?;
@@ -950,7 +1033,10 @@ fn bench() -> Res<bool> {
     let ceiling = fsync_ceiling(&dir.0.join("fsync-ceiling.db"))?;
     eprintln!("[bench] fsync ceiling: {ceiling:.0} commits/s");
 
-    let mut server = Server::start(&bin, &dir.0, &args.server_log)?;
+    if args.pin {
+        pin_to_cpu(1)?;
+    }
+    let mut server = Server::start(&bin, &dir.0, &args.server_log, args.pin)?;
     let pid = server.pid();
     eprintln!("[bench] server pid {pid} at {}{}", server.addr, server.base);
     let base_mem = memory(pid)?;
@@ -1376,6 +1462,25 @@ fn bench() -> Res<bool> {
 }
 
 /// The 1-minute load average (other work on the machine skews every number).
+/// Pins this process's threads (this one, and every one it starts later) to one CPU.
+fn pin_to_cpu(cpu: usize) -> Res<()> {
+    // SAFETY: a zeroed cpu_set_t is the empty set; CPU_SET and sched_setaffinity get a valid
+    // pointer to it and its size.
+    let ok = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+    };
+    if ok != 0 {
+        return Err(format!(
+            "cannot pin the load generator to CPU {cpu}: {}",
+            std::io::Error::last_os_error()
+        )
+        .into());
+    }
+    Ok(())
+}
+
 fn loadavg() -> String {
     std::fs::read_to_string("/proc/loadavg")
         .ok()

@@ -12,10 +12,13 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// Migrations from version N-1 to N, as `(N, sql)`, one file each in `migrations/`. A database at
 /// version 0 gets schema.sql, the whole current schema, instead.
-const MIGRATIONS: &[(i64, &str)] = &[(2, include_str!("../../migrations/0002-typed-settings.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (2, include_str!("../../migrations/0002-typed-settings.sql")),
+    (3, include_str!("../../migrations/0003-prefix-search.sql")),
+];
 
 /// The version schema.sql describes.
-pub const CURRENT_VERSION: i64 = 2;
+pub const CURRENT_VERSION: i64 = 3;
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

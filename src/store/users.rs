@@ -199,7 +199,8 @@ pub fn scim_each(db: &impl Read, mut f: impl FnMut(UserRow) -> Result<()>) -> Re
 pub struct AdminFilter {
     pub status: Option<Status>,
     pub seat: Option<Seat>,
-    /// Text (case-folded) found in the userName, the display name or the primary email.
+    /// A prefix (case-folded) of the userName, the display name, the primary email, or the domain
+    /// of either.
     pub text: Option<String>,
     /// Only users after this creation order (the keyset cursor).
     pub after_seq: Option<i64>,
@@ -216,12 +217,19 @@ pub fn admin_batch(db: &impl Read, filter: &AdminFilter, limit: usize) -> Result
         sql.push_str(" AND seat = ?3");
     }
     if filter.text.is_some() {
+        // A prefix of any of five indexed keys: each branch is a range of its index, so the search
+        // costs what it finds. `?5` is the prefix followed by the highest character.
         sql.push_str(
-            " AND (instr(user_name_key, ?4) > 0 OR instr(COALESCE(display_key, ''), ?4) > 0 \
-             OR instr(lower(COALESCE(primary_email, '')), ?4) > 0)",
+            " AND seq IN (SELECT seq FROM users WHERE user_name_key >= ?4 AND user_name_key < ?5 \
+             UNION SELECT seq FROM users WHERE display_key >= ?4 AND display_key < ?5 \
+             UNION SELECT seq FROM users WHERE primary_email >= ?4 AND primary_email < ?5 \
+             UNION SELECT seq FROM users WHERE substr(primary_email, instr(primary_email, '@') + 1) >= ?4 \
+             AND substr(primary_email, instr(primary_email, '@') + 1) < ?5 \
+             UNION SELECT seq FROM users WHERE substr(user_name_key, instr(user_name_key, '@') + 1) >= ?4 \
+             AND substr(user_name_key, instr(user_name_key, '@') + 1) < ?5)",
         );
     }
-    sql.push_str(" ORDER BY seq LIMIT ?5");
+    sql.push_str(" ORDER BY seq LIMIT ?6");
     let mut stmt = db.conn().prepare_cached(&sql)?;
     let rows = stmt.query_map(
         params![
@@ -229,6 +237,7 @@ pub fn admin_batch(db: &impl Read, filter: &AdminFilter, limit: usize) -> Result
             filter.status,
             filter.seat,
             filter.text.as_deref(),
+            filter.text.as_deref().map(|t| format!("{t}\u{10FFFF}")),
             i64::try_from(limit).unwrap_or(i64::MAX)
         ],
         from_row,

@@ -374,6 +374,13 @@ fn users_list_filters_by_status_seat_and_text_and_hides_pending_users() {
     assert_eq!(listed(&s, "q=MARA"), set_of(&[&member]));
     assert_eq!(listed(&s, &format!("q={}", query_escape("partner.org"))), set_of(&[&guest]));
     assert_eq!(listed(&s, "q=nobody-has-this"), BTreeSet::new());
+    // `q` is a prefix (served by indexes): of the userName, of the email's or userName's domain,
+    // of the display name; text in the middle of a value is not searched.
+    assert_eq!(listed(&s, "q=mara.mem"), set_of(&[&member]));
+    assert_eq!(listed(&s, "q=partner"), set_of(&[&guest]));
+    assert_eq!(listed(&s, "q=example.co"), set_of(&[&member, &signed_in, &grouped, &gone, &pending]));
+    assert_eq!(listed(&s, "q=member"), BTreeSet::new(), "not a prefix of anything");
+    assert_eq!(listed(&s, &format!("q={}&status=active", query_escape("example"))).len(), 4);
     let v = refused(&s, "GET", "/admin/users?status=sleeping", None, 400, "bad_request");
     assert!(v["detail"].as_str().unwrap().contains("deactivated"), "{v}");
     let v = refused(&s, "GET", "/admin/users?seat=boss", None, 400, "bad_request");

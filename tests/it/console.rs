@@ -364,7 +364,7 @@ fn console_renders_values_as_text_and_refuses_tokens() {
     assert_eq!(b.script("return document.cookie", json!([])), json!(""));
 
     // The hostile userName is a row of text, not markup: no element, no alert.
-    b.goto(&format!("{console}#/users?q=onerror"));
+    b.goto(&format!("{console}#/users?q=%3Cimg"));
     b.wait_until("the hostile row", || (b.count("#users-table tbody tr") == 1).then_some(()));
     assert_eq!(b.text("#users-table td:first-child a"), HOSTILE_NAME);
     assert_eq!(b.text("#users-table td:first-child .hint"), HOSTILE_DISPLAY);

@@ -316,7 +316,7 @@ fn a_version_1_database_is_migrated_with_its_data() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 2"), "{out}");
+    assert!(out.contains("schema version 3"), "{out}");
 }
 
 fn mode(path: &std::path::Path) -> u32 {

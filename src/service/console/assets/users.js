@@ -52,7 +52,7 @@ function addForms(ctx) {
 export async function users(ctx) {
   const base = ctx.plan.base_seat_label;
   const limit = SIZES.includes(Number(ctx.query.limit)) ? Number(ctx.query.limit) : 100;
-  const q = h('input', { type: 'search', id: 'filter-q', value: ctx.query.q || '', autocomplete: 'off', placeholder: 'name, userName or email' });
+  const q = h('input', { type: 'search', id: 'filter-q', value: ctx.query.q || '', autocomplete: 'off', placeholder: 'start of a name, userName, email or domain' });
   const seat = select({ id: 'filter-seat' }, [['', 'Any seat'], ...SEATS.map((x) => [x, seatLabel(x, base)])], ctx.query.seat || '');
   const status = select({ id: 'filter-status' }, [['', 'Any status'], ...STATUSES], ctx.query.status || '');
   const size = select({ id: 'page-size' }, SIZES.map((n) => [n, String(n)]), limit);

@@ -35,12 +35,16 @@ CREATE TABLE users (
 CREATE UNIQUE INDEX users_user_name ON users (user_name_key);
 CREATE INDEX users_external_id ON users (external_id);
 CREATE INDEX users_display_name ON users (display_key);
-CREATE INDEX users_seat ON users (seat, status);
+CREATE INDEX users_seat ON users (seat, status, seq);
 -- The admin list's `q`: a prefix of the primary email, or of its domain or the userName's
 -- (userName and display name use the two indexes above).
 CREATE INDEX users_primary_email ON users (primary_email);
 CREATE INDEX users_email_domain ON users (substr(primary_email, instr(primary_email, '@') + 1));
 CREATE INDEX users_user_name_domain ON users (substr(user_name_key, instr(user_name_key, '@') + 1));
+-- The admin list filtered by seat, by status (users_seat: by both) in creation order: a keyset
+-- page reads its page.
+CREATE INDEX users_seat_order ON users (seat, seq);
+CREATE INDEX users_status_order ON users (status, seq);
 -- SCIM-visible users in creation order, covering: paging skips OFFSET rows inside the index only.
 CREATE INDEX users_scim_order ON users (seq, id) WHERE is_guest = 0 AND scim_deleted = 0;
 

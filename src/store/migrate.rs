@@ -14,7 +14,7 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 /// version 0 gets schema.sql, the whole current schema, instead.
 const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/0002-typed-settings.sql")),
-    (3, include_str!("../../migrations/0003-prefix-search.sql")),
+    (3, include_str!("../../migrations/0003-admin-list-indexes.sql")),
 ];
 
 /// The version schema.sql describes.

@@ -206,28 +206,61 @@ pub struct AdminFilter {
     pub after_seq: Option<i64>,
 }
 
+/// The keys a `q` prefix is looked up in, each with an index of its own (schema.sql).
+const SEARCH_KEYS: [&str; 5] = [
+    "user_name_key",
+    "display_key",
+    "primary_email",
+    "substr(primary_email, instr(primary_email, '@') + 1)",
+    "substr(user_name_key, instr(user_name_key, '@') + 1)",
+];
+
+/// Users in creation order a text search reads first, before it turns to the indexes.
+const SEARCH_WINDOW: usize = 4_000;
+
+/// How a text search finds its users.
+#[derive(Clone, Copy)]
+enum Search {
+    /// Among the next [`SEARCH_WINDOW`] users in creation order: a prefix many users share (the
+    /// plan's domain, say) fills a page at once there.
+    Window,
+    /// Through the index of every key: a rare prefix costs what it finds.
+    Indexes,
+}
+
 /// A batch of the admin list in creation order: at most `limit` users matching `filter`, read
-/// through the creation-order index (a keyset page: its cost follows the page, not the plan).
+/// through the creation-order indexes (a keyset page: its cost follows the page, not the plan).
 pub fn admin_batch(db: &impl Read, filter: &AdminFilter, limit: usize) -> Result<Vec<UserRow>> {
-    let mut sql = format!("SELECT {READ} FROM users WHERE seq > ?1");
+    if filter.text.is_some() {
+        let found = admin_query(db, filter, limit, Search::Window)?;
+        if found.len() == limit {
+            return Ok(found);
+        }
+    }
+    admin_query(db, filter, limit, Search::Indexes)
+}
+
+fn admin_query(db: &impl Read, filter: &AdminFilter, limit: usize, search: Search) -> Result<Vec<UserRow>> {
+    // `?4` is the prefix and `?5` the prefix followed by the highest character: a key in
+    // [?4, ?5) starts with the prefix.
+    let in_range = |key: &str| format!("({key} >= ?4 AND {key} < ?5)");
+    let mut sql = match (filter.text.is_some(), search) {
+        (true, Search::Window) => format!(
+            "SELECT {READ} FROM (SELECT * FROM users WHERE seq > ?1 ORDER BY seq LIMIT {SEARCH_WINDOW}) AS users \
+             WHERE ({})",
+            SEARCH_KEYS.map(in_range).join(" OR ")
+        ),
+        (true, Search::Indexes) => format!(
+            "SELECT {READ} FROM users WHERE seq > ?1 AND seq IN ({})",
+            SEARCH_KEYS.map(|key| format!("SELECT seq FROM users WHERE {}", in_range(key))).join(" UNION ")
+        ),
+        (false, _) => format!("SELECT {READ} FROM users WHERE seq > ?1"),
+    };
     if filter.status.is_some() {
         sql.push_str(" AND status = ?2");
     }
     if filter.seat.is_some() {
         sql.push_str(" AND seat = ?3");
-    }
-    if filter.text.is_some() {
-        // A prefix of any of five indexed keys: each branch is a range of its index, so the search
-        // costs what it finds. `?5` is the prefix followed by the highest character.
-        sql.push_str(
-            " AND seq IN (SELECT seq FROM users WHERE user_name_key >= ?4 AND user_name_key < ?5 \
-             UNION SELECT seq FROM users WHERE display_key >= ?4 AND display_key < ?5 \
-             UNION SELECT seq FROM users WHERE primary_email >= ?4 AND primary_email < ?5 \
-             UNION SELECT seq FROM users WHERE substr(primary_email, instr(primary_email, '@') + 1) >= ?4 \
-             AND substr(primary_email, instr(primary_email, '@') + 1) < ?5 \
-             UNION SELECT seq FROM users WHERE substr(user_name_key, instr(user_name_key, '@') + 1) >= ?4 \
-             AND substr(user_name_key, instr(user_name_key, '@') + 1) < ?5)",
-        );
     }
     sql.push_str(" ORDER BY seq LIMIT ?6");
     let mut stmt = db.conn().prepare_cached(&sql)?;
@@ -365,11 +398,20 @@ pub fn members_in_use(db: &impl Read) -> Result<u64> {
 }
 
 /// Active provisional members (the sweep's candidates).
-pub fn provisional(db: &impl Read) -> Result<Vec<UserRow>> {
+/// Active provisional members after `after_seq` in creation order, at most `limit` (a batch of the
+/// provisional sweep, read through the seat index).
+pub fn provisional_batch(db: &impl Read, after_seq: Option<i64>, limit: usize) -> Result<Vec<UserRow>> {
     query_users(
         db,
-        &format!("SELECT {READ} FROM users WHERE seat = ?1 AND status = ?2 ORDER BY seq"),
-        params![Seat::ProvisionalMember, Status::Active],
+        &format!(
+            "SELECT {READ} FROM users WHERE seat = ?1 AND status = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4"
+        ),
+        params![
+            Seat::ProvisionalMember,
+            Status::Active,
+            after_seq.unwrap_or(i64::MIN),
+            i64::try_from(limit).unwrap_or(i64::MAX)
+        ],
     )
 }
 

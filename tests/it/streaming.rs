@@ -199,3 +199,40 @@ fn reconcile_applies_a_plan_larger_than_a_batch_in_batches() {
     let again = s.admin("POST", "/admin/reconcile", Some(&json!({"dry_run": true}))).json();
     assert_eq!(again["changes"], json!([]));
 }
+
+#[test]
+fn q_prefix_finds_rare_and_common_prefixes_beyond_the_search_window() {
+    let s = Server::start();
+    // More users than the 4,000 a search first reads in creation order.
+    import(&s, 4_500);
+    let page = |query: &str| {
+        let r = s.admin("GET", &format!("/admin/users?include=pending&{query}"), None);
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    };
+    let names = |v: &Value| -> Vec<String> {
+        v["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap().to_string()).collect()
+    };
+    // A rare prefix, past the window: found through the indexes.
+    assert_eq!(
+        names(&page("q=s0449")),
+        (4490..4500).map(|i| format!("s{i:05}@example.com")).collect::<Vec<_>>()
+    );
+    assert_eq!(names(&page("q=S04499%40EXAMPLE")), ["s04499@example.com"], "case-folded");
+    // A prefix every user shares: pages in creation order, every user once.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let v = page(&format!("q=example.com&limit=1000{cursor}"));
+        seen.extend(names(&v));
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..4_500).map(|i| format!("s{i:05}@example.com")).collect();
+    assert_eq!(seen, expected);
+    // With a seat filter too (the imported users are all members).
+    assert_eq!(page("q=s0&seat=viewer")["items"], json!([]));
+    assert_eq!(names(&page("q=s044&seat=member&limit=5")).len(), 5);
+}

@@ -79,26 +79,37 @@ fn reconciled(change: &Change) -> Change {
     c
 }
 
-/// The provisional review expiry for every provisional member (the sweep).
+/// The provisional review expiry for every provisional member (the sweep), a batch of provisional
+/// members at a time, each batch in a write transaction of its own (SCIM writes wait for one batch at
+/// most). A batch that fails leaves the earlier ones applied; the next sweep does the rest.
 pub fn sweep(store: &Store, actor: &Actor) -> Result<SweepView> {
-    store.write(|tx| {
-        let plan = Plan::load(tx)?;
-        let ctx = plan.context(tx)?;
-        let mut changes = Vec::new();
-        for mut u in users::provisional(tx)? {
-            let outcome = rules::review_expiry(&seats::state_of(&u), &ctx);
-            if let Some(change) = &outcome.change {
-                changes.push(ChangeItem {
-                    user_id: u.id.clone(),
-                    user_name: u.user_name.clone(),
-                    change: change.clone(),
-                });
-                seats::apply(tx, actor, &mut u, &outcome)?;
-                u.version += 1;
-                u.last_modified = util::now_rfc3339_secs();
-                users::update(tx, &u)?;
+    let mut changes = Vec::new();
+    let mut after = None;
+    loop {
+        let more = store.write(|tx| {
+            let plan = Plan::load(tx)?;
+            let ctx = plan.context(tx)?;
+            let batch = users::provisional_batch(tx, after, users::BATCH)?;
+            let full = batch.len() == users::BATCH;
+            for mut u in batch {
+                after = Some(u.seq);
+                let outcome = rules::review_expiry(&seats::state_of(&u), &ctx);
+                if let Some(change) = &outcome.change {
+                    changes.push(ChangeItem {
+                        user_id: u.id.clone(),
+                        user_name: u.user_name.clone(),
+                        change: change.clone(),
+                    });
+                    seats::apply(tx, actor, &mut u, &outcome)?;
+                    u.version += 1;
+                    u.last_modified = util::now_rfc3339_secs();
+                    users::update(tx, &u)?;
+                }
             }
+            Ok(full)
+        })?;
+        if !more {
+            return Ok(SweepView { changes });
         }
-        Ok(SweepView { changes })
-    })
+    }
 }

@@ -236,3 +236,37 @@ fn q_prefix_finds_rare_and_common_prefixes_beyond_the_search_window() {
     assert_eq!(page("q=s0&seat=viewer")["items"], json!([]));
     assert_eq!(names(&page("q=s044&seat=member&limit=5")).len(), 5);
 }
+
+#[test]
+fn the_provisional_sweep_ends_more_reviews_than_a_batch_holds() {
+    let s = Server::start();
+    assert_eq!(s.admin("PATCH", "/admin/settings", Some(&json!({"provisional_review_days": 0}))).status, 200);
+    // 1,100 provisional members (a qualifying action each), whose review has already run out.
+    let mut scim = s.client(s.scim_addr);
+    let mut admin = s.client(s.admin_addr);
+    let (hs, ha) = (auth(&s.scim_token), auth(&s.admin_token));
+    let path = format!("{}/Users", s.base_path);
+    for i in 0..1_100 {
+        let body = json!({"schemas": [USER_URN], "userName": format!("p{i:04}@example.com"), "active": true});
+        let r = scim.send("POST", &path, &hs, Some(&body));
+        assert_eq!(r.status, 201, "{}", r.text());
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        let r = admin.send(
+            "POST",
+            &format!("/admin/users/{id}/events"),
+            &ha,
+            Some(&json!({"type": "qualifying_action"})),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    // The server's own periodic sweep may take some first; together they end every review.
+    let (code, out, err) = cli(&s.db, &["sweep", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["applied"], true);
+    let r = s.admin("GET", "/admin/users?seat=provisional_member&include=pending", None).json();
+    assert_eq!(r["items"], json!([]), "no provisional member is left");
+    let r = s.admin("GET", "/admin/users?seat=viewer&include=pending&limit=1000", None).json();
+    assert_eq!(r["items"].as_array().unwrap().len(), 1_000);
+    assert!(r["next_cursor"].is_string(), "1,100 viewers: a second page");
+}

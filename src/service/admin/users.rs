@@ -249,8 +249,10 @@ pub fn explained(db: &impl Read, plan: &Plan, u: &UserRow) -> Result<Explained> 
             });
         reasons.insert(0, (Code::DowngradeHeld.as_str().to_string(), detail));
     }
-    // The last seat_limit event for this user, if its seat still differs from the target.
-    if ex.would_change || u.seat != Some(ex.target.seat()) {
+    // The last seat_limit event for this user, if its seat still differs from the target and the
+    // plan still has a limit (without one, nothing blocks an upgrade any more).
+    let limited = plan.settings.member_seat_limit.is_some();
+    if limited && (ex.would_change || u.seat != Some(ex.target.seat())) {
         let last = audit::query(db, Some(&u.id), None, None, 1)?;
         if let Some(e) = last.first().filter(|e| e.action == Code::SeatLimit.as_str())
             && !reasons.iter().any(|(code, _)| code == Code::SeatLimit.as_str())

@@ -1033,6 +1033,8 @@ fn bench() -> Res<bool> {
     let ceiling = fsync_ceiling(&dir.0.join("fsync-ceiling.db"))?;
     eprintln!("[bench] fsync ceiling: {ceiling:.0} commits/s");
 
+    // Read before pinning: the CPU count follows this process's affinity.
+    let machine = machine();
     if args.pin {
         pin_to_cpu(1)?;
     }
@@ -1404,12 +1406,13 @@ fn bench() -> Res<bool> {
     // The report.
     let mut out = String::new();
     writeln!(out, "Command: `{}`  ", args.command)?;
-    writeln!(out, "Machine: {}  ", machine())?;
+    writeln!(out, "Machine: {machine}  ")?;
     writeln!(
         out,
-        "Setup: client and server on the same machine; server `serve --lab example.com --workers 8`, \
+        "Setup: client and server on the same machine, {}; server `serve --lab example.com --workers 8`, \
          RUST_LOG={}, database on {}; {t} client threads, each one keep-alive HTTP/1.1 connection; \
          timed scenarios {:.0} s each  ",
+        if args.pin { "pinned (server on CPU 0, load on CPU 1)" } else { "sharing every CPU" },
         args.server_log,
         filesystem_of(&dir.0),
         args.seconds

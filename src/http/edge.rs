@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::http::Surface;
 pub use crate::http::head::check_request_head;
 use crate::http::head::{Chunked, Fed, check_head, find_head_end, response_info, too_large_head};
-use crate::http::server::Response;
+use crate::http::server::{Held, Response};
 use crate::http::tls::TlsState;
 use rustls::ServerConnection;
 use std::io::{self, Read, Write};
@@ -88,6 +88,8 @@ pub struct EdgeStats {
     pub refused_over_share: AtomicU64,
     /// Connection threads that could not be started (a thread limit, memory pressure).
     pub spawn_failures: AtomicU64,
+    /// Connections opened to tiny_http (an exchange that found no idle one).
+    pub backend_connects: AtomicU64,
 }
 
 pub struct Edge {
@@ -398,7 +400,8 @@ struct Relay<'a> {
     peer: SocketAddr,
     /// Bytes read from the client and not yet forwarded; then the backend's answer.
     buf: Vec<u8>,
-    backend: Option<UnixStream>,
+    /// The backend connection of the exchange under way.
+    backend: Option<Held>,
     /// Requests answered on this connection so far.
     served: usize,
 }
@@ -442,14 +445,24 @@ impl Relay<'_> {
         while self.buf.len() < total {
             self.fill(conn, deadline).map_err(|e| self.io_step(e, "the request body"))?;
         }
-        // Forward: our head, then the body straight from the buffer.
-        self.backend()?;
-        let forwarded = match self.backend.as_mut() {
-            Some(backend) => {
-                backend.write_all(&head.forward).and_then(|()| backend.write_all(&self.buf[head.len..total]))
+        // Forward: our head, then the body straight from the buffer. A reused connection that
+        // tiny_http has closed meanwhile fails the write (nothing was read from it): once, the
+        // request goes on a new connection instead.
+        let mut forwarded = Err(io::Error::other("no backend"));
+        for _ in 0..2 {
+            self.backend()?;
+            let Some(backend) = self.backend.as_mut() else { return Err(Step::Done) };
+            let body = &self.buf[head.len..total];
+            forwarded = backend.stream.write_all(&head.forward).and_then(|()| backend.stream.write_all(body));
+            let retry = forwarded.is_err() && backend.reused;
+            if forwarded.is_ok() {
+                break;
             }
-            None => Err(io::Error::other("no backend")),
-        };
+            self.backend = None;
+            if !retry {
+                break;
+            }
+        }
         if forwarded.is_err() {
             self.backend = None;
             return Err(Step::Refuse(Error::new(
@@ -466,36 +479,33 @@ impl Relay<'_> {
         Ok(head.keep_alive)
     }
 
-    fn backend(&mut self) -> Result<&mut UnixStream, Step> {
+    /// The backend connection of this exchange: an idle one, or a new one; when tiny_http refuses
+    /// connections (its accept loop stops at its first error), a fresh tiny_http is started and
+    /// asked once more, unless the service is stopping.
+    fn backend(&mut self) -> Result<&mut Held, Step> {
         if self.backend.is_none() {
             let backend = &self.edge.backend;
-            let first = if crate::fault::hit("backend_refused") {
-                // As if tiny_http's accept loop had stopped.
-                Err(io::Error::from(io::ErrorKind::ConnectionRefused))
-            } else {
-                UnixStream::connect(backend.socket())
-            };
-            let connected = first.or_else(|e| {
-                // Refused: tiny_http's accept loop has stopped (it does on its first error). Unless
-                // the service is stopping, start a fresh one and try once more.
+            let timeout = self.edge.limits.backend_timeout;
+            let held = backend.connection(timeout).or_else(|e| {
                 let dead = matches!(e.kind(), io::ErrorKind::ConnectionRefused | io::ErrorKind::NotFound);
                 if dead && !self.edge.shutdown.load(Ordering::SeqCst) {
                     backend.revive(&e.to_string());
-                    UnixStream::connect(backend.socket())
+                    backend.connection(timeout)
                 } else {
                     Err(e)
                 }
             });
-            let s = connected.map_err(|e| {
+            let held = held.map_err(|e| {
                 log::error!("cannot reach the request workers at {}: {e}", backend.socket().display());
                 Step::Refuse(Error::new(
                     crate::error::Kind::Unavailable,
                     "the service is starting, stopping or out of resources; retry shortly",
                 ))
             })?;
-            let _ = s.set_read_timeout(Some(self.edge.limits.backend_timeout));
-            let _ = s.set_write_timeout(Some(self.edge.limits.backend_timeout));
-            self.backend = Some(s);
+            if !held.reused {
+                self.edge.stats.backend_connects.fetch_add(1, Ordering::Relaxed);
+            }
+            self.backend = Some(held);
         }
         self.backend.as_mut().ok_or(Step::Done)
     }
@@ -575,7 +585,7 @@ impl Relay<'_> {
         keep_alive: bool,
         http10: bool,
     ) -> Result<bool, Step> {
-        let Some(backend) = self.backend.as_mut() else { return Err(Step::Done) };
+        let Some(backend) = self.backend.as_mut().map(|h| &mut h.stream) else { return Err(Step::Done) };
         self.buf.clear();
         let mut chunk = [0u8; 16384];
         let mut scanned = 0;
@@ -615,7 +625,7 @@ impl Relay<'_> {
         }
         // An HTTP/1.0 client gets a streamed body unframed, ended by closing the connection.
         let keep_alive = keep_alive && !(streamed && http10);
-        // The backend always closes; the client's connection follows what the client asked for.
+        // The client's connection follows what the client asked for, not the backend's.
         let mut head: Vec<u8> = Vec::with_capacity(head_end + 24);
         for line in self.buf[..head_end - 2].split_inclusive(|b| *b == b'\n') {
             let named = |n: &[u8]| line.get(..n.len()).is_some_and(|l| l.eq_ignore_ascii_case(n));
@@ -642,13 +652,24 @@ impl Relay<'_> {
             let rest = self.buf.split_off(head_end);
             self.buf.clear();
             let Some(backend) = self.backend.as_mut() else { return Err(Step::Done) };
-            relay_chunked(conn, backend, rest, http10, self.edge.limits.io_timeout, &mut chunk)
+            relay_chunked(conn, &mut backend.stream, rest, http10, self.edge.limits.io_timeout, &mut chunk)
                 .map_err(client_gone)?;
         } else {
             conn.write_all(&self.buf[head_end..head_end + body_len], deadline).map_err(client_gone)?;
         }
+        // A whole answer read exactly to its end, on a connection tiny_http keeps open: kept for
+        // the next exchange. A streamed answer ends its connection (the worker wrote it past
+        // tiny_http), as does an HTTP/1.0 request (tiny_http closes after it).
+        let exact = self.buf.len() == head_end + body_len;
         self.buf.clear();
-        self.backend = None;
+        if let Some(held) = self.backend.take()
+            && exact
+            && !streamed
+            && !info.close
+            && !http10
+        {
+            self.edge.backend.release(held);
+        }
         Ok(!info.close || keep_alive)
     }
 }

@@ -176,10 +176,11 @@ pub(super) fn check_head(raw: &[u8], limits: &Limits, peer: SocketAddr) -> Resul
             "chunked request bodies are not accepted: send Content-Length",
         ));
     }
-    // One backend connection per exchange: tiny_http 0.12's task pool can queue a new connection's
-    // task behind long-lived ones (a woken thread still counts as idle), so backend connections must
-    // never outlive a request, or a fresh client could wait until another client disconnects.
-    forward.extend_from_slice(b"Connection: close\r\n");
+    // Backend connections are kept for later exchanges (see `Backend::connection`), except after an
+    // HTTP/1.0 request, which tiny_http answers and closes.
+    if http10 {
+        forward.extend_from_slice(b"Connection: close\r\n");
+    }
     forward.extend_from_slice(b"X-Forwarded-For: ");
     forward.extend_from_slice(peer.ip().to_string().as_bytes());
     forward.extend_from_slice(b"\r\n\r\n");

@@ -5,7 +5,8 @@
 
 use crate::error::{Error, Kind};
 use crate::http::Surface;
-use std::io::Write;
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -137,6 +138,25 @@ pub struct Backend {
     surface: Surface,
     serve: Serve,
     state: Mutex<Pools>,
+    /// Connections to the current tiny_http server between exchanges, with the server's generation.
+    idle: Mutex<Vec<(u64, UnixStream)>>,
+    /// Held while a new connection is opened and probed: one at a time (see [`Backend::connection`]).
+    connecting: Mutex<()>,
+}
+
+/// The request target of the edge's probe (`OPTIONS *`): a client cannot send it through the edge,
+/// which accepts only absolute paths.
+const PROBE_TARGET: &str = "*";
+
+/// Idle backend connections kept at most (each holds one of tiny_http's pool threads).
+const MAX_IDLE: usize = 64;
+
+/// A backend connection an exchange holds: from the idle ones, or new.
+pub struct Held {
+    pub stream: UnixStream,
+    generation: u64,
+    /// It served an earlier exchange (it may have been closed since).
+    pub reused: bool,
 }
 
 struct Pools {
@@ -147,6 +167,8 @@ struct Pools {
     retired: Vec<Arc<tiny_http::Server>>,
     last_revive: Option<Instant>,
     pub revivals: u64,
+    /// Which tiny_http server is current: idle connections to an earlier one are dropped.
+    generation: u64,
 }
 
 impl Backend {
@@ -192,7 +214,10 @@ impl Backend {
                 retired: Vec::new(),
                 last_revive: None,
                 revivals: 0,
+                generation: 0,
             }),
+            idle: Mutex::new(Vec::new()),
+            connecting: Mutex::new(()),
         }))
     }
 
@@ -239,10 +264,67 @@ impl Backend {
         pools.retired.push(old);
         pools.handles.extend(started);
         pools.revivals += 1;
+        pools.generation += 1;
+        drop(pools);
+        self.idle.lock().unwrap_or_else(|p| p.into_inner()).clear();
         log::warn!(
             "the {} request workers stopped accepting connections ({why}); started a fresh tiny_http server",
             self.surface.name()
         );
+    }
+
+    fn generation(&self) -> u64 {
+        self.state.lock().unwrap_or_else(|p| p.into_inner()).generation
+    }
+
+    fn take_idle(&self, generation: u64) -> Option<Held> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some((g, stream)) = idle.pop() {
+            if g == generation {
+                return Some(Held { stream, generation, reused: true });
+            }
+        }
+        None
+    }
+
+    /// A connection for one exchange: an idle one, or a new one. New connections are opened one at
+    /// a time, and each is handed out only once tiny_http has answered a probe on it: tiny_http
+    /// 0.12's task pool counts a thread it has just woken as still idle, so two connections opened
+    /// back to back can leave the second queued behind pool threads that persistent connections
+    /// never free. Opened one at a time and probed, each is being served before the next is opened.
+    /// `timeout` bounds every read and write on it.
+    pub fn connection(&self, timeout: Duration) -> std::io::Result<Held> {
+        let generation = self.generation();
+        if let Some(held) = self.take_idle(generation) {
+            return Ok(held);
+        }
+        let _one_at_a_time = self.connecting.lock().unwrap_or_else(|p| p.into_inner());
+        // Another exchange may have given one back meanwhile.
+        if let Some(held) = self.take_idle(generation) {
+            return Ok(held);
+        }
+        let stream = if crate::fault::hit("backend_refused") {
+            // As if tiny_http's accept loop had stopped.
+            Err(std::io::Error::from(std::io::ErrorKind::ConnectionRefused))
+        } else {
+            UnixStream::connect(&self.socket)
+        }?;
+        stream.set_read_timeout(Some(timeout))?;
+        stream.set_write_timeout(Some(timeout))?;
+        probe(&stream)?;
+        Ok(Held { stream, generation, reused: false })
+    }
+
+    /// Gives back a connection whose exchange is complete (its answer read to the end, the server
+    /// keeping it open), for the next exchange.
+    pub fn release(&self, held: Held) {
+        if held.generation != self.generation() {
+            return;
+        }
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push((held.generation, held.stream));
+        }
     }
 
     /// Releases every worker and waits for them (shutdown).
@@ -262,6 +344,31 @@ impl Backend {
     }
 }
 
+/// Sends `OPTIONS *` on a new connection and reads its 204: the connection is being served.
+fn probe(mut stream: &UnixStream) -> std::io::Result<()> {
+    stream.write_all(b"OPTIONS * HTTP/1.1\r\nHost: backend\r\n\r\n")?;
+    let mut head = Vec::with_capacity(256);
+    let mut byte = [0u8; 256];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = stream.read(&mut byte)?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the backend closed on a probe",
+            ));
+        }
+        head.extend_from_slice(&byte[..n]);
+        if head.len() > 4096 {
+            return Err(std::io::Error::other("the backend's probe answer is too long"));
+        }
+    }
+    if head.starts_with(b"HTTP/1.1 204") {
+        Ok(())
+    } else {
+        Err(std::io::Error::other("the backend did not answer its probe with 204"))
+    }
+}
+
 fn listen(socket: &Path) -> std::io::Result<Arc<tiny_http::Server>> {
     Ok(Arc::new(
         tiny_http::Server::http_unix(socket)
@@ -273,6 +380,11 @@ fn serve_one<S, H>(surface: Surface, state: &mut S, mut raw: tiny_http::Request,
 where
     H: Fn(&mut S, &Request) -> Response,
 {
+    if raw.url() == PROBE_TARGET && *raw.method() == tiny_http::Method::Options {
+        // The edge's probe of a new backend connection: answered here, never by a handler.
+        let _ = raw.respond(tiny_http::Response::empty(204));
+        return;
+    }
     let url = raw.url().to_string();
     let (path, query) = match url.split_once('?') {
         Some((p, q)) => (p.to_string(), q.to_string()),
@@ -339,7 +451,8 @@ fn respond(raw: tiny_http::Request, r: Response) {
 
 /// Writes a streamed answer straight to the connection with chunked transfer coding, a piece a
 /// chunk. tiny_http's own chunked writer is not used: it ends the body properly even when the
-/// source fails, which would make a truncated report look complete.
+/// source fails, which would make a truncated report look complete. A failure ends the answer with
+/// a line that is not a chunk size, which the edge refuses to relay.
 fn stream(
     raw: tiny_http::Request,
     status: u16,
@@ -362,7 +475,10 @@ fn stream(
             Ok(more) => more,
             Err(e) => {
                 log::error!("a streamed answer stopped: {}", e.detail);
-                // No last chunk: the client sees the body cut short.
+                // No last chunk, and a line that is no chunk size: the edge takes the answer as
+                // broken and cuts the client's connection, so the client sees the body cut short
+                // (the backend connection stays open, so its end could not say so).
+                out.write_all(b"abort\r\n")?;
                 return out.flush();
             }
         };

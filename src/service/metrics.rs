@@ -61,7 +61,7 @@ impl Metrics {
 
     pub fn render(&self, read: &impl Read, edges: &[(Surface, Arc<EdgeStats>)]) -> Result<String> {
         let mut out = String::new();
-        let counters: [EdgeCounter; 8] = [
+        let counters: [EdgeCounter; 9] = [
             ("accepted", "Connections accepted.", |e| e.accepted.load(Ordering::Relaxed)),
             ("accept_errors", "Accept calls that failed (descriptors, memory) and were retried.", |e| {
                 e.accept_errors.load(Ordering::Relaxed)
@@ -82,6 +82,11 @@ impl Metrics {
             ("spawn_failures", "Connection threads that could not be started.", |e| {
                 e.spawn_failures.load(Ordering::Relaxed)
             }),
+            (
+                "backend_connects",
+                "Connections opened to the request workers (kept for later exchanges).",
+                |e| e.backend_connects.load(Ordering::Relaxed),
+            ),
         ];
         for (name, help, get) in counters {
             let _ = writeln!(out, "# HELP scim_seat_edge_{name}_total {help}");

@@ -270,6 +270,42 @@ fn a_burst_of_new_connections_is_answered_at_once() {
     }
 }
 
+/// The edge keeps its connections to tiny_http for later exchanges: 400 requests from 9 clients
+/// open about as many backend connections as ran at once, not one a request.
+#[test]
+fn backend_connections_are_kept_for_later_exchanges() {
+    let s = Server::start();
+    let connects = |s: &Server| -> u64 {
+        let m = s.admin("GET", "/metrics", None).text();
+        let line = m
+            .lines()
+            .find(|l| l.starts_with("scim_seat_edge_backend_connects_total{surface=\"scim\"}"))
+            .unwrap();
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    let before = connects(&s);
+    let mut c = s.client(s.scim_addr);
+    for _ in 0..200 {
+        assert_eq!(c.send("GET", "/healthz", &[], None).status, 200);
+    }
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let addr = s.scim_addr;
+            std::thread::spawn(move || {
+                let mut c = Client::connect(addr, None);
+                for _ in 0..25 {
+                    assert_eq!(c.send("GET", "/healthz", &[], None).status, 200);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let opened = connects(&s) - before;
+    assert!((1..=9).contains(&opened), "400 exchanges opened {opened} backend connections");
+}
+
 /// Seconds until `sock` is closed by the server (reads EOF or an error), or `None` within `wait`.
 fn closed_after(sock: &mut std::net::TcpStream, wait: Duration) -> Option<Duration> {
     use std::io::Read;

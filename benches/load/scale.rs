@@ -251,21 +251,7 @@ pub(super) fn run(args: &Args, bin: &Path) -> Res<bool> {
         have = size;
         for op in ops(size) {
             let m = measure(&server, &op, &ids)?;
-            eprintln!(
-                "[scale] {size} {}: {:.3} s, {} {} bytes, RSS {:.1} MiB, peak {:.1}; PATCH p99 {:.1} ms ({}); 8 at once {:.2} s, peak {:.1} MiB",
-                op.name,
-                m.secs,
-                m.status,
-                m.bytes,
-                m.rss_after,
-                m.hwm,
-                m.patch.ms(0.99),
-                m.patch.0.len(),
-                m.at_once_secs,
-                m.at_once_hwm
-            );
-            let _ = writeln!(
-                report,
+            let row = format!(
                 "| {size} | {} | {:.3} | {}, {} | {:.1} | {:.1} | {:.1} ({}) | {:.2} | {:.1} |",
                 op.name,
                 m.secs,
@@ -278,6 +264,8 @@ pub(super) fn run(args: &Args, bin: &Path) -> Res<bool> {
                 m.at_once_secs,
                 m.at_once_hwm
             );
+            eprintln!("[scale] {row}");
+            let _ = writeln!(report, "{row}");
         }
         let (secs, lines) = cli_list(bin, &server.db)?;
         eprintln!(

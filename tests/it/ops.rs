@@ -253,6 +253,21 @@ fn a_world_readable_key_is_warned_about_at_start() {
     assert_eq!(mode, 0o600);
 }
 
+/// `serve` on a copy of a database fixture of tests/fixtures (plain HTTP, loopback ports); the copy's path.
+fn serve_fixture(name: &str) -> (Server, std::path::PathBuf) {
+    let dir = TempDir::new();
+    let db = dir.path().join(name);
+    std::fs::copy(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name), &db)
+        .unwrap();
+    let db_arg = db.display().to_string();
+    let args: Vec<String> =
+        ["serve", "--db", &db_arg, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+    (Server::spawn(dir, db.clone(), args, None), db)
+}
+
 /// Tokens of tests/fixtures/schema-v1.db (test secrets; see tests/fixtures/README.md).
 const V1_ADMIN_TOKEN: &str =
     "sst_7fd40fe7389b17f5_ef6f0b065888f744dac36281198b46694322a8e253691ffcde7fe6b8df20ad23";
@@ -264,22 +279,7 @@ const V1_SCIM_TOKEN: &str =
 /// the DI switch keeps its date), users, groups and tokens answer as before, and `check` passes.
 #[test]
 fn a_version_1_database_is_migrated_with_its_data() {
-    let dir = TempDir::new();
-    let db = dir.path().join("v1.db");
-    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-v1.db"), &db).unwrap();
-    let args: Vec<String> = [
-        "serve",
-        "--db",
-        &db.display().to_string(),
-        "--listen",
-        "127.0.0.1:0",
-        "--admin-listen",
-        "127.0.0.1:0",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    let mut s = Server::spawn(dir, db.clone(), args, None);
+    let (mut s, db) = serve_fixture("schema-v1.db");
     assert!(s.admin_token.is_empty(), "an initialised database prints no new tokens");
     let admin = |path: &str| {
         let r = s.admin_as(V1_ADMIN_TOKEN, "GET", path, None);
@@ -327,22 +327,7 @@ const V2_ADMIN_TOKEN: &str =
 /// indexes), its users intact and found by every filter, and `check` passes.
 #[test]
 fn a_version_2_database_is_migrated_with_its_data() {
-    let dir = TempDir::new();
-    let db = dir.path().join("v2.db");
-    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/schema-v2.db"), &db).unwrap();
-    let args: Vec<String> = [
-        "serve",
-        "--db",
-        &db.display().to_string(),
-        "--listen",
-        "127.0.0.1:0",
-        "--admin-listen",
-        "127.0.0.1:0",
-    ]
-    .iter()
-    .map(|a| a.to_string())
-    .collect();
-    let mut s = Server::spawn(dir, db.clone(), args, None);
+    let (mut s, db) = serve_fixture("schema-v2.db");
     let names = |query: &str| -> Vec<String> {
         let r = s.admin_as(V2_ADMIN_TOKEN, "GET", &format!("/admin/users?include=pending&{query}"), None);
         assert_eq!(r.status, 200, "{query}: {}", r.text());

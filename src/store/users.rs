@@ -281,15 +281,25 @@ fn admin_query(db: &impl Read, filter: &AdminFilter, limit: usize, search: Searc
 /// Users a batch of [`each`] (and of every whole-plan walk) reads.
 pub const BATCH: usize = 500;
 
+/// The next [`BATCH`] users after `after` in creation order, through the creation-order index,
+/// advancing `after` to the last of them: a whole-plan walk a batch at a time (reports, reconcile,
+/// [`each`]). Fewer than [`BATCH`] users means the walk has reached the end.
+pub fn next_batch(db: &impl Read, after: &mut Option<i64>) -> Result<Vec<UserRow>> {
+    let batch = admin_batch(db, &AdminFilter { after_seq: *after, ..Default::default() }, BATCH)?;
+    if let Some(last) = batch.last() {
+        *after = Some(last.seq);
+    }
+    Ok(batch)
+}
+
 /// Calls `f` on every user in creation order, read in batches through the creation-order index:
 /// memory follows one batch, not the plan, and `f` may write the user it is given (in a write).
 pub fn each(db: &impl Read, mut f: impl FnMut(UserRow) -> Result<()>) -> Result<()> {
-    let mut filter = AdminFilter::default();
+    let mut after = None;
     loop {
-        let batch = admin_batch(db, &filter, BATCH)?;
+        let batch = next_batch(db, &mut after)?;
         let full = batch.len() == BATCH;
         for u in batch {
-            filter.after_seq = Some(u.seq);
             f(u)?;
         }
         if !full {

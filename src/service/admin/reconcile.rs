@@ -31,11 +31,9 @@ pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<PreviewV
         let applied = done.changes.len();
         let more = store
             .write(|tx| {
-                let filter = users::AdminFilter { after_seq: after, ..Default::default() };
-                let batch = users::admin_batch(tx, &filter, users::BATCH)?;
+                let batch = users::next_batch(tx, &mut after)?;
                 let full = batch.len() == users::BATCH;
                 for mut u in batch {
-                    after = Some(u.seq);
                     let (state, target) = previewing.user(tx, &plan, &u)?;
                     match pass.step(&state, target) {
                         Step::Unchanged => {}

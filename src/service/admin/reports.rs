@@ -25,21 +25,13 @@ pub const USER_LIST_COLUMNS: [&str; 10] = [
     "Last updated",
 ];
 
-/// The next batch of users after `after` in creation order (the keyset cursor), which it advances;
-/// `None` once there are no more.
+/// The next batch of a streamed report ([`users::next_batch`]); `None` once there are no more.
 fn next_users(db: &impl Read, after: &mut Option<i64>) -> Result<Option<Vec<UserRow>>> {
     if crate::fault::hit("report_batch") {
         return Err(crate::error::Error::internal("injected: report_batch"));
     }
-    let filter = users::AdminFilter { after_seq: *after, ..Default::default() };
-    let batch = users::admin_batch(db, &filter, users::BATCH)?;
-    match batch.last() {
-        Some(last) => {
-            *after = Some(last.seq);
-            Ok(Some(batch))
-        }
-        None => Ok(None),
-    }
+    let batch = users::next_batch(db, after)?;
+    Ok((!batch.is_empty()).then_some(batch))
 }
 
 /// The user list CSV, a batch of users at a time: what `GET /admin/reports/users.csv` streams and

@@ -7,8 +7,9 @@
 //! `commit=2@5` lets five pass first. Points: `commit` (store: a batch's COMMIT fails),
 //! `conn_thread` (edge: a connection's thread cannot be started), `backend_refused` (edge:
 //! tiny_http's socket refuses, as when its accept loop has stopped), `slow_request` (service: an
-//! `/admin/` request takes 2 s) and `report_batch` (service: reading a batch of a streamed report
-//! fails).
+//! `/admin/` request takes 2 s), `report_batch` (service: reading a batch of a streamed report
+//! fails) and `slow_batch` (service: a batch of whole-plan work takes 300 ms more, so a test sees
+//! the run in progress).
 
 #[cfg(all(feature = "fault-injection", not(debug_assertions)))]
 compile_error!("the fault-injection feature is for test builds only, never for release builds");

@@ -88,6 +88,7 @@ pub const ROUTES: &[Route] = routes! {
                 .header("Content-Disposition", "attachment; filename=\"drift.csv\""),
         })
     };
+    "GET" "/admin/operations" ADMIN => |_| ok(&views::OperationsView { items: crate::service::progress::running() });
     "GET" "/admin/deprovision-guard" ADMIN => |c| ok(&admin::guard::status(&c.w.read)?);
     "POST" "/admin/deprovision-guard/reset" ADMIN => |c| ok(&admin::guard::reset(&c.app.store, &actor(c))?);
 };

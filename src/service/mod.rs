@@ -11,6 +11,7 @@ pub mod auth;
 pub mod console;
 pub mod metrics;
 pub mod plan;
+pub mod progress;
 pub mod routes;
 pub mod scim_api;
 pub mod seats;

@@ -497,3 +497,30 @@ impl DriftCounts {
         *self.by_seat.entry(item.seat.clone()).or_insert(0) += 1;
     }
 }
+
+/// The whole-plan runs in progress in this process (`GET /admin/operations`).
+#[derive(Debug, Clone)]
+pub struct OperationsView {
+    pub items: Vec<crate::service::progress::Running>,
+}
+
+impl View for OperationsView {
+    fn json(&self) -> Value {
+        let items: Vec<Value> = self
+            .items
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id.to_string(),
+                    "kind": r.kind,
+                    "started": r.started,
+                    "elapsed_ms": r.elapsed_ms,
+                    "users_read": r.done,
+                    "users_to_read": r.total,
+                    "percent": r.percent,
+                })
+            })
+            .collect();
+        json!({ "items": items, "next_cursor": null })
+    }
+}

@@ -292,20 +292,10 @@ pub fn next_batch(db: &impl Read, after: &mut Option<i64>) -> Result<Vec<UserRow
     Ok(batch)
 }
 
-/// Calls `f` on every user in creation order, read in batches through the creation-order index:
-/// memory follows one batch, not the plan, and `f` may write the user it is given (in a write).
-pub fn each(db: &impl Read, mut f: impl FnMut(UserRow) -> Result<()>) -> Result<()> {
-    let mut after = None;
-    loop {
-        let batch = next_batch(db, &mut after)?;
-        let full = batch.len() == BATCH;
-        for u in batch {
-            f(u)?;
-        }
-        if !full {
-            return Ok(());
-        }
-    }
+/// How many users the plan holds, guests and SCIM-deleted ones included.
+pub fn count_all(db: &impl Read) -> Result<u64> {
+    let n: i64 = db.conn().prepare_cached("SELECT count(*) FROM users")?.query_row([], |r| r.get(0))?;
+    Ok(n.unsigned_abs())
 }
 
 pub fn insert(tx: &WriteTx<'_>, u: &UserRow) -> Result<i64> {

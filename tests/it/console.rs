@@ -8,7 +8,7 @@
 //! `target/tmp/console-failures/`. With `SCIM_SEAT_SCREENSHOTS=docs` the walkthrough also writes the
 //! README's pictures (`docs/console-overview.png`, `docs/console-users.png`).
 
-use crate::harness::{Server, TempDir, USER_URN, auth, expect_scim, patch_ops};
+use crate::harness::{Opts, Server, TempDir, USER_URN, auth, expect_scim, patch_ops};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -335,6 +335,31 @@ fn console_walkthrough_in_a_browser() {
         b.wait_text("#latest-events", "DI turned on");
         b.save_page_screenshot(&dir.join("console-overview.png"), 1400);
     }
+}
+
+/// A long whole-plan run shows, while the console waits for it, how many users the appliance has
+/// read of how many.
+#[test]
+fn console_shows_how_far_a_long_run_is() {
+    // Each of the first 12 batches of whole-plan work takes 300 ms more.
+    let s = Server::start_with(Opts {
+        lab: Some("example.com"),
+        env: vec![("SCIM_SEAT_FAULTS".into(), "slow_batch=12".into())],
+        ..Opts::default()
+    });
+    import_plan(&s, 3_000);
+    let b = Browser::start("progress");
+    b.goto(&format!("{}/", s.admin_url));
+    b.type_into("#token", &s.admin_token);
+    b.click("#sign-in");
+    b.wait_text("#di-state", "on");
+    b.click("#reconcile-preview");
+    let shown = b.wait_text("#reconcile-status", "users read");
+    assert!(shown.contains("of 3,000 users read ("), "{shown}");
+    b.wait_until("the preview's outcome", || {
+        let text = b.text("#reconcile-status");
+        (!text.contains("users read") && text.contains("user")).then_some(text)
+    });
 }
 
 /// Hostile values from the database are shown as the characters they are; a revoked token signs the

@@ -270,3 +270,57 @@ fn the_provisional_sweep_ends_more_reviews_than_a_batch_holds() {
     assert_eq!(r["items"].as_array().unwrap().len(), 1_000);
     assert!(r["next_cursor"].is_string(), "1,100 viewers: a second page");
 }
+
+#[test]
+fn a_long_whole_plan_run_shows_its_progress_while_it_runs() {
+    // Each of the first 12 batches of whole-plan work takes 300 ms more: long enough to watch.
+    let s = Server::start_with(Opts {
+        lab: Some("example.com"),
+        env: vec![("SCIM_SEAT_FAULTS".into(), "slow_batch=12".into())],
+        ..Opts::default()
+    });
+    import(&s, 1_201);
+    assert_eq!(s.admin("POST", "/admin/di/disable", None).status, 200);
+    let r = s.admin("PATCH", "/admin/settings", Some(&json!({"member_seat_limit": 5000})));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = s.admin("GET", "/admin/operations", None);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json(), json!({"items": [], "next_cursor": null}), "nothing runs yet");
+
+    // The DI preview reads the plan three times (seats freed under the limit, the changes, the
+    // untouched plan users): 9 batches of 500.
+    let (addr, token) = (s.admin_addr, s.admin_token.clone());
+    let run = std::thread::spawn(move || {
+        crate::harness::Client::connect(addr, None).send(
+            "POST",
+            "/admin/di/enable",
+            &auth(&token),
+            Some(&json!({"dry_run": true})),
+        )
+    });
+    let mut seen = Vec::new();
+    let started = std::time::Instant::now();
+    while seen.len() < 2 && started.elapsed() < std::time::Duration::from_secs(20) {
+        let ops = s.admin("GET", "/admin/operations", None).json();
+        if let Some(op) = ops["items"].as_array().unwrap().first() {
+            assert_eq!(op["kind"], "di_enable_preview", "{ops}");
+            assert_eq!(op["users_to_read"], 3 * 1_201, "{ops}");
+            let read = op["users_read"].as_u64().unwrap();
+            if seen.last() != Some(&read) && read < 3 * 1_201 {
+                seen.push(read);
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(seen.len() >= 2 && seen[0] < seen[1], "the count grows while it runs: {seen:?}");
+    let r = run.join().unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["enabled"], false);
+    assert_eq!(s.admin("GET", "/admin/operations", None).json()["items"], json!([]), "gone once ended");
+    let log = s.log();
+    assert!(log.contains("di_enable_preview: ") && log.contains(" of 3603 users read ("), "{log}");
+    assert!(log.contains("di_enable_preview: ended after 3603 users read"), "{log}");
+    // The list is the administrator's alone.
+    let r = s.client(s.admin_addr).send("GET", "/admin/operations", &[], None);
+    assert_eq!(r.status, 401);
+}

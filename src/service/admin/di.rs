@@ -7,9 +7,10 @@ use crate::domain::rules::{self, Context, Preview, PreviewItem, PreviewPass, Ste
 use crate::domain::seats::TargetSeat;
 use crate::error::Result;
 use crate::service::plan::{Plan, Settings, member_seats_in_use};
+use crate::service::progress::{self, Progress};
 use crate::service::seats::{self, Actor};
 use crate::service::views::{ChangeItem, DiStatus, PreviewView};
-use crate::store::users::{self, UserRow};
+use crate::store::users::UserRow;
 use crate::store::{self, Read, Store, domains, state};
 use crate::util;
 
@@ -27,8 +28,14 @@ impl Listed {
 }
 
 /// What the next update call of every directory-managed user would do, as if DI were on.
-pub fn preview(db: &impl Read, plan: &Plan) -> Result<Preview<Listed>> {
-    preview_under(db, plan, &plan.settings)
+pub fn preview(db: &impl Read, plan: &Plan, progress: &mut Progress) -> Result<Preview<Listed>> {
+    preview_under(db, plan, &plan.settings, progress)
+}
+
+/// How many times a preview under `settings` reads the plan's users: once, and once more first
+/// when a member seat limit asks how many seats the changes free.
+pub fn preview_passes(settings: &Settings) -> u64 {
+    1 + u64::from(settings.member_seat_limit.is_some())
 }
 
 /// The rules' view of the plan for a preview under `settings` (as if DI were on), and how to see
@@ -71,13 +78,13 @@ impl Previewing {
 
     /// The preview's first pass: how many member seats the changes free (only needed, and only
     /// read, when the plan has a member seat limit).
-    pub fn freed(&self, db: &impl Read, plan: &Plan) -> Result<usize> {
+    pub fn freed(&self, db: &impl Read, plan: &Plan, progress: &mut Progress) -> Result<usize> {
         if self.on.member_seat_limit.is_none() {
             return Ok(0);
         }
         let ctx = self.context();
         let mut freed = 0;
-        users::each(db, |u| {
+        progress::each(db, progress, |u| {
             let (state, target) = self.user(db, plan, &u)?;
             freed += usize::from(rules::frees_member_seat(&state, target, &ctx));
             Ok(())
@@ -89,12 +96,17 @@ impl Previewing {
 /// What the next update call of every directory-managed user would do under `settings`: also the
 /// preview of a settings change. Read a batch of users at a time; what it keeps is the list of the
 /// users that would change (their id and userName) and the counts, so memory follows the answer.
-pub fn preview_under(db: &impl Read, plan: &Plan, settings: &Settings) -> Result<Preview<Listed>> {
+pub fn preview_under(
+    db: &impl Read,
+    plan: &Plan,
+    settings: &Settings,
+    progress: &mut Progress,
+) -> Result<Preview<Listed>> {
     let previewing = Previewing::new(db, plan, settings)?;
     let ctx = previewing.context();
-    let mut pass = PreviewPass::new(&ctx, previewing.freed(db, plan)?);
+    let mut pass = PreviewPass::new(&ctx, previewing.freed(db, plan, progress)?);
     let mut preview = Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 };
-    users::each(db, |u| {
+    progress::each(db, progress, |u| {
         let (state, target) = previewing.user(db, plan, &u)?;
         match pass.step(&state, target) {
             Step::Unchanged => {}
@@ -133,9 +145,9 @@ pub fn preview_view(preview: &Preview<Listed>, applied: bool) -> PreviewView {
 }
 
 /// Plan users no IdP has touched yet: how many, and how many hold a member seat (or licence).
-pub fn untouched_plan_users(db: &impl Read) -> Result<(usize, usize)> {
+pub fn untouched_plan_users(db: &impl Read, progress: &mut Progress) -> Result<(usize, usize)> {
     let mut counts = (0, 0);
-    users::each(db, |u| {
+    progress::each(db, progress, |u| {
         let state = seats::state_of(&u);
         if state.is_active() && rules::is_untouched_plan_user(&state) {
             counts.0 += 1;
@@ -172,9 +184,11 @@ fn set_enabled(tx: &store::WriteTx<'_>, on: bool) -> Result<()> {
 pub fn enable(store: &Store, actor: &Actor, force: bool, dry_run: bool) -> Result<PreviewView> {
     let reader = store.reader()?;
     let plan = Plan::load(&reader)?;
-    let preview = preview(&reader, &plan)?;
+    let mut progress = Progress::start(&reader, "di_enable_preview", preview_passes(&plan.settings) + 1)?;
+    let preview = preview(&reader, &plan, &mut progress)?;
     let mut view = preview_view(&preview, false);
-    view.untouched = Some(untouched_plan_users(&reader)?);
+    view.untouched = Some(untouched_plan_users(&reader, &mut progress)?);
+    drop(progress);
     view.hold = plan.settings.match_downgrade == crate::domain::seats::MatchDowngrade::Hold;
     if dry_run || plan.settings.di_enabled {
         view.enabled = Some(plan.settings.di_enabled);

@@ -1,10 +1,11 @@
 //! Whole-plan runs of the rules: reconcile (the group logic applied to existing users, a dry run
 //! unless applied) and the provisional review sweep.
 
-use super::di::{Listed, Previewing, preview, preview_view};
+use super::di::{Listed, Previewing, preview, preview_passes, preview_view};
 use crate::domain::rules::{self, Change, Preview, PreviewItem, PreviewPass, Step};
 use crate::error::Result;
 use crate::service::plan::Plan;
+use crate::service::progress::Progress;
 use crate::service::seats::{self, Actor};
 use crate::service::views::{ChangeItem, PreviewView, SweepView};
 use crate::store::{Store, users};
@@ -18,13 +19,16 @@ use crate::util;
 pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<PreviewView> {
     let reader = store.reader()?;
     let plan = Plan::load(&reader)?;
+    let passes = preview_passes(&plan.settings);
     if dry_run {
-        return Ok(preview_view(&preview(&reader, &plan)?, false));
+        let mut progress = Progress::start(&reader, "reconcile_preview", passes)?;
+        return Ok(preview_view(&preview(&reader, &plan, &mut progress)?, false));
     }
     rules::check_reconcile_apply(&plan.settings).map_err(seats::refusal)?;
+    let mut progress = Progress::start(&reader, "reconcile", passes)?;
     let previewing = Previewing::new(&reader, &plan, &plan.settings)?;
     let ctx = previewing.context();
-    let mut pass = PreviewPass::new(&ctx, previewing.freed(&reader, &plan)?);
+    let mut pass = PreviewPass::new(&ctx, previewing.freed(&reader, &plan, &mut progress)?);
     let mut done = Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 };
     let mut after = None;
     loop {
@@ -33,6 +37,7 @@ pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<PreviewV
             .write(|tx| {
                 let batch = users::next_batch(tx, &mut after)?;
                 let full = batch.len() == users::BATCH;
+                progress.advance(batch.len());
                 for mut u in batch {
                     let (state, target) = previewing.user(tx, &plan, &u)?;
                     match pass.step(&state, target) {

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::http::server::Chunks;
 use crate::scim::resource::user_profile;
 use crate::service::plan::Plan;
+use crate::service::progress::Progress;
 use crate::service::views::{DRIFT_CSV_COLUMNS, DriftCounts, DriftItem};
 use crate::store::Read;
 use crate::store::users::{self, UserRow};
@@ -25,12 +26,18 @@ pub const USER_LIST_COLUMNS: [&str; 10] = [
     "Last updated",
 ];
 
-/// The next batch of a streamed report ([`users::next_batch`]); `None` once there are no more.
-fn next_users(db: &impl Read, after: &mut Option<i64>) -> Result<Option<Vec<UserRow>>> {
+/// The next batch of a streamed report ([`users::next_batch`]), counted in its progress; `None`
+/// once there are no more.
+fn next_users(
+    db: &impl Read,
+    after: &mut Option<i64>,
+    progress: &mut Progress,
+) -> Result<Option<Vec<UserRow>>> {
     if crate::fault::hit("report_batch") {
         return Err(crate::error::Error::internal("injected: report_batch"));
     }
     let batch = users::next_batch(db, after)?;
+    progress.advance(batch.len());
     Ok((!batch.is_empty()).then_some(batch))
 }
 
@@ -42,12 +49,14 @@ pub struct UserList<R> {
     plan: Plan,
     after: Option<i64>,
     started: bool,
+    progress: Progress,
 }
 
 impl<R: Read> UserList<R> {
     pub fn new(db: R) -> Result<UserList<R>> {
         let plan = Plan::load(&db)?;
-        Ok(UserList { db, plan, after: None, started: false })
+        let progress = Progress::start(&db, "users_report", 1)?;
+        Ok(UserList { db, plan, after: None, started: false, progress })
     }
 
     /// Appends the header (first) or the next batch's lines; `false` once every user is written.
@@ -58,7 +67,9 @@ impl<R: Read> UserList<R> {
             out.extend_from_slice(b"\r\n");
             return Ok(true);
         }
-        let Some(batch) = next_users(&self.db, &mut self.after)? else { return Ok(false) };
+        let Some(batch) = next_users(&self.db, &mut self.after, &mut self.progress)? else {
+            return Ok(false);
+        };
         for u in &batch {
             out.extend_from_slice(self.line(u)?.as_bytes());
         }
@@ -111,17 +122,21 @@ pub struct Drift<R> {
     plan: Plan,
     after: Option<i64>,
     counts: DriftCounts,
+    progress: Progress,
 }
 
 impl<R: Read> Drift<R> {
     pub fn new(db: R) -> Result<Drift<R>> {
         let plan = Plan::load(&db)?;
-        Ok(Drift { db, plan, after: None, counts: DriftCounts::default() })
+        let progress = Progress::start(&db, "drift_report", 1)?;
+        Ok(Drift { db, plan, after: None, counts: DriftCounts::default(), progress })
     }
 
     /// The drifting users of the next batch of users (possibly none); `false` once all are read.
     pub fn next_items(&mut self, items: &mut Vec<DriftItem>) -> Result<bool> {
-        let Some(batch) = next_users(&self.db, &mut self.after)? else { return Ok(false) };
+        let Some(batch) = next_users(&self.db, &mut self.after, &mut self.progress)? else {
+            return Ok(false);
+        };
         for u in batch {
             if let Some(item) = self.item(u)? {
                 self.counts.add(&item);

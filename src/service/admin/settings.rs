@@ -6,6 +6,7 @@ use crate::domain::rules;
 use crate::domain::seats::{FollowUp, SettingError, SettingKey, SettingValue};
 use crate::error::{Error, Result};
 use crate::service::plan::Plan;
+use crate::service::progress::{self, Progress};
 use crate::service::seats::{self, Actor};
 use crate::service::views::{PreviewView, SettingsView, View};
 use crate::store::{self, Read, Store, users};
@@ -48,39 +49,48 @@ pub fn set(
     let guarded = |plan: &Plan, next: &crate::service::plan::Settings| {
         next.seat_mapping != plan.settings.seat_mapping || next.plan_model != plan.settings.plan_model
     };
+    // The preview of a guarded change is read outside the writer (a whole-plan read must not hold
+    // SCIM writes back); the change is then made in one write that checks the settings are still
+    // those the preview was read under.
+    let reader = store.reader()?;
+    let before = Plan::load(&reader)?;
+    let (next, _) = parse(&before)?;
+    let preview = if guarded(&before, &next) {
+        let mut progress = Progress::start(&reader, "settings_preview", di::preview_passes(&next))?;
+        Some(di::preview_under(&reader, &before, &next, &mut progress)?)
+    } else {
+        None
+    };
+    drop(reader);
     if dry_run {
-        // Read outside the writer: a preview of the whole plan must not hold SCIM writes back.
-        let reader = store.reader()?;
-        let plan = Plan::load(&reader)?;
-        let (next, _) = parse(&plan)?;
-        let preview = if guarded(&plan, &next) {
-            di::preview_under(&reader, &plan, &next)?
-        } else {
-            rules::Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 }
-        };
-        return Ok(Changed::Preview(di::preview_view(&preview, false)));
+        let none =
+            || rules::Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 };
+        return Ok(Changed::Preview(di::preview_view(&preview.unwrap_or_else(none), false)));
+    }
+    if let Some(preview) = preview.as_ref().filter(|p| !force && !p.changes.is_empty()) {
+        let view = di::preview_view(preview, false);
+        return Err(Error::conflict(
+            "settings_change_would_move_seats",
+            format!(
+                "this change of seat_mapping or plan_model would change {} user(s)' seats at their next update call \
+                 ({} downgrade(s), {} upgrade(s)); nothing was changed. Review the list, then send it again with \
+                 ?force=true (CLI: --force), or preview with ?dry_run=true",
+                preview.changes.len(),
+                preview.downgrades,
+                preview.upgrades
+            ),
+        )
+        .with_extra(view.json()));
     }
     store.write(|tx| {
         let mut plan = Plan::load(tx)?;
-        let (next, parsed) = parse(&plan)?;
-        if guarded(&plan, &next) {
-            let preview = di::preview_under(tx, &plan, &next)?;
-            if !force && !preview.changes.is_empty() {
-                let view = di::preview_view(&preview, false);
-                return Err(Error::conflict(
-                    "settings_change_would_move_seats",
-                    format!(
-                        "this change of seat_mapping or plan_model would change {} user(s)' seats at their next update \
-                         call ({} downgrade(s), {} upgrade(s)); nothing was changed. Review the list, then send it \
-                         again with ?force=true (CLI: --force), or preview with ?dry_run=true",
-                        preview.changes.len(),
-                        preview.downgrades,
-                        preview.upgrades
-                    ),
-                )
-                .with_extra(view.json()));
-            }
+        if preview.is_some() && plan.settings != before.settings {
+            return Err(Error::conflict(
+                "settings_changed_meanwhile",
+                "the plan's settings changed while this change's preview was read; nothing was changed: send it again",
+            ));
         }
+        let (_, parsed) = parse(&plan)?;
         for (key, value) in parsed {
             let change = plan.settings.set_value(key, value).map_err(refused)?;
             if !change.changed() {
@@ -94,7 +104,8 @@ pub fn set(
                 format!("{}: {} -> {}", change.key.as_str(), change.before, change.after),
             )?;
             if let Some(FollowUp::MapUsersToPlanModel(to)) = change.follow_up {
-                users::each(tx, |mut u| {
+                let mut progress = Progress::start(tx, "plan_model_switch", 1)?;
+                progress::each(tx, &mut progress, |mut u| {
                     let outcome = rules::switch_plan_model(&seats::state_of(&u), to);
                     if outcome.change.is_some() {
                         seats::apply(tx, actor, &mut u, &outcome)?;

@@ -2,7 +2,7 @@
 // fragment (#/users, #/user/ID, …) that renders one page at a time from the admin API.
 
 import { api, onTokenRefused, session } from './api.js';
-import { field, fill, h, problem } from './dom.js';
+import { field, fill, h, problem, watchProgress } from './dom.js';
 import { importPage } from './import.js';
 import { overview } from './overview.js';
 import { reports } from './reports.js';
@@ -73,6 +73,9 @@ function signOut(message) {
   history.replaceState(null, '', location.pathname);
   signIn(message);
 }
+
+// A long action shows how far the appliance's newest whole-plan run is (GET /admin/operations).
+watchProgress(async () => (await api('GET', '/admin/operations')).items.at(-1));
 
 onTokenRefused(() => signOut({ kind: 'error', text: 'The appliance refused your token (it was revoked, or the database changed): you are signed out. Sign in again with a valid admin token.' }));
 

@@ -91,8 +91,16 @@ export function card(title, ...children) {
   return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, title), children);
 }
 
-// A button that runs `action` and shows it is working meanwhile (disabled, with a progress bar and
-// the seconds so far, in `status`); the outcome or the error is then shown in `status`.
+let progressOf = null;
+// How `busy` learns how far a long run is: `fn` answers the newest run in progress on the
+// appliance (`{kind, users_read, users_to_read, percent}`) or nothing. The app sets it once.
+export function watchProgress(fn) {
+  progressOf = fn;
+}
+
+// A button that runs `action` and shows it is working meanwhile (disabled, with a progress bar, the
+// seconds so far and, once it takes more than a second, how many users the appliance has read of
+// how many, in `status`); the outcome or the error is then shown in `status`.
 export function busy(status, label, action) {
   return async (event) => {
     if (event?.type === 'submit') event.preventDefault();
@@ -100,9 +108,28 @@ export function busy(status, label, action) {
     if (button) button.disabled = true;
     const started = Date.now();
     const seconds = h('span', null, '');
-    fill(status, h('div', { class: 'working', role: 'status' },
-      h('progress', { 'aria-label': label }), ` ${label}… `, seconds));
-    const tick = setInterval(() => { seconds.textContent = `${Math.round((Date.now() - started) / 1000)} s`; }, 500);
+    const read = h('span', { class: 'read' }, '');
+    const bar = h('progress', { 'aria-label': label });
+    fill(status, h('div', { class: 'working', role: 'status' }, bar, ` ${label}… `, seconds, read));
+    let asking = false;
+    const tick = setInterval(async () => {
+      const elapsed = Date.now() - started;
+      seconds.textContent = `${Math.round(elapsed / 1000)} s`;
+      if (!progressOf || asking || elapsed < 1000) return;
+      asking = true;
+      try {
+        const run = await progressOf();
+        if (run && run.users_to_read > 0) {
+          bar.max = run.users_to_read;
+          bar.value = run.users_read;
+          read.textContent = ` · ${run.users_read.toLocaleString('en-US')} of ${run.users_to_read.toLocaleString('en-US')} users read (${run.percent}%)`;
+        }
+      } catch {
+        // Progress is a courtesy: the action's own outcome says whether it worked.
+      } finally {
+        asking = false;
+      }
+    }, 500);
     try {
       const shown = await action();
       if (shown === undefined) fill(status);

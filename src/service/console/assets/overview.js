@@ -158,7 +158,7 @@ function domainsCard(ctx, domains) {
 }
 
 function reconcileCard(ctx) {
-  const status = h('div', { class: 'status', 'aria-live': 'polite' });
+  const status = h('div', { id: 'reconcile-status', class: 'status', 'aria-live': 'polite' });
   const apply = h('button', { type: 'button', id: 'reconcile-apply', class: 'danger' }, 'Apply to every user');
   apply.addEventListener('click', busy(status, 'Reconciling', async () => {
     const result = await api('POST', '/admin/reconcile', { json: { dry_run: false } });

@@ -288,6 +288,9 @@ pub struct PreviewView {
     pub changes: Vec<ChangeItem>,
     /// (user id, userName) of users whose upgrade the member seat limit blocks.
     pub seat_limited: Vec<(String, String)>,
+    /// How many users change, and how many upgrades the seat limit blocks, listed or not.
+    pub changed: usize,
+    pub limited: usize,
     pub downgrades: usize,
     pub upgrades: usize,
     pub applied: bool,
@@ -306,6 +309,9 @@ impl View for PreviewView {
             "seat_limited": self.seat_limited.iter()
                 .map(|(id, name)| json!({ "user_id": id, "userName": name, "reason": "seat_limit" }))
                 .collect::<Vec<_>>(),
+            "changes_total": self.changed,
+            "seat_limited_total": self.limited,
+            "listed_at_most": crate::domain::rules::PREVIEW_LISTED,
             "downgrades": self.downgrades,
             "upgrades": self.upgrades,
             "applied": self.applied,

@@ -168,13 +168,18 @@ fn reconcile_applies_a_plan_larger_than_a_batch_in_batches() {
         n
     };
     let dry = s.admin("POST", "/admin/reconcile", Some(&json!({"dry_run": true}))).json();
-    assert_eq!((dry["downgrades"].as_u64(), dry["changes"].as_array().unwrap().len()), (Some(1_100), 1_100));
+    // A preview lists its first 1,000 changes and counts them all.
+    assert_eq!((dry["downgrades"].as_u64(), dry["changes"].as_array().unwrap().len()), (Some(1_100), 1_000));
+    assert_eq!((dry["changes_total"].as_u64(), dry["listed_at_most"].as_u64()), (Some(1_100), Some(1_000)));
+    assert_eq!(dry["changes"][0]["userName"], "r0000@example.com", "in creation order");
+    assert_eq!(dry["changes"][999]["userName"], "r0999@example.com");
     assert_eq!(count("member"), 1_100, "a dry run changes nothing");
 
     let applied = s.admin("POST", "/admin/reconcile", Some(&json!({"dry_run": false})));
     assert_eq!(applied.status, 200, "{}", applied.text().chars().take(300).collect::<String>());
     let applied = applied.json();
     assert_eq!((applied["applied"].as_bool(), applied["downgrades"].as_u64()), (Some(true), Some(1_100)));
+    assert_eq!((applied["changes_total"].as_u64(), applied["changes"].as_array().unwrap().len()), (Some(1_100), 1_000));
     assert_eq!((count("member"), count("viewer")), (0, 1_100), "every batch applied");
     // Each change is audited once, as reconcile's.
     let mut reconciled = 0;

@@ -98,7 +98,9 @@ pub use self::lifecycle::{
 };
 pub use self::outcome::{Change, Code, Outcome, Reason, Refusal, RefusalKind, Rule};
 pub use self::plan_users::{is_untouched_plan_user, new_plan_user, take_over};
-pub use self::preview::{Preview, PreviewItem, PreviewPass, Step, frees_member_seat, preview_update_calls};
+pub use self::preview::{
+    PREVIEW_LISTED, Preview, PreviewItem, PreviewPass, Step, frees_member_seat, preview_update_calls,
+};
 pub use self::state::{Context, SECONDS_PER_DAY, Snapshot, UserState};
 pub use self::system::{qualifying_action, review_expired, review_expiry, sign_in, switch_plan_model};
 pub use self::update_call::{on_create, on_update_call, update_call_seat};

@@ -18,15 +18,61 @@ pub struct PreviewItem<K> {
     pub state: UserState,
 }
 
-/// What the next update call of each user would do (DI-enable preview, reconcile).
+/// Most users a preview lists of each kind (changes, seat-limited): a preview of a whole plan stays
+/// a bounded answer; its counts are of every user.
+pub const PREVIEW_LISTED: usize = 1_000;
+
+/// What the next update call of each user would do (DI-enable preview, reconcile): the first
+/// [`PREVIEW_LISTED`] users of each kind, and how many there are in all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview<K> {
-    /// Users whose seat, licence or status would change, in input order.
+    /// Users whose seat, licence or status would change, in input order (the first ones).
     pub changes: Vec<PreviewItem<K>>,
-    /// Users whose upgrade to member `member_seat_limit` would block.
+    /// Users whose upgrade to member `member_seat_limit` would block (the first ones).
     pub seat_limited: Vec<K>,
+    /// How many users would change, listed or not.
+    pub changed: usize,
+    /// How many upgrades the seat limit blocks, listed or not.
+    pub limited: usize,
     pub downgrades: usize,
     pub upgrades: usize,
+}
+
+impl<K> Default for Preview<K> {
+    fn default() -> Preview<K> {
+        Preview {
+            changes: Vec::new(),
+            seat_limited: Vec::new(),
+            changed: 0,
+            limited: 0,
+            downgrades: 0,
+            upgrades: 0,
+        }
+    }
+}
+
+impl<K> Preview<K> {
+    /// Counts a change, listing it while the list has room.
+    pub fn record_change(&mut self, item: PreviewItem<K>) {
+        self.changed += 1;
+        if self.changes.len() < PREVIEW_LISTED {
+            self.changes.push(item);
+        }
+    }
+
+    /// Counts an upgrade the seat limit blocks, listing the user while the list has room.
+    pub fn record_seat_limited(&mut self, user: K) {
+        self.limited += 1;
+        if self.seat_limited.len() < PREVIEW_LISTED {
+            self.seat_limited.push(user);
+        }
+    }
+
+    /// Takes the pass's counts of downgrades and upgrades once every user is stepped.
+    pub fn finish(&mut self, pass: &PreviewPass<'_>) {
+        self.downgrades = pass.downgrades;
+        self.upgrades = pass.upgrades;
+    }
 }
 
 /// For every user `(key, state, target)`, what its next update call would do, as if DI were on: the
@@ -44,16 +90,15 @@ where
     let users: Vec<(K, UserState, TargetSeat)> = users.into_iter().collect();
     let freed = users.iter().filter(|(_, state, target)| frees_member_seat(state, *target, ctx)).count();
     let mut pass = PreviewPass::new(ctx, freed);
-    let mut preview = Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 };
+    let mut preview = Preview::default();
     for (user, state, target) in users {
         match pass.step(&state, target) {
             Step::Unchanged => {}
-            Step::SeatLimited => preview.seat_limited.push(user),
-            Step::Change(change, state) => preview.changes.push(PreviewItem { user, change, state }),
+            Step::SeatLimited => preview.record_seat_limited(user),
+            Step::Change(change, state) => preview.record_change(PreviewItem { user, change, state }),
         }
     }
-    preview.downgrades = pass.downgrades;
-    preview.upgrades = pass.upgrades;
+    preview.finish(&pass);
     preview
 }
 

@@ -105,20 +105,19 @@ pub fn preview_under(
     let previewing = Previewing::new(db, plan, settings)?;
     let ctx = previewing.context();
     let mut pass = PreviewPass::new(&ctx, previewing.freed(db, plan, progress)?);
-    let mut preview = Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 };
+    let mut preview = Preview::default();
     progress::each(db, progress, |u| {
         let (state, target) = previewing.user(db, plan, &u)?;
         match pass.step(&state, target) {
             Step::Unchanged => {}
-            Step::SeatLimited => preview.seat_limited.push(Listed::of(&u)),
+            Step::SeatLimited => preview.record_seat_limited(Listed::of(&u)),
             Step::Change(change, state) => {
-                preview.changes.push(PreviewItem { user: Listed::of(&u), change, state })
+                preview.record_change(PreviewItem { user: Listed::of(&u), change, state })
             }
         }
         Ok(())
     })?;
-    preview.downgrades = pass.downgrades;
-    preview.upgrades = pass.upgrades;
+    preview.finish(&pass);
     Ok(preview)
 }
 
@@ -135,6 +134,8 @@ pub fn preview_view(preview: &Preview<Listed>, applied: bool) -> PreviewView {
             })
             .collect(),
         seat_limited: preview.seat_limited.iter().map(|u| (u.id.clone(), u.user_name.clone())).collect(),
+        changed: preview.changed,
+        limited: preview.limited,
         downgrades: preview.downgrades,
         upgrades: preview.upgrades,
         applied,

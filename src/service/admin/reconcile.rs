@@ -29,10 +29,10 @@ pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<PreviewV
     let previewing = Previewing::new(&reader, &plan, &plan.settings)?;
     let ctx = previewing.context();
     let mut pass = PreviewPass::new(&ctx, previewing.freed(&reader, &plan, &mut progress)?);
-    let mut done = Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 };
+    let mut done = Preview::default();
     let mut after = None;
     loop {
-        let applied = done.changes.len();
+        let applied = done.changed;
         let more = store
             .write(|tx| {
                 let batch = users::next_batch(tx, &mut after)?;
@@ -42,7 +42,7 @@ pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<PreviewV
                     let (state, target) = previewing.user(tx, &plan, &u)?;
                     match pass.step(&state, target) {
                         Step::Unchanged => {}
-                        Step::SeatLimited => done.seat_limited.push(Listed { id: u.id, user_name: u.user_name }),
+                        Step::SeatLimited => done.record_seat_limited(Listed { id: u.id, user_name: u.user_name }),
                         Step::Change(change, state) => {
                             let outcome =
                                 rules::Outcome { state: state.clone(), change: Some(reconciled(&change)), events: vec![] };
@@ -51,7 +51,7 @@ pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<PreviewV
                             u.last_modified = util::now_rfc3339_secs();
                             users::update(tx, &u)?;
                             let user = Listed { id: u.id, user_name: u.user_name };
-                            done.changes.push(PreviewItem { user, change, state });
+                            done.record_change(PreviewItem { user, change, state });
                         }
                     }
                 }
@@ -71,8 +71,7 @@ pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<PreviewV
             break;
         }
     }
-    done.downgrades = pass.downgrades;
-    done.upgrades = pass.upgrades;
+    done.finish(&pass);
     Ok(preview_view(&done, true))
 }
 

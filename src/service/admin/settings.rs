@@ -63,11 +63,9 @@ pub fn set(
     };
     drop(reader);
     if dry_run {
-        let none =
-            || rules::Preview { changes: Vec::new(), seat_limited: Vec::new(), downgrades: 0, upgrades: 0 };
-        return Ok(Changed::Preview(di::preview_view(&preview.unwrap_or_else(none), false)));
+        return Ok(Changed::Preview(di::preview_view(&preview.unwrap_or_default(), false)));
     }
-    if let Some(preview) = preview.as_ref().filter(|p| !force && !p.changes.is_empty()) {
+    if let Some(preview) = preview.as_ref().filter(|p| !force && p.changed > 0) {
         let view = di::preview_view(preview, false);
         return Err(Error::conflict(
             "settings_change_would_move_seats",
@@ -75,7 +73,7 @@ pub fn set(
                 "this change of seat_mapping or plan_model would change {} user(s)' seats at their next update call \
                  ({} downgrade(s), {} upgrade(s)); nothing was changed. Review the list, then send it again with \
                  ?force=true (CLI: --force), or preview with ?dry_run=true",
-                preview.changes.len(),
+                preview.changed,
                 preview.downgrades,
                 preview.upgrades
             ),

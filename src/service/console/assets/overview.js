@@ -23,15 +23,18 @@ function change(c) {
 export function previewBlock(preview, id) {
   const changes = preview.changes || [];
   const limited = preview.seat_limited || [];
+  // A preview lists its first changes; the totals count every user.
+  const total = preview.changes_total ?? changes.length;
+  const limitedTotal = preview.seat_limited_total ?? limited.length;
   const untouched = preview.untouched_plan_users;
   return h('div', { id, class: 'preview' },
     h('p', { class: 'preview-counts' },
       h('strong', null, `${preview.downgrades ?? 0} downgrade(s)`), ', ',
       h('strong', null, `${preview.upgrades ?? 0} upgrade(s)`),
-      ` at the users’ next update calls (${changes.length} change(s) in all).`),
+      ` at the users’ next update calls (${total.toLocaleString('en-US')} change(s) in all).`),
     changes.length ? table({ class: 'changes' }, 'Seat changes', ['User', 'From', 'To', 'Why'], changes.slice(0, SHOWN).map(change)) : null,
-    changes.length > SHOWN ? h('p', { class: 'hint' }, `…and ${changes.length - SHOWN} more.`) : null,
-    limited.length ? h('p', null, `${limited.length} upgrade(s) blocked by member_seat_limit: `,
+    total > SHOWN ? h('p', { class: 'hint' }, `…and ${(total - SHOWN).toLocaleString('en-US')} more (the drift report lists every user whose seat differs from what its roles ask for).`) : null,
+    limitedTotal ? h('p', null, `${limitedTotal.toLocaleString('en-US')} upgrade(s) blocked by member_seat_limit: `,
       limited.slice(0, 20).map((l, i) => [i ? ', ' : '', userLink(l.user_id, l.userName)])) : null,
     untouched?.users ? h('div', { class: 'notice warn untouched' },
       h('strong', null, 'Plan users not yet matched by an IdP. '), untouched.note) : null);
@@ -162,7 +165,7 @@ function reconcileCard(ctx) {
   const apply = h('button', { type: 'button', id: 'reconcile-apply', class: 'danger' }, 'Apply to every user');
   apply.addEventListener('click', busy(status, 'Reconciling', async () => {
     const result = await api('POST', '/admin/reconcile', { json: { dry_run: false } });
-    return h('div', null, notice(`Reconciled: ${result.changes.length} user(s) changed.`), previewBlock(result, 'reconcile-result'));
+    return h('div', null, notice(`Reconciled: ${(result.changes_total ?? result.changes.length).toLocaleString('en-US')} user(s) changed.`), previewBlock(result, 'reconcile-result'));
   }));
   const preview = h('button', { type: 'button', id: 'reconcile-preview' }, 'Preview reconcile');
   preview.addEventListener('click', busy(status, 'Computing what reconcile would do', async () => {

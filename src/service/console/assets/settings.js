@@ -86,9 +86,10 @@ export async function settings(ctx) {
     const changed = changes();
     if (!changed.some(([key]) => GUARDED.has(key))) return save(false);
     const preview = await api('PATCH', `/admin/settings${query({ dry_run: true })}`, { json: body(changed) });
-    const apply = h('button', { type: 'button', id: 'settings-apply', class: preview.changes.length ? 'danger' : 'primary' },
-      preview.changes.length ? `Apply, moving ${preview.changes.length} user(s) at their next update calls` : 'Apply');
-    apply.addEventListener('click', busy(status, 'Saving', () => save(preview.changes.length > 0)));
+    const moving = preview.changes_total ?? preview.changes.length;
+    const apply = h('button', { type: 'button', id: 'settings-apply', class: moving ? 'danger' : 'primary' },
+      moving ? `Apply, moving ${moving.toLocaleString('en-US')} user(s) at their next update calls` : 'Apply');
+    apply.addEventListener('click', busy(status, 'Saving', () => save(moving > 0)));
     return h('div', null,
       h('h3', null, 'Preview of the guarded change'),
       previewBlock(preview, 'settings-preview'),

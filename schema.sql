@@ -1,4 +1,4 @@
--- scim-seat schema, version 3 (PRAGMA user_version = 3).
+-- scim-seat schema, version 4 (PRAGMA user_version = 4).
 --
 -- This file is the whole current schema. store/migrate.rs applies it to a new database and sets
 -- user_version; later changes are numbered migrations in store/migrate.rs that bring an older file
@@ -30,7 +30,8 @@ CREATE TABLE users (
     created              TEXT NOT NULL,
     last_modified        TEXT NOT NULL,
     recreate_refused_at  TEXT,                         -- first refused SCIM re-create of a SCIM-deleted user
-    downgrade_held       INTEGER NOT NULL DEFAULT 0    -- the IdP's first write asked for less; held (match_downgrade)
+    downgrade_held       INTEGER NOT NULL DEFAULT 0,   -- the IdP's first write asked for less; held (match_downgrade)
+    in_groups            INTEGER NOT NULL DEFAULT 0    -- its group memberships, kept by the memberships triggers
 );
 CREATE UNIQUE INDEX users_user_name ON users (user_name_key);
 CREATE INDEX users_external_id ON users (external_id);
@@ -45,6 +46,16 @@ CREATE INDEX users_user_name_domain ON users (substr(user_name_key, instr(user_n
 -- page reads its page.
 CREATE INDEX users_seat_order ON users (seat, seq);
 CREATE INDEX users_status_order ON users (status, seq);
+-- The admin list filtered by DI-managed or not, in creation order.
+CREATE INDEX users_managed_order ON users (managed_by_directory, seq);
+-- The users the admin list shows on a legacy plan unless asked for pending users too: every user
+-- but the pending ones (domain::rules::is_pending: active, DI-managed, not a guest, never signed
+-- in, unlicensed and in no group). store::users::NOT_PENDING is this WHERE clause, word for word,
+-- so the list's query can use the index.
+CREATE INDEX users_not_pending ON users (seq) WHERE NOT (status = 'active' AND managed_by_directory = 1
+    AND is_guest = 0 AND first_sign_in IS NULL AND licensed = 0 AND in_groups = 0);
+CREATE INDEX users_not_pending_status ON users (status, seq) WHERE NOT (status = 'active' AND
+    managed_by_directory = 1 AND is_guest = 0 AND first_sign_in IS NULL AND licensed = 0 AND in_groups = 0);
 -- SCIM-visible users in creation order, covering: paging skips OFFSET rows inside the index only.
 CREATE INDEX users_scim_order ON users (seq, id) WHERE is_guest = 0 AND scim_deleted = 0;
 
@@ -84,6 +95,13 @@ CREATE TABLE memberships (
     PRIMARY KEY (group_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX memberships_user ON memberships (user_id, group_id);
+-- users.in_groups follows the memberships (deletes by cascade included).
+CREATE TRIGGER memberships_counted AFTER INSERT ON memberships BEGIN
+    UPDATE users SET in_groups = in_groups + 1 WHERE id = NEW.user_id;
+END;
+CREATE TRIGGER memberships_uncounted AFTER DELETE ON memberships BEGIN
+    UPDATE users SET in_groups = in_groups - 1 WHERE id = OLD.user_id;
+END;
 
 -- The editable role table (SPEC section 3). `mapping_values` and `admin_rights` are JSON arrays.
 CREATE TABLE role_mappings (

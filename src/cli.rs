@@ -183,9 +183,13 @@ pub enum UsersCommand {
         /// A seat type: viewer (also contributor), provisional_member, member, no_access, guest.
         #[arg(long)]
         seat: Option<Seat>,
-        /// Text to look for in userName, displayName or email.
+        /// The start of a userName, display name, email, or the domain of either (any case).
         #[arg(long)]
         q: Option<String>,
+        /// Only the users Directory Integration manages (true) or only the others (false).
+        #[arg(long)]
+        managed: Option<bool>,
+        /// Legacy plans: list pending users too (active, unlicensed, never signed in, in no group).
         #[arg(long)]
         include_pending: bool,
         /// Users a page, 1 to 1000 (default 100; with --all, 1000).

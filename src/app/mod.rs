@@ -197,11 +197,11 @@ fn users(cmd: UsersCommand) -> Result<i32> {
             emit(&admin::users::add(&Store::open_existing(&db.db)?, &Actor::cli(), &new)?, json)
         }
         UsersCommand::Import { db, file, dry_run, json } => import(&db.db, &file, dry_run, json),
-        UsersCommand::List { db, status, seat, q, include_pending, limit, cursor, all, json } => {
+        UsersCommand::List { db, status, seat, q, managed, include_pending, limit, cursor, all, json } => {
             let store = Store::open_existing(&db.db)?;
             let conn = store.reader()?;
             let limit = limit.map(usize::from).or(all.then_some(admin::MAX_LIMIT));
-            let query = UserQuery { status, seat, q, include_pending, cursor, limit };
+            let query = UserQuery { status, seat, q, managed, include_pending, cursor, limit };
             if all {
                 return list_all(&conn, query, json);
             }

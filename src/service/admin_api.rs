@@ -188,6 +188,14 @@ fn user_query(c: &Call<'_, '_>) -> Result<UserQuery> {
             .map(|s| Seat::parse(s).map_err(|e| Error::invalid_value(e.to_string())))
             .transpose()?,
         q: q.get("q").map(str::to_string),
+        managed: match q.get("managed") {
+            None => None,
+            Some("true") => Some(true),
+            Some("false") => Some(false),
+            Some(other) => {
+                return Err(Error::invalid_value(format!("managed must be true or false, not \"{other}\"")));
+            }
+        },
         include_pending: q.get("include").is_some_and(|v| v.split(',').any(|p| p.trim() == "pending")),
         cursor: q.int("cursor")?,
         limit: q.int("limit")?.map(|n| n.max(0) as usize),

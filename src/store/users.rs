@@ -199,12 +199,22 @@ pub fn scim_each(db: &impl Read, mut f: impl FnMut(UserRow) -> Result<()>) -> Re
 pub struct AdminFilter {
     pub status: Option<Status>,
     pub seat: Option<Seat>,
+    /// DI-managed users only (`true`) or the others only (`false`).
+    pub managed: Option<bool>,
+    /// Leave out pending users ([`NOT_PENDING`]): the legacy plan's default list.
+    pub hide_pending: bool,
     /// A prefix (case-folded) of the userName, the display name, the primary email, or the domain
     /// of either.
     pub text: Option<String>,
     /// Only users after this creation order (the keyset cursor).
     pub after_seq: Option<i64>,
 }
+
+/// The users that are not pending (`domain::rules::is_pending` on a legacy plan: active,
+/// DI-managed, not a guest, never signed in, unlicensed and in no group), word for word the WHERE
+/// clause of the partial index `users_not_pending` (schema.sql), so a query with this term walks it.
+pub const NOT_PENDING: &str = "NOT (status = 'active' AND managed_by_directory = 1
+    AND is_guest = 0 AND first_sign_in IS NULL AND licensed = 0 AND in_groups = 0)";
 
 /// The keys a `q` prefix is looked up in, each with an index of its own (schema.sql).
 const SEARCH_KEYS: [&str; 5] = [
@@ -262,7 +272,15 @@ fn admin_query(db: &impl Read, filter: &AdminFilter, limit: usize, search: Searc
     if filter.seat.is_some() {
         sql.push_str(" AND seat = ?3");
     }
-    sql.push_str(" ORDER BY seq LIMIT ?6");
+    if filter.managed.is_some() {
+        sql.push_str(" AND managed_by_directory = ?6");
+    }
+    if filter.hide_pending {
+        sql.push_str(" AND ");
+        sql.push_str(NOT_PENDING);
+    }
+    // The limit is the last parameter, so the statement always has them all.
+    sql.push_str(" ORDER BY seq LIMIT ?7");
     let mut stmt = db.conn().prepare_cached(&sql)?;
     let rows = stmt.query_map(
         params![
@@ -271,6 +289,7 @@ fn admin_query(db: &impl Read, filter: &AdminFilter, limit: usize, search: Searc
             filter.seat,
             filter.text.as_deref(),
             filter.text.as_deref().map(|t| format!("{t}\u{10FFFF}")),
+            filter.managed,
             i64::try_from(limit).unwrap_or(i64::MAX)
         ],
         from_row,

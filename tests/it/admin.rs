@@ -348,7 +348,7 @@ fn users_list_filters_by_status_seat_and_text_and_hides_pending_users() {
     let signed_in = create(&s, "sig", json!([]));
     event(&s, &signed_in, "sign_in");
     let grouped = create(&s, "grp", json!([]));
-    create_group(&s, "Engineering", &[&grouped]);
+    let engineering = create_group(&s, "Engineering", &[&grouped]);
     let pending = create(&s, "pending", json!([]));
     let gone = create(&s, "gone", json!([okta_role("LICENSED_USER")]));
     scim_deactivate(&s, &gone);
@@ -369,6 +369,37 @@ fn users_list_filters_by_status_seat_and_text_and_hides_pending_users() {
     patch_settings(&s, json!({"plan_model": "legacy"}));
     assert_eq!(listed(&s, ""), set_of(&[&member, &signed_in, &grouped, &gone, &guest]));
     assert_eq!(listed(&s, "include=pending"), everyone);
+    assert_eq!(listed(&s, "status=active"), set_of(&[&member, &signed_in, &grouped, &guest]));
+    assert_eq!(
+        listed(&s, "status=active&include=pending"),
+        set_of(&[&member, &signed_in, &grouped, &guest, &pending])
+    );
+    // Group membership counts as it changes: out of its only group, an unlicensed user who never
+    // signed in is pending; back in one, listed; its group deleted, pending again.
+    let members = |op: &str, id: &String| {
+        let op = match op {
+            "add" => json!({"op": "add", "path": "members", "value": [{"value": id}]}),
+            _ => json!({"op": "remove", "path": format!("members[value eq \"{id}\"]")}),
+        };
+        let r = s.scim("PATCH", &format!("/Groups/{engineering}"), Some(&patch_ops(json!([op]))));
+        assert!(r.status == 200 || r.status == 204, "{} {}", r.status, r.text());
+    };
+    members("remove", &grouped);
+    assert_eq!(listed(&s, ""), set_of(&[&member, &signed_in, &gone, &guest]));
+    members("add", &grouped);
+    members("add", &pending);
+    assert_eq!(listed(&s, ""), everyone);
+    assert_eq!(s.scim("DELETE", &format!("/Groups/{engineering}"), None).status, 204);
+    assert_eq!(listed(&s, ""), set_of(&[&member, &signed_in, &gone, &guest]));
+    // DI-managed or not: the guest is the only user DI does not manage.
+    assert_eq!(listed(&s, "managed=false"), set_of(&[&guest]));
+    assert_eq!(
+        listed(&s, "managed=true&include=pending"),
+        set_of(&[&member, &signed_in, &grouped, &gone, &pending])
+    );
+    let r = s.admin("GET", "/admin/users?managed=maybe", None);
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.json()["detail"].as_str().unwrap().contains("managed must be true or false"), "{}", r.text());
     patch_settings(&s, json!({"plan_model": "user_model"}));
     assert_eq!(listed(&s, "seat=guest"), set_of(&[&guest]));
     assert_eq!(listed(&s, "q=MARA"), set_of(&[&member]));

@@ -232,6 +232,11 @@ fn users_list_show_and_explain_read_for_people_and_as_json() {
     assert_eq!(items[0]["id"], pending.as_str());
     let v = run_json(&s.db, &["users", "list", "--q", "MEM", "--status", "active"]);
     assert_eq!(v["items"][0]["id"], member.as_str(), "{v}");
+    // DI-managed or not: both SCIM users are managed, nobody else is.
+    let v = run_json(&s.db, &["users", "list", "--managed", "true"]);
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(2), "{v}");
+    let v = run_json(&s.db, &["users", "list", "--managed", "false"]);
+    assert_eq!(v["items"], json!([]), "{v}");
     let (_, err) = run(&s.db, &["users", "list", "--status", "sleeping"], 2);
     assert!(err.contains("sleeping") && err.contains("active, deactivated"), "{err}");
     // Seats and statuses are read with the same aliases and case rules as the admin API.

@@ -172,6 +172,15 @@ fn console_walkthrough_in_a_browser() {
     b.wait_text("#users-summary", "No user matches");
     assert!(b.current_url().contains("status=deactivated"), "the filters are kept in the address");
     b.click("#filter-status option[value='']");
+    // DI-managed or not: Ada came from the IdP, so she is not among the users DI does not manage.
+    b.type_into("#filter-q", "ada@\u{E007}");
+    b.wait_text("#users-table", "ada@example.com");
+    b.click("#filter-managed option[value='false']");
+    b.wait_text("#users-summary", "No user matches");
+    assert!(b.current_url().contains("managed=false"), "{}", b.current_url());
+    b.click("#filter-managed option[value='true']");
+    b.wait_text("#users-table", "ada@example.com");
+    b.click("#filter-managed option[value='']");
     b.type_into("#filter-q", "bob");
     b.wait_text("#users-table", "bob@example.com");
 

@@ -308,6 +308,28 @@ fn a_version_1_database_is_migrated_with_its_data() {
     let groups = r.json();
     assert_eq!(groups["Resources"][0]["displayName"], "Smartsheet Licensed User", "{groups}");
     assert_eq!(groups["Resources"][0]["members"].as_array().map(Vec::len), Some(1), "{groups}");
+    // Version 4 counted each user's groups: on a legacy plan, Bob without a licence is still listed
+    // (he is in a group), Alice is pending (in none) and listed only with include=pending.
+    let bob = users["items"][1]["id"].as_str().unwrap().to_string();
+    let r = s.admin_as(
+        V1_ADMIN_TOKEN,
+        "PATCH",
+        "/admin/settings?force=true",
+        Some(&json!({"plan_model": "legacy"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let r = s.admin_as(
+        V1_ADMIN_TOKEN,
+        "PUT",
+        &format!("/admin/users/{bob}/seat"),
+        Some(&json!({"seat": "viewer"})),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["licensed"], false, "{}", r.text());
+    let shown = admin("/admin/users");
+    let names: Vec<&str> =
+        shown["items"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["bob@example.com"], "{shown}");
     // Writes work on the migrated file, and the guard keeps refusing deprovisions until reset.
     let r =
         s.admin_as(V1_ADMIN_TOKEN, "PATCH", "/admin/settings", Some(&json!({"role_group_prefix": "none"})));
@@ -316,14 +338,14 @@ fn a_version_1_database_is_migrated_with_its_data() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 3"), "{out}");
+    assert!(out.contains("schema version 4"), "{out}");
 }
 
 /// The admin token of tests/fixtures/schema-v2.db (a test secret; see tests/fixtures/README.md).
 const V2_ADMIN_TOKEN: &str =
     "sst_b9562b6c52d73fd1_98f9cdfb9d647a2666d29147fd64adef2e20c376c4569fec926bab941097bfe7";
 
-/// A database written at schema version 2 is migrated at start (version 3: the admin list's
+/// A database written at schema version 2 is migrated at start (versions 3 and 4: the admin list's
 /// indexes), its users intact and found by every filter, and `check` passes.
 #[test]
 fn a_version_2_database_is_migrated_with_its_data() {
@@ -347,7 +369,7 @@ fn a_version_2_database_is_migrated_with_its_data() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 3"), "{out}");
+    assert!(out.contains("schema version 4"), "{out}");
 }
 
 fn mode(path: &std::path::Path) -> u32 {

@@ -179,7 +179,10 @@ fn reconcile_applies_a_plan_larger_than_a_batch_in_batches() {
     assert_eq!(applied.status, 200, "{}", applied.text().chars().take(300).collect::<String>());
     let applied = applied.json();
     assert_eq!((applied["applied"].as_bool(), applied["downgrades"].as_u64()), (Some(true), Some(1_100)));
-    assert_eq!((applied["changes_total"].as_u64(), applied["changes"].as_array().unwrap().len()), (Some(1_100), 1_000));
+    assert_eq!(
+        (applied["changes_total"].as_u64(), applied["changes"].as_array().unwrap().len()),
+        (Some(1_100), 1_000)
+    );
     assert_eq!((count("member"), count("viewer")), (0, 1_100), "every batch applied");
     // Each change is audited once, as reconcile's.
     let mut reconciled = 0;

@@ -12,7 +12,7 @@ use crate::service::plan::Plan;
 use crate::service::seats::{self, Actor};
 use crate::service::views::{Explained, Page, Removed, UserStep, UserView};
 use crate::store::users::{self, UserRow};
-use crate::store::{Read, Store, WriteTx, audit, domains, groups};
+use crate::store::{Read, Store, WriteTx, audit, domains};
 use crate::util;
 
 /// The user's email: the primary email, else the userName when it is an address (the account).
@@ -62,47 +62,35 @@ pub struct UserQuery {
     pub status: Option<Status>,
     pub seat: Option<Seat>,
     pub q: Option<String>,
+    /// DI-managed users only (`true`), or the others only (`false`).
+    pub managed: Option<bool>,
     pub include_pending: bool,
     pub cursor: Option<i64>,
     pub limit: Option<usize>,
 }
 
-/// A page of the admin list: filtered in the store and read in batches through the creation-order
-/// index, so memory and time follow the page, not the plan. Pending users (legacy plans) are skipped
-/// here, batch by batch.
+/// A page of the admin list: filtered in the store and read through an index of each filter in
+/// creation order (a keyset page), so memory and time follow the page, not the plan. Pending users
+/// (legacy plans) are left out by the store's `users_not_pending` index unless asked for.
 pub fn list(db: &impl Read, query: &UserQuery) -> Result<Page<UserView>> {
     let plan = Plan::load(db)?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let mut filter = users::AdminFilter {
+    let filter = users::AdminFilter {
         status: query.status,
         seat: query.seat,
+        managed: query.managed,
+        hide_pending: !query.include_pending && plan.settings.plan_model == PlanModel::Legacy,
         text: query.q.as_deref().map(fold_case).filter(|q| !q.is_empty()),
         after_seq: query.cursor,
     };
-    let hide_pending = !query.include_pending && plan.settings.plan_model == PlanModel::Legacy;
-    let mut items: Vec<(i64, UserView)> = Vec::new();
-    loop {
-        // One more than the page: its presence says a next page exists.
-        let batch = users::admin_batch(db, &filter, limit + 1 - items.len())?;
-        let exhausted = batch.len() < limit + 1 - items.len();
-        for u in batch {
-            filter.after_seq = Some(u.seq);
-            if hide_pending {
-                let in_group = !groups::of_user(db, &u.id)?.is_empty();
-                if rules::is_pending(&seats::state_of(&u), plan.settings.plan_model, in_group) {
-                    continue;
-                }
-            }
-            if items.len() == limit {
-                let next = items.last().map(|(seq, _)| seq.to_string());
-                return Ok(Page { items: items.into_iter().map(|(_, v)| v).collect(), next_cursor: next });
-            }
-            items.push((u.seq, view(db, &plan, &u)?));
-        }
-        if exhausted {
-            return Ok(Page { items: items.into_iter().map(|(_, v)| v).collect(), next_cursor: None });
-        }
-    }
+    // One more than the page: its presence says a next page exists.
+    let mut rows = users::admin_batch(db, &filter, limit + 1)?;
+    let next_cursor = (rows.len() > limit).then(|| {
+        rows.truncate(limit);
+        rows.last().map(|u| u.seq.to_string())
+    });
+    let items = rows.iter().map(|u| view(db, &plan, u)).collect::<Result<_>>()?;
+    Ok(Page { items, next_cursor: next_cursor.flatten() })
 }
 
 /// Removes a user from the plan (DI off) or a guest.

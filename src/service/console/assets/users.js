@@ -55,6 +55,7 @@ export async function users(ctx) {
   const q = h('input', { type: 'search', id: 'filter-q', value: ctx.query.q || '', autocomplete: 'off', placeholder: 'start of a name, userName, email or domain' });
   const seat = select({ id: 'filter-seat' }, [['', 'Any seat'], ...SEATS.map((x) => [x, seatLabel(x, base)])], ctx.query.seat || '');
   const status = select({ id: 'filter-status' }, [['', 'Any status'], ...STATUSES], ctx.query.status || '');
+  const managed = select({ id: 'filter-managed' }, [['', 'Either'], ['true', 'Yes'], ['false', 'No']], ctx.query.managed || '');
   const size = select({ id: 'page-size' }, SIZES.map((n) => [n, String(n)]), limit);
   const pending = h('input', { type: 'checkbox', id: 'filter-pending', checked: ctx.query.include === 'pending' });
   const summary = h('p', { id: 'users-summary', role: 'status' }, 'Loading…');
@@ -82,7 +83,7 @@ export async function users(ctx) {
   let page = 0;
   let latest = 0;
   const filters = () => ({
-    q: q.value.trim(), seat: seat.value, status: status.value, include: pending.checked ? 'pending' : '', limit: Number(size.value),
+    q: q.value.trim(), seat: seat.value, status: status.value, managed: managed.value, include: pending.checked ? 'pending' : '', limit: Number(size.value),
   });
   async function load() {
     const mine = ++latest;
@@ -117,7 +118,7 @@ export async function users(ctx) {
   }
   let typing;
   q.addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(again, 300); });
-  for (const control of [seat, status, size, pending]) control.addEventListener('change', again);
+  for (const control of [seat, status, managed, size, pending]) control.addEventListener('change', again);
   const back = () => { page -= 1; load(); };
   const forward = () => { page += 1; load(); };
   prev.addEventListener('click', back);
@@ -125,7 +126,7 @@ export async function users(ctx) {
   next.addEventListener('click', forward);
   next2.addEventListener('click', () => { forward(); summary.scrollIntoView(); });
   const form = h('form', { class: 'filters', role: 'search', onsubmit: (e) => { e.preventDefault(); clearTimeout(typing); again(); } },
-    field('Search', q), field('Seat', seat), field('Status', status), field('Per page', size),
+    field('Search', q), field('Seat', seat), field('Status', status), field('Managed by DI', managed), field('Per page', size),
     h('div', { class: 'check' }, pending, h('label', { for: 'filter-pending' }, 'Include pending users (legacy plans)')),
     h('button', { type: 'submit' }, 'Search'));
   load();

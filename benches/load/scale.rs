@@ -35,6 +35,8 @@ struct Op {
     admin: bool,
     /// A scan no index serves may also end at the server's time bound: 400 `tooMany`.
     scan: bool,
+    /// It changes the plan: run once (beside the PATCHes), never 8 at once.
+    once: bool,
     method: &'static str,
     path: String,
     body: Option<String>,
@@ -56,11 +58,20 @@ fn ops(size: usize) -> Vec<Op> {
         name,
         admin: true,
         scan: false,
+        once: false,
         method,
         path: path.to_string(),
         body: body.map(str::to_string),
     };
-    let scim = |name, path: String| Op { name, admin: false, scan: false, method: "GET", path, body: None };
+    let scim = |name, path: String| Op {
+        name,
+        admin: false,
+        scan: false,
+        once: false,
+        method: "GET",
+        path,
+        body: None,
+    };
     let scan = |name, path: &str| Op { scan: true, ..scim(name, path.to_string()) };
     vec![
         scim(
@@ -87,10 +98,55 @@ fn ops(size: usize) -> Vec<Op> {
             "/admin/users?limit=100&q=u&include=pending",
             None,
         ),
+        admin(
+            "admin list, managed=false",
+            "GET",
+            "/admin/users?limit=100&managed=false&include=pending",
+            None,
+        ),
         admin("users.csv report", "GET", "/admin/reports/users.csv", None),
         admin("drift report", "GET", "/admin/reports/drift", None),
         admin("DI enable, dry run", "POST", "/admin/di/enable", Some(r#"{"dry_run":true}"#)),
         admin("reconcile, dry run", "POST", "/admin/reconcile", Some(r#"{"dry_run":true}"#)),
+        admin(
+            "seat_mapping preview (dry run)",
+            "PATCH",
+            "/admin/settings?dry_run=true",
+            Some(r#"{"seat_mapping":"viewer_only"}"#),
+        ),
+    ]
+}
+
+/// Operations that change the plan, once at the largest size, after the others: reconcile applied
+/// (a write transaction a batch), the `plan_model` switch (its mapping of every user is one
+/// transaction), then the legacy plan's default list, which leaves pending users out.
+fn last_ops() -> Vec<Op> {
+    let admin = |name, method, path: &str, body: Option<&str>, once| Op {
+        name,
+        admin: true,
+        scan: false,
+        once,
+        method,
+        path: path.to_string(),
+        body: body.map(str::to_string),
+    };
+    vec![
+        admin("reconcile, applied", "POST", "/admin/reconcile", Some(r#"{"dry_run":false}"#), true),
+        admin(
+            "plan_model switch to legacy (one transaction)",
+            "PATCH",
+            "/admin/settings?force=true",
+            Some(r#"{"plan_model":"legacy"}"#),
+            true,
+        ),
+        admin("admin list, legacy plan, pending left out", "GET", "/admin/users?limit=100", None, false),
+        admin(
+            "admin list, legacy plan, status=active, pending left out",
+            "GET",
+            "/admin/users?limit=100&status=active",
+            None,
+            false,
+        ),
     ]
 }
 
@@ -144,6 +200,18 @@ fn measure(server: &Server, op: &Op, ids: &[String]) -> Res<Measured> {
         Ok((single?, Lat::new(lat)))
     })?;
     let after = memory(pid)?;
+    if op.once {
+        return Ok(Measured {
+            secs: single.0,
+            bytes: single.1,
+            status: single.2,
+            rss_after: mib(after.rss_kib),
+            hwm: mib(after.hwm_kib),
+            patch,
+            at_once_secs: f64::NAN,
+            at_once_hwm: f64::NAN,
+        });
+    }
     reset_peak(pid);
     let started = Instant::now();
     std::thread::scope(|s| -> Res<()> {
@@ -216,6 +284,27 @@ fn cli_list(bin: &Path, db: &Path) -> Res<(f64, usize)> {
     Ok((started.elapsed().as_secs_f64(), lines))
 }
 
+/// Adds the row of `op` at `size` to the report (and to standard error as it comes).
+fn row(report: &mut String, size: usize, op: &Op, m: &Measured) {
+    let at_once =
+        |x: f64, digits: usize| if x.is_nan() { "–".to_string() } else { format!("{x:.digits$}") };
+    let row = format!(
+        "| {size} | {} | {:.3} | {}, {} | {:.1} | {:.1} | {:.1} ({}) | {} | {} |",
+        op.name,
+        m.secs,
+        m.status,
+        m.bytes,
+        m.rss_after,
+        m.hwm,
+        m.patch.ms(0.99),
+        m.patch.0.len(),
+        at_once(m.at_once_secs, 2),
+        at_once(m.at_once_hwm, 1)
+    );
+    eprintln!("[scale] {row}");
+    let _ = writeln!(report, "{row}");
+}
+
 pub(super) fn run(args: &Args, bin: &Path) -> Res<bool> {
     let dir = TempDir::new(args.keep)?;
     let mut server = Server::start(bin, &dir.0, &args.server_log, args.pin)?;
@@ -249,23 +338,9 @@ pub(super) fn run(args: &Args, bin: &Path) -> Res<bool> {
         grow(bin, &server.db, &dir.0, have, size)?;
         eprintln!("[scale] grew to {size} users in {:.1} s", t.elapsed().as_secs_f64());
         have = size;
-        for op in ops(size) {
-            let m = measure(&server, &op, &ids)?;
-            let row = format!(
-                "| {size} | {} | {:.3} | {}, {} | {:.1} | {:.1} | {:.1} ({}) | {:.2} | {:.1} |",
-                op.name,
-                m.secs,
-                m.status,
-                m.bytes,
-                m.rss_after,
-                m.hwm,
-                m.patch.ms(0.99),
-                m.patch.0.len(),
-                m.at_once_secs,
-                m.at_once_hwm
-            );
-            eprintln!("[scale] {row}");
-            let _ = writeln!(report, "{row}");
+        let last = args.scale.last().is_some_and(|&l| l.max(SCIM_USERS) == size);
+        for op in ops(size).into_iter().chain(if last { last_ops() } else { Vec::new() }) {
+            row(&mut report, size, &op, &measure(&server, &op, &ids)?);
         }
         let (secs, lines) = cli_list(bin, &server.db)?;
         eprintln!(

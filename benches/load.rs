@@ -16,7 +16,8 @@
 //! `group_10` / `group_100k` (one-member add or remove PATCHes on a 10-member and on the big group),
 //! `full_push_10` / `full_push_20k` (Okta's full push: `replace members` with the whole list, one
 //! member swapped each time, on a 10-member group and on a 20,000-member one, one client),
-//! `mixed` (an IdP-like sync). Each row also gives the CPU time the server and the client spent per
+//! `group_create_5k` (`POST /Groups` with 5,000 members, one client, ten groups), `mixed` (an
+//! IdP-like sync). Each row also gives the CPU time the server and the client spent per
 //! request (`/proc/PID/stat`) and the server's resident memory after it (`/proc/PID/status`).
 //! `SCIM_SEAT_BENCH_BIN=PATH` runs another build of the server (one with symbols, for a profiler).
 //!
@@ -51,6 +52,10 @@ const FSYNC_SECONDS: f64 = 3.0;
 const PAGE: usize = 100;
 /// Members per PATCH when filling the big group.
 const FILL_CHUNK: usize = 1000;
+/// Members of each group `group_create_5k` creates in one POST.
+const CREATE_MEMBERS: usize = 5_000;
+/// Groups `group_create_5k` creates.
+const GROUP_CREATES: usize = 10;
 /// Members of the big `full_push` group: the largest Okta full push (`replace members` with the whole
 /// list) that the 1 MiB body limit admits, about 48 bytes a member.
 const PUSH_MEMBERS: usize = 20_000;
@@ -1345,6 +1350,31 @@ fn bench() -> Res<bool> {
         )
         .rss(pid)?,
     );
+
+    // A group created with 5,000 members in one POST (an IdP's first push of a big group), one
+    // client, each a new group; they are deleted afterwards.
+    let create_ids: Vec<&str> =
+        users.iter().take(CREATE_MEMBERS.min(users.len())).map(|(_, id)| id.as_str()).collect();
+    let created = std::sync::Mutex::new(Vec::new());
+    let r = run(&server, "group_create_5k", 1, Stop::Count(GROUP_CREATES), nothing, |_, c, _, i| {
+        let resp = c.send("POST", "/Groups", Some(&group_body(&format!("bench-create-{i}"), &create_ids)))?;
+        expect(&resp, 201, "create a big group")?;
+        created.lock().map_err(|_| "poisoned")?.push(id_from_location(&resp)?);
+        Ok(0)
+    })?;
+    rows.push(
+        row(
+            &format!("group_create_5k (POST /Groups with {} members)", create_ids.len()),
+            &r,
+            format!("one client, {GROUP_CREATES} groups"),
+        )
+        .rss(pid)?,
+    );
+    let mut c = Client::connect(&server)?;
+    for gid in created.into_inner().map_err(|_| "poisoned")? {
+        let resp = c.send("DELETE", &format!("/Groups/{gid}"), None)?;
+        expect(&resp, 204, "delete a big group")?;
+    }
 
     // An IdP-like sync: 60% GET by id, 20% filter, 10% PATCH user, 5% membership PATCH on the big
     // group, 5% create.

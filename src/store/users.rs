@@ -6,7 +6,8 @@ use super::{Read, WriteTx};
 use crate::base::text::fold_case as fold;
 use crate::domain::seats::{Seat, Status};
 use crate::error::{Error, Result};
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::{OptionalExtension, Row, ToSql, params};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserRow {
@@ -342,22 +343,93 @@ pub fn insert(tx: &WriteTx<'_>, u: &UserRow) -> Result<i64> {
 }
 
 /// Writes every column of an existing user.
+/// The columns an update may write, in the order of [`update_values`].
+const UPDATED: [&str; 20] = [
+    "user_name",
+    "external_id",
+    "display_name",
+    "primary_email",
+    "doc",
+    "version",
+    "status",
+    "seat",
+    "licensed",
+    "is_guest",
+    "managed_by_directory",
+    "manual_seat",
+    "scim_deleted",
+    "provisional_until",
+    "first_sign_in",
+    "last_modified",
+    "user_name_key",
+    "display_key",
+    "recreate_refused_at",
+    "downgrade_held",
+];
+
+/// The value of each of [`UPDATED`]'s columns for `u`.
+fn update_values(u: &UserRow) -> Result<[Value; UPDATED.len()]> {
+    let owned = |v: &dyn ToSql| -> Result<Value> {
+        match v.to_sql()? {
+            ToSqlOutput::Owned(v) => Ok(v),
+            ToSqlOutput::Borrowed(r) => Ok(match r {
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(i) => Value::Integer(i),
+                ValueRef::Real(f) => Value::Real(f),
+                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+            }),
+            _ => Err(Error::internal("a user column has no plain SQL value")),
+        }
+    };
+    Ok([
+        owned(&u.user_name)?,
+        owned(&u.external_id)?,
+        owned(&u.display_name)?,
+        owned(&u.primary_email)?,
+        Value::Text(u.doc.to_string()),
+        owned(&u.version)?,
+        owned(&u.status)?,
+        owned(&u.seat)?,
+        owned(&u.licensed)?,
+        owned(&u.is_guest)?,
+        owned(&u.managed_by_directory)?,
+        owned(&u.manual_seat)?,
+        owned(&u.scim_deleted)?,
+        owned(&u.provisional_until)?,
+        owned(&u.first_sign_in)?,
+        owned(&u.last_modified)?,
+        Value::Text(fold(&u.user_name)),
+        owned(&u.display_name.as_deref().map(fold))?,
+        owned(&u.recreate_refused_at)?,
+        owned(&u.downgrade_held)?,
+    ])
+}
+
+/// Writes `u` over the stored user with its id, setting only the columns whose value changed: an
+/// index is maintained only when one of its columns is set, and most writes (a PATCH of a name, a
+/// membership's version bump) change a few columns of a row that has many indexes.
 pub fn update(tx: &WriteTx<'_>, u: &UserRow) -> Result<()> {
     let conn = tx.conn();
-    let changed = conn.prepare_cached(
-        "UPDATE users SET user_name = ?2, external_id = ?3, display_name = ?4, primary_email = ?5, doc = ?6, \
-         version = ?7, status = ?8, seat = ?9, licensed = ?10, is_guest = ?11, managed_by_directory = ?12, \
-         manual_seat = ?13, scim_deleted = ?14, provisional_until = ?15, first_sign_in = ?16, last_modified = ?17, \
-         user_name_key = ?18, display_key = ?19, recreate_refused_at = ?20, downgrade_held = ?21 WHERE id = ?1",
-    )?
-    .execute(params![
-            u.id, u.user_name, u.external_id, u.display_name, u.primary_email, u.doc.to_string(), u.version,
-            u.status, u.seat, u.licensed, u.is_guest, u.managed_by_directory, u.manual_seat, u.scim_deleted,
-            u.provisional_until, u.first_sign_in, u.last_modified, fold(&u.user_name),
-            u.display_name.as_deref().map(fold), u.recreate_refused_at, u.downgrade_held
-        ]);
-    match changed {
-        Ok(0) => Err(Error::not_found(format!("no user with id \"{}\"", u.id))),
+    let new = update_values(u)?;
+    let old: Option<Vec<Value>> = conn
+        .prepare_cached(&format!("SELECT {} FROM users WHERE id = ?1", UPDATED.join(", ")))?
+        .query_row([&u.id], |r| (0..UPDATED.len()).map(|i| r.get::<_, Value>(i)).collect())
+        .optional()?;
+    let Some(old) = old else { return Err(Error::not_found(format!("no user with id \"{}\"", u.id))) };
+    let changed: Vec<usize> = (0..UPDATED.len()).filter(|&i| old.get(i) != new.get(i)).collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let sets: Vec<String> =
+        changed.iter().enumerate().map(|(n, &i)| format!("{} = ?{}", UPDATED[i], n + 2)).collect();
+    let mut values: Vec<&dyn ToSql> = Vec::with_capacity(changed.len() + 1);
+    values.push(&u.id);
+    values.extend(changed.iter().map(|&i| &new[i] as &dyn ToSql));
+    let written = conn
+        .prepare_cached(&format!("UPDATE users SET {} WHERE id = ?1", sets.join(", ")))?
+        .execute(values.as_slice());
+    match written {
         Ok(_) => Ok(()),
         Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
             Err(Error::uniqueness(format!("another user already has userName \"{}\"", u.user_name)))

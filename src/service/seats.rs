@@ -6,7 +6,7 @@
 use crate::base::calendar;
 use crate::domain::roles::{self, HeldRole};
 use crate::domain::rules::{
-    self, Change, Outcome, Reason, Refusal, RefusalKind, ScimActiveFalse, ScimDelete, UserState,
+    self, Change, Outcome, Refusal, RefusalKind, ScimActiveFalse, ScimDelete, UserState,
 };
 use crate::domain::seats::{PlanModel, Status};
 use crate::error::{Error, Result};
@@ -129,28 +129,60 @@ pub fn audit_change(tx: &WriteTx<'_>, actor: &Actor, user_id: &str, change: &Cha
 }
 
 /// Writes an event that changed nothing (a `seat_limit`), with before = after.
-fn audit_event(tx: &WriteTx<'_>, actor: &Actor, u: &UserRow, reason: &Reason) -> Result<()> {
-    let snap = Some(state_of(u).snapshot());
-    let change = Change { from: snap, to: snap, reason: reason.clone() };
-    audit_change(tx, actor, &u.id, &change)
+/// The audit of an outcome for the user `id`: its change, then each of its events at the state the
+/// outcome leaves.
+fn audit_outcome(tx: &WriteTx<'_>, actor: &Actor, id: &str, outcome: &Outcome) -> Result<()> {
+    if let Some(change) = &outcome.change {
+        audit_change(tx, actor, id, change)?;
+    }
+    let snap = Some(outcome.state.snapshot());
+    for reason in &outcome.events {
+        audit_change(tx, actor, id, &Change { from: snap, to: snap, reason: reason.clone() })?;
+    }
+    Ok(())
+}
+
+/// What an outcome does to the held-downgrade flag: a held downgrade sets it, and it stays set until
+/// the seat next changes.
+fn downgrade_held(outcome: &Outcome) -> Option<bool> {
+    match &outcome.change {
+        Some(c) if c.reason.code == rules::Code::DowngradeHeld => Some(true),
+        Some(c) if c.from != c.to => Some(false),
+        _ => None,
+    }
 }
 
 /// Stores an outcome in the row and audits it.
 pub fn apply(tx: &WriteTx<'_>, actor: &Actor, u: &mut UserRow, outcome: &Outcome) -> Result<()> {
     put_state(u, &outcome.state);
-    // A held downgrade stays flagged until the seat next changes.
-    match &outcome.change {
-        Some(c) if c.reason.code == rules::Code::DowngradeHeld => u.downgrade_held = true,
-        Some(c) if c.from != c.to => u.downgrade_held = false,
-        _ => {}
+    if let Some(held) = downgrade_held(outcome) {
+        u.downgrade_held = held;
     }
-    if let Some(change) = &outcome.change {
-        audit_change(tx, actor, &u.id, change)?;
+    audit_outcome(tx, actor, &u.id, outcome)
+}
+
+/// [`apply`] for a user known by its id and state alone (whole-plan work that reads no documents):
+/// writes only the seat columns, so it refuses an outcome that changes anything else (the status,
+/// which the document mirrors, or who manages the user).
+pub fn apply_seat(
+    tx: &WriteTx<'_>,
+    actor: &Actor,
+    id: &str,
+    state: &UserState,
+    outcome: &Outcome,
+) -> Result<()> {
+    let next = &outcome.state;
+    let (before, after) = (
+        (state.status, state.managed_by_directory, state.is_guest, state.first_sign_in),
+        (next.status, next.managed_by_directory, next.is_guest, next.first_sign_in),
+    );
+    if before != after {
+        return Err(Error::internal(format!(
+            "a seat-only write of user \"{id}\" would change more than its seat"
+        )));
     }
-    for e in &outcome.events {
-        audit_event(tx, actor, u, e)?;
-    }
-    Ok(())
+    users::set_seat_columns(tx, id, next, downgrade_held(outcome), &util::now_rfc3339_secs())?;
+    audit_outcome(tx, actor, id, outcome)
 }
 
 fn wants_active(doc: &Value) -> bool {
@@ -344,7 +376,22 @@ pub fn membership_changed(
     removed: &[String],
 ) -> Result<()> {
     let changed = added.iter().map(|id| (id, true)).chain(removed.iter().map(|id| (id, false)));
+    // A group that carries no role changes no member's roles, so no update call: a member it adds
+    // or removes only gets a new version (read and written without its document), unless it is a
+    // plan user no IdP has touched yet, whom the group write takes over.
+    let carries_role = plan.roles.resolve_group(group, plan.settings.role_group_prefix.as_deref()).is_some();
+    let now = util::now_rfc3339_secs();
     for (id, joined) in changed {
+        if !carries_role {
+            match users::state(tx, id)? {
+                None => continue,
+                Some(s) if !(s.is_active() && rules::is_untouched_plan_user(&s)) => {
+                    users::touch(tx, id, &now)?;
+                    continue;
+                }
+                Some(_) => {}
+            }
+        }
         let Some(mut u) = users::get(tx, id)? else { continue };
         let state = state_of(&u);
         if state.is_active() && rules::is_untouched_plan_user(&state) {
@@ -373,7 +420,7 @@ pub fn membership_changed(
         }
         // The user's `groups` changed, so its representation (and version) did too.
         u.version += 1;
-        u.last_modified = util::now_rfc3339_secs();
+        u.last_modified = now.clone();
         users::update(tx, &u)?;
     }
     Ok(())

@@ -4,6 +4,7 @@
 use super::sealed::Conn as _;
 use super::{Read, WriteTx};
 use crate::base::text::fold_case as fold;
+use crate::domain::rules::UserState;
 use crate::domain::seats::{Seat, Status};
 use crate::error::{Error, Result};
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
@@ -117,6 +118,86 @@ pub fn get(db: &impl Read, id: &str) -> Result<Option<UserRow>> {
         .prepare_cached(&format!("SELECT {READ} FROM users WHERE id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
+}
+
+/// A user's seat state alone, without reading its document (far cheaper than [`get`]).
+pub fn state(db: &impl Read, id: &str) -> Result<Option<UserState>> {
+    let conn = db.conn();
+    Ok(conn
+        .prepare_cached(
+            "SELECT status, seat, managed_by_directory, is_guest, manual_seat, provisional_until, first_sign_in, \
+             licensed FROM users WHERE id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok(UserState {
+                status: r.get(0)?,
+                seat: r.get(1)?,
+                managed_by_directory: r.get(2)?,
+                is_guest: r.get(3)?,
+                manual_seat: r.get(4)?,
+                provisional_until: r.get(5)?,
+                first_sign_in: r.get(6)?,
+                licensed: r.get(7)?,
+            })
+        })
+        .optional()?)
+}
+
+/// The state of the next [`BATCH`] users after `after` in creation order, with their ids, without
+/// their documents, advancing `after`: a whole-plan walk of the seat rules alone.
+pub fn state_batch(db: &impl Read, after: &mut Option<i64>) -> Result<Vec<(String, UserState)>> {
+    let conn = db.conn();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, seq, status, seat, managed_by_directory, is_guest, manual_seat, provisional_until, \
+         first_sign_in, licensed FROM users WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after.unwrap_or(i64::MIN), BATCH as i64], |r| {
+        let state = UserState {
+            status: r.get(2)?,
+            seat: r.get(3)?,
+            managed_by_directory: r.get(4)?,
+            is_guest: r.get(5)?,
+            manual_seat: r.get(6)?,
+            provisional_until: r.get(7)?,
+            first_sign_in: r.get(8)?,
+            licensed: r.get(9)?,
+        };
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, state))
+    })?;
+    let mut batch = Vec::with_capacity(BATCH);
+    for row in rows {
+        let (id, seq, state) = row?;
+        *after = Some(seq);
+        batch.push((id, state));
+    }
+    Ok(batch)
+}
+
+/// Writes the seat of a user known by its id: its seat, licence, manual flag, review period and
+/// held-downgrade flag (`None` leaves that flag), and a new version of its representation (the
+/// seat is in it), nothing else.
+pub fn set_seat_columns(
+    tx: &WriteTx<'_>,
+    id: &str,
+    s: &UserState,
+    downgrade_held: Option<bool>,
+    last_modified: &str,
+) -> Result<()> {
+    tx.conn()
+        .prepare_cached(
+            "UPDATE users SET seat = ?2, licensed = ?3, manual_seat = ?4, provisional_until = ?5, \
+             downgrade_held = COALESCE(?6, downgrade_held), version = version + 1, last_modified = ?7 WHERE id = ?1",
+        )?
+        .execute(params![id, s.seat, s.licensed, s.manual_seat, s.provisional_until, downgrade_held, last_modified])?;
+    Ok(())
+}
+
+/// A new version of the user's representation and nothing else changed in its row (its groups did).
+pub fn touch(tx: &WriteTx<'_>, id: &str, last_modified: &str) -> Result<()> {
+    tx.conn()
+        .prepare_cached("UPDATE users SET version = version + 1, last_modified = ?2 WHERE id = ?1")?
+        .execute([id, last_modified])?;
+    Ok(())
 }
 
 /// The user with this userName, compared case-insensitively (the uniqueness rule).

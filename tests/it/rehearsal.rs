@@ -213,6 +213,41 @@ fn with_match_downgrade_apply_the_first_write_downgrades_at_once() {
     );
 }
 
+/// A group that carries no role moves no seat, but its members' representations change (their
+/// `groups`), so each gets a new version; a plan user no IdP has touched is taken over by it.
+#[test]
+fn a_group_without_a_role_versions_its_members_and_takes_over_plan_users() {
+    let s = Server::start();
+    let body = json!({"schemas": [USER_URN], "userName": email("ann"), "active": true,
+        "roles": [{"type": "LICENSED_USER", "value": "LICENSED_USER"}]});
+    let ann = expect_scim(&s.scim("POST", "/Users", Some(&body)), 201);
+    let (ann, v1) = (ann["id"].as_str().unwrap().to_string(), ann["meta"]["version"].clone());
+    let v = admin(&s, "POST", "/admin/users", Some(&json!({"userName": email("pia"), "seat": "viewer"})));
+    let pia = v["id"].as_str().unwrap().to_string();
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineering",
+        "members": [{"value": ann}, {"value": pia}]});
+    let group = expect_scim(&s.scim("POST", "/Groups", Some(&body)), 201)["id"].as_str().unwrap().to_string();
+    let after = expect_scim(&s.scim("GET", &format!("/Users/{ann}"), None), 200);
+    assert_ne!(after["meta"]["version"], v1, "a new version: {after}");
+    assert_eq!(after["groups"][0]["display"], "Engineering", "{after}");
+    assert_eq!(user(&s, &ann)["seat"], "member", "no seat moves");
+    let p = user(&s, &pia);
+    assert_eq!(
+        (p["seat"].as_str(), p["managed_by_directory"].as_bool()),
+        (Some("viewer"), Some(true)),
+        "{p}"
+    );
+    // Leaving it is a new version again, and still no seat change.
+    let v2 = after["meta"]["version"].clone();
+    let ops = patch_ops(json!([{"op": "remove", "path": format!("members[value eq \"{ann}\"]")}]));
+    let r = s.scim("PATCH", &format!("/Groups/{group}"), Some(&ops));
+    assert!(r.status == 200 || r.status == 204, "{} {}", r.status, r.text());
+    let after = expect_scim(&s.scim("GET", &format!("/Users/{ann}"), None), 200);
+    assert_ne!(after["meta"]["version"], v2, "{after}");
+    assert!(after["groups"].as_array().is_none_or(Vec::is_empty), "no group left: {after}");
+    assert_eq!(user(&s, &ann)["seat"], "member");
+}
+
 #[test]
 fn plan_users_are_added_with_the_domain_and_seat_rules() {
     let s = Server::start();

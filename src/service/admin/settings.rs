@@ -6,7 +6,7 @@ use crate::domain::rules;
 use crate::domain::seats::{FollowUp, SettingError, SettingKey, SettingValue};
 use crate::error::{Error, Result};
 use crate::service::plan::Plan;
-use crate::service::progress::{self, Progress};
+use crate::service::progress::Progress;
 use crate::service::seats::{self, Actor};
 use crate::service::views::{PreviewView, SettingsView, View};
 use crate::store::{self, Read, Store, users};
@@ -102,15 +102,23 @@ pub fn set(
                 format!("{}: {} -> {}", change.key.as_str(), change.before, change.after),
             )?;
             if let Some(FollowUp::MapUsersToPlanModel(to)) = change.follow_up {
+                // One transaction (the mapping is atomic with the switch), reading and writing the
+                // seat columns alone, a batch of users at a time.
                 let mut progress = Progress::start(tx, "plan_model_switch", 1)?;
-                progress::each(tx, &mut progress, |mut u| {
-                    let outcome = rules::switch_plan_model(&seats::state_of(&u), to);
-                    if outcome.change.is_some() {
-                        seats::apply(tx, actor, &mut u, &outcome)?;
-                        users::update(tx, &u)?;
+                let mut after = None;
+                loop {
+                    let batch = users::state_batch(tx, &mut after)?;
+                    for (id, state) in &batch {
+                        let outcome = rules::switch_plan_model(state, to);
+                        if outcome.change.is_some() {
+                            seats::apply_seat(tx, actor, id, state, &outcome)?;
+                        }
                     }
-                    Ok(())
-                })?;
+                    progress.advance(batch.len());
+                    if batch.len() < users::BATCH {
+                        break;
+                    }
+                }
             }
         }
         Ok(Changed::Settings(SettingsView { settings: plan.settings }))

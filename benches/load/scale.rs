@@ -299,7 +299,7 @@ fn row(report: &mut String, size: usize, op: &Op, m: &Measured) {
     let at_once =
         |x: f64, digits: usize| if x.is_nan() { "–".to_string() } else { format!("{x:.digits$}") };
     let row = format!(
-        "| {size} | {} | {:.3} | {}, {} | {:.1} | {:.1} | {:.1} ({}{}) | {} | {} |",
+        "| {size} | {} | {:.3} | {}, {} | {:.1} | {:.1} | {:.1} / {:.0} ({}{}) | {} | {} |",
         op.name,
         m.secs,
         m.status,
@@ -307,6 +307,7 @@ fn row(report: &mut String, size: usize, op: &Op, m: &Measured) {
         m.rss_after,
         m.hwm,
         m.patch.ms(0.99),
+        m.patch.ms(1.0),
         m.patch.0.len(),
         if m.patch_refused > 0 { format!(", {} answered 503", m.patch_refused) } else { String::new() },
         at_once(m.at_once_secs, 2),
@@ -338,7 +339,7 @@ pub(super) fn run(args: &Args, bin: &Path) -> Res<bool> {
     let mut report = String::new();
     let _ = writeln!(
         report,
-        "| users | operation | alone: s | status, answer bytes | server RSS after, MiB | peak RSS alone, MiB | SCIM PATCH p99 \
+        "| users | operation | alone: s | status, answer bytes | server RSS after, MiB | peak RSS alone, MiB | SCIM PATCH p99 / max \
          meanwhile, ms (PATCHes) | 8 at once: s | peak RSS 8 at once, MiB |"
     );
     let _ = writeln!(report, "|---:|---|---:|---:|---:|---:|---:|---:|---:|");

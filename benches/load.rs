@@ -389,6 +389,11 @@ fn machine_busy_seconds() -> Res<f64> {
     Ok(busy / CLOCK_TICKS)
 }
 
+/// Resets the server's peak resident memory (VmHWM) to its current size.
+fn reset_peak(pid: u32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+}
+
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -905,6 +910,8 @@ struct Row {
     notes: String,
     /// The server's VmRSS right after the scenario.
     rss_mib: f64,
+    /// The server's peak VmRSS during the scenario (VmHWM, reset after each row).
+    peak_mib: f64,
     /// CPU microseconds per successful request: the server's and the client's.
     cpu_us: Option<(f64, f64)>,
     /// Cores other processes kept busy meanwhile, on average.
@@ -912,8 +919,13 @@ struct Row {
 }
 
 impl Row {
+    /// Reads the server's memory after the scenario and its peak during it, then starts the next
+    /// row's peak afresh.
     fn rss(mut self, pid: u32) -> Res<Row> {
-        self.rss_mib = mib(memory(pid)?.rss_kib);
+        let m = memory(pid)?;
+        self.rss_mib = mib(m.rss_kib);
+        self.peak_mib = mib(m.hwm_kib);
+        reset_peak(pid);
         Ok(self)
     }
 }
@@ -930,6 +942,7 @@ fn row<S>(name: &str, r: &Run<S>, notes: String) -> Row {
         max: r.all.max_ms(),
         notes,
         rss_mib: 0.0,
+        peak_mib: 0.0,
         cpu_us: (r.ok() > 0).then(|| {
             let per = 1e6 / r.ok() as f64;
             (r.server_cpu * per, r.client_cpu * per)
@@ -1102,6 +1115,7 @@ fn bench() -> Res<bool> {
                 }
             ),
             rss_mib: 0.0,
+            peak_mib: 0.0,
             cpu_us: None,
             other_cores: None,
         }
@@ -1418,10 +1432,11 @@ fn bench() -> Res<bool> {
     rows.push(row("mixed (IdP-like sync)", &r, notes).rss(pid)?);
 
     let m = memory(pid)?;
+    // VmHWM is reset after each row, so the run's peak is the highest of the rows'.
+    let peak = rows.iter().map(|r| r.peak_mib).fold(mib(m.hwm_kib), f64::max);
     mem_lines.push(format!(
-        "at the end: VmRSS {:.1} MiB, VmHWM (peak) {:.1} MiB",
-        mib(m.rss_kib),
-        mib(m.hwm_kib)
+        "at the end: VmRSS {:.1} MiB, peak (highest VmHWM of any row) {peak:.1} MiB",
+        mib(m.rss_kib)
     ));
     let db = dir.0.join("scim-seat.db");
     let db_line = format!(
@@ -1455,7 +1470,7 @@ fn bench() -> Res<bool> {
     writeln!(
         out,
         "| scenario | threads | requests | errors | rps | p50 ms | p99 ms | max ms | CPU µs/request server + client \
-         | other processes, cores busy | server RSS MiB after | notes |"
+         | other processes, cores busy | server RSS MiB after (peak during) | notes |"
     )?;
     writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")?;
     for r in &rows {
@@ -1463,8 +1478,18 @@ fn bench() -> Res<bool> {
         let others = r.other_cores.map_or("–".into(), |o| format!("{o:.2}"));
         writeln!(
             out,
-            "| {} | {} | {} | {} | {:.0} | {:.3} | {:.3} | {:.1} | {cpu} | {others} | {:.1} | {} |",
-            r.name, r.threads, r.requests, r.errors, r.rps, r.p50, r.p99, r.max, r.rss_mib, r.notes
+            "| {} | {} | {} | {} | {:.0} | {:.3} | {:.3} | {:.1} | {cpu} | {others} | {:.1} ({:.1}) | {} |",
+            r.name,
+            r.threads,
+            r.requests,
+            r.errors,
+            r.rps,
+            r.p50,
+            r.p99,
+            r.max,
+            r.rss_mib,
+            r.peak_mib,
+            r.notes
         )?;
     }
     writeln!(out, "\nServer memory (/proc/PID/status):")?;

@@ -13,7 +13,7 @@
 //! memory (VmHWM, reset before each operation through `/proc/PID/clear_refs`); then the CLI's
 //! `users list --all` into a pipe.
 
-use super::{Args, Client, Lat, Res, Server, TempDir, display_name_patch, expect, memory, mib};
+use super::{Args, Client, Lat, Res, Server, TempDir, display_name_patch, expect, memory, mib, reset_peak};
 use serde_json::json;
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -150,11 +150,6 @@ fn last_ops() -> Vec<Op> {
             false,
         ),
     ]
-}
-
-/// Resets the server's peak resident memory (VmHWM) to its current size.
-fn reset_peak(pid: u32) {
-    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
 }
 
 /// One request: seconds, body bytes, status.

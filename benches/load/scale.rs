@@ -110,6 +110,7 @@ fn ops(size: usize) -> Vec<Op> {
         admin("drift report", "GET", "/admin/reports/drift", None),
         admin("DI enable, dry run", "POST", "/admin/di/enable", Some(r#"{"dry_run":true}"#)),
         admin("reconcile, dry run", "POST", "/admin/reconcile", Some(r#"{"dry_run":true}"#)),
+        admin("provisional review sweep", "POST", "/admin/provisional/sweep", None),
         admin(
             "seat_mapping preview (dry run)",
             "PATCH",

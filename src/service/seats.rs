@@ -128,9 +128,8 @@ pub fn audit_change(tx: &WriteTx<'_>, actor: &Actor, user_id: &str, change: &Cha
     )
 }
 
-/// Writes an event that changed nothing (a `seat_limit`), with before = after.
-/// The audit of an outcome for the user `id`: its change, then each of its events at the state the
-/// outcome leaves.
+/// The audit of an outcome for the user `id`: its change, then each of its events (one that changed
+/// nothing, such as a `seat_limit`) with before = after, the state the outcome leaves.
 fn audit_outcome(tx: &WriteTx<'_>, actor: &Actor, id: &str, outcome: &Outcome) -> Result<()> {
     if let Some(change) = &outcome.change {
         audit_change(tx, actor, id, change)?;

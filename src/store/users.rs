@@ -120,26 +120,30 @@ pub fn get(db: &impl Read, id: &str) -> Result<Option<UserRow>> {
         .optional()?)
 }
 
+/// The columns of a user's seat state, in the order [`state_at`] reads them.
+const STATE: &str =
+    "status, seat, managed_by_directory, is_guest, manual_seat, provisional_until, first_sign_in, licensed";
+
+/// The seat state in the [`STATE`] columns of `r` from column `i` on.
+fn state_at(r: &Row<'_>, i: usize) -> rusqlite::Result<UserState> {
+    Ok(UserState {
+        status: r.get(i)?,
+        seat: r.get(i + 1)?,
+        managed_by_directory: r.get(i + 2)?,
+        is_guest: r.get(i + 3)?,
+        manual_seat: r.get(i + 4)?,
+        provisional_until: r.get(i + 5)?,
+        first_sign_in: r.get(i + 6)?,
+        licensed: r.get(i + 7)?,
+    })
+}
+
 /// A user's seat state alone, without reading its document (far cheaper than [`get`]).
 pub fn state(db: &impl Read, id: &str) -> Result<Option<UserState>> {
     let conn = db.conn();
     Ok(conn
-        .prepare_cached(
-            "SELECT status, seat, managed_by_directory, is_guest, manual_seat, provisional_until, first_sign_in, \
-             licensed FROM users WHERE id = ?1",
-        )?
-        .query_row([id], |r| {
-            Ok(UserState {
-                status: r.get(0)?,
-                seat: r.get(1)?,
-                managed_by_directory: r.get(2)?,
-                is_guest: r.get(3)?,
-                manual_seat: r.get(4)?,
-                provisional_until: r.get(5)?,
-                first_sign_in: r.get(6)?,
-                licensed: r.get(7)?,
-            })
-        })
+        .prepare_cached(&format!("SELECT {STATE} FROM users WHERE id = ?1"))?
+        .query_row([id], |r| state_at(r, 0))
         .optional()?)
 }
 
@@ -147,22 +151,11 @@ pub fn state(db: &impl Read, id: &str) -> Result<Option<UserState>> {
 /// their documents, advancing `after`: a whole-plan walk of the seat rules alone.
 pub fn state_batch(db: &impl Read, after: &mut Option<i64>) -> Result<Vec<(String, UserState)>> {
     let conn = db.conn();
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, seq, status, seat, managed_by_directory, is_guest, manual_seat, provisional_until, \
-         first_sign_in, licensed FROM users WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, seq, {STATE} FROM users WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+    ))?;
     let rows = stmt.query_map(params![after.unwrap_or(i64::MIN), BATCH as i64], |r| {
-        let state = UserState {
-            status: r.get(2)?,
-            seat: r.get(3)?,
-            managed_by_directory: r.get(4)?,
-            is_guest: r.get(5)?,
-            manual_seat: r.get(6)?,
-            provisional_until: r.get(7)?,
-            first_sign_in: r.get(8)?,
-            licensed: r.get(9)?,
-        };
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, state))
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, state_at(r, 2)?))
     })?;
     let mut batch = Vec::with_capacity(BATCH);
     for row in rows {

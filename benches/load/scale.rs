@@ -204,18 +204,19 @@ fn measure(server: &Server, op: &Op, ids: &[String]) -> Res<Measured> {
         Ok((single?, (Lat::new(lat), refused)))
     })?;
     let after = memory(pid)?;
+    let mut measured = Measured {
+        secs: single.0,
+        bytes: single.1,
+        status: single.2,
+        rss_after: mib(after.rss_kib),
+        hwm: mib(after.hwm_kib),
+        patch,
+        patch_refused,
+        at_once_secs: f64::NAN,
+        at_once_hwm: f64::NAN,
+    };
     if op.once {
-        return Ok(Measured {
-            secs: single.0,
-            bytes: single.1,
-            status: single.2,
-            rss_after: mib(after.rss_kib),
-            hwm: mib(after.hwm_kib),
-            patch,
-            patch_refused,
-            at_once_secs: f64::NAN,
-            at_once_hwm: f64::NAN,
-        });
+        return Ok(measured);
     }
     reset_peak(pid);
     let started = Instant::now();
@@ -226,19 +227,9 @@ fn measure(server: &Server, op: &Op, ids: &[String]) -> Res<Measured> {
         }
         Ok(())
     })?;
-    let at_once_secs = started.elapsed().as_secs_f64();
-    let at_once = memory(pid)?;
-    Ok(Measured {
-        secs: single.0,
-        bytes: single.1,
-        status: single.2,
-        rss_after: mib(after.rss_kib),
-        hwm: mib(after.hwm_kib),
-        patch,
-        patch_refused,
-        at_once_secs,
-        at_once_hwm: mib(at_once.hwm_kib),
-    })
+    measured.at_once_secs = started.elapsed().as_secs_f64();
+    measured.at_once_hwm = mib(memory(pid)?.hwm_kib);
+    Ok(measured)
 }
 
 /// Grows the plan from `have` to `size` users through the CLI's import.

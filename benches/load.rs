@@ -24,6 +24,9 @@
 //! A dev tool, not product code: its own small HTTP client, no test code imported, errors are
 //! `Result`s.
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -32,7 +35,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Barrier, Mutex};
+use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
 type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -87,6 +90,8 @@ struct Args {
     scale: Vec<usize>,
     /// Pinned mode: the server on CPU 0 (`taskset`), this load generator on CPU 1.
     pin: bool,
+    /// Both listeners speak TLS (a self-signed certificate from `init --self-signed`).
+    tls: bool,
     command: String,
 }
 
@@ -100,6 +105,8 @@ const USAGE: &str = "usage: cargo bench --bench load -- [--users N] [--seconds S
   --keep             keep the temporary directory (database, server log) for a closer look\n\
   --pin              pinned mode: the server on CPU 0 (taskset), the load generator on CPU 1, so\n\
                      CPU time per request is not shared with the client\n\
+  --tls              both listeners speak TLS (rustls, a self-signed certificate); every request goes\n\
+                     over it\n\
   --scale N,N,...    run only the scale scenario: grow the plan to each size in turn (e.g.\n\
                      10000,100000,1000000) and time every whole-plan operation at it";
 
@@ -113,6 +120,7 @@ fn parse_args() -> Res<Option<Args>> {
         keep: false,
         scale: Vec::new(),
         pin: false,
+        tls: false,
         command: "cargo bench --bench load".into(),
     };
     let mut shown = Vec::new();
@@ -122,9 +130,10 @@ fn parse_args() -> Res<Option<Args>> {
         if flag == "--bench" {
             continue;
         }
-        if flag == "--keep" || flag == "--pin" {
+        if flag == "--keep" || flag == "--pin" || flag == "--tls" {
             a.keep |= flag == "--keep";
             a.pin |= flag == "--pin";
+            a.tls |= flag == "--tls";
             shown.push(flag);
             continue;
         }
@@ -233,16 +242,42 @@ struct Server {
     token: String,
     admin_addr: SocketAddr,
     admin_token: String,
+    /// The client side of TLS, when the listeners speak it.
+    tls: Option<Arc<ClientConfig>>,
     db: PathBuf,
     log: PathBuf,
 }
 
 impl Server {
-    /// Starts the server; `pin`: on CPU 0 only, through `taskset` (which becomes the server).
-    fn start(bin: &Path, dir: &Path, log_level: &str, pin: bool) -> Res<Server> {
+    /// Starts the server; `pin`: on CPU 0 only, through `taskset` (which becomes the server);
+    /// `tls`: both listeners on a self-signed certificate made for 127.0.0.1.
+    fn start(bin: &Path, dir: &Path, log_level: &str, pin: bool, tls: bool) -> Res<Server> {
         let db = dir.join("scim-seat.db");
         let log = dir.join("server.log");
         let stderr = std::fs::File::create(&log)?;
+        let mut tls_args = Vec::new();
+        let mut client_tls = None;
+        if tls {
+            let certs = dir.join("tls");
+            let made = Command::new(bin)
+                .args(["init", "--self-signed", "127.0.0.1", "--tls-dir"])
+                .arg(&certs)
+                .arg("--db")
+                .arg(dir.join("certs.db"))
+                .output()?;
+            if !made.status.success() {
+                return Err(
+                    format!("init --self-signed failed: {}", String::from_utf8_lossy(&made.stderr)).into()
+                );
+            }
+            tls_args.extend([
+                "--tls-cert".into(),
+                certs.join("cert.pem").into_os_string(),
+                "--tls-key".into(),
+                certs.join("key.pem").into_os_string(),
+            ]);
+            client_tls = Some(client_config(&certs.join("cert.pem"))?);
+        }
         let mut command = if pin {
             let mut c = Command::new("taskset");
             c.args(["-c", "0"]).arg(bin);
@@ -255,6 +290,7 @@ impl Server {
             .arg(&db)
             .args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"])
             .args(["--lab", "example.com", "--workers", "8"])
+            .args(&tls_args)
             .env("RUST_LOG", log_level)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -292,15 +328,14 @@ impl Server {
                 }
             }
         };
-        let scim = ready
-            .split(' ')
-            .find_map(|p| p.strip_prefix("scim=http://"))
-            .ok_or_else(|| format!("no plain-HTTP scim= URL in {ready:?}"))?;
-        let (addr, base) = scim.split_once('/').unwrap_or((scim, ""));
-        let admin = ready
-            .split(' ')
-            .find_map(|p| p.strip_prefix("admin=http://"))
-            .ok_or_else(|| format!("no plain-HTTP admin= URL in {ready:?}"))?;
+        let url = |key: &str| {
+            ready.split(' ').find_map(|p| p.strip_prefix(key)).map(|u| {
+                u.strip_prefix("https://").or_else(|| u.strip_prefix("http://")).unwrap_or(u).to_string()
+            })
+        };
+        let scim = url("scim=").ok_or_else(|| format!("no scim= URL in {ready:?}"))?;
+        let (addr, base) = scim.split_once('/').unwrap_or((&scim, ""));
+        let admin = url("admin=").ok_or_else(|| format!("no admin= URL in {ready:?}"))?;
         let bad = |e: std::net::AddrParseError| format!("bad address in {ready:?}: {e}");
         let server = Server {
             child,
@@ -310,6 +345,7 @@ impl Server {
             token,
             admin_addr: admin.trim_end_matches('/').parse().map_err(bad)?,
             admin_token,
+            tls: client_tls,
             db,
             log,
         };
@@ -418,30 +454,77 @@ impl Resp {
     }
 }
 
+/// A connection to the server: plain TCP or TLS over it.
+enum Conn {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.read(buf),
+            Conn::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Conn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Conn::Plain(s) => s.write(buf),
+            Conn::Tls(s) => s.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Conn::Plain(s) => s.flush(),
+            Conn::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// The client side of TLS that trusts the server's self-signed certificate alone.
+fn client_config(cert: &Path) -> Res<Arc<ClientConfig>> {
+    let mut roots = RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(cert)? {
+        roots.add(c?)?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(Arc::new(
+        ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    ))
+}
+
 struct Client {
     addr: SocketAddr,
     base: String,
     auth: String,
-    stream: Option<TcpStream>,
+    tls: Option<Arc<ClientConfig>>,
+    stream: Option<Conn>,
     buf: Vec<u8>,
     req: Vec<u8>,
 }
 
 impl Client {
     fn connect(server: &Server) -> Res<Client> {
-        Client::connect_to(server.addr, &server.base, &server.token)
+        Client::connect_to(server.addr, &server.base, &server.token, server.tls.clone())
     }
 
     /// A client of the admin listener (paths from the root).
     fn admin(server: &Server) -> Res<Client> {
-        Client::connect_to(server.admin_addr, "", &server.admin_token)
+        Client::connect_to(server.admin_addr, "", &server.admin_token, server.tls.clone())
     }
 
-    fn connect_to(addr: SocketAddr, base: &str, token: &str) -> Res<Client> {
+    fn connect_to(addr: SocketAddr, base: &str, token: &str, tls: Option<Arc<ClientConfig>>) -> Res<Client> {
         let mut c = Client {
             addr,
             base: base.to_string(),
             auth: format!("Authorization: Bearer {token}\r\n"),
+            tls,
             stream: None,
             buf: Vec::with_capacity(1 << 16),
             req: Vec::with_capacity(1 << 12),
@@ -450,11 +533,17 @@ impl Client {
         Ok(c)
     }
 
-    fn open(&self) -> Res<TcpStream> {
+    fn open(&self) -> Res<Conn> {
         let s = TcpStream::connect(self.addr)?;
         s.set_nodelay(true)?;
         s.set_read_timeout(Some(Duration::from_secs(120)))?;
-        Ok(s)
+        Ok(match &self.tls {
+            None => Conn::Plain(s),
+            Some(cfg) => {
+                let name = ServerName::IpAddress(self.addr.ip().into());
+                Conn::Tls(Box::new(StreamOwned::new(ClientConnection::new(Arc::clone(cfg), name)?, s)))
+            }
+        })
     }
 
     fn get(&mut self, path: &str) -> Res<Resp> {
@@ -501,7 +590,7 @@ impl Client {
     }
 
     /// Reads one response; also says whether the server will close the connection.
-    fn read_response(&mut self, stream: &mut TcpStream) -> Res<(Resp, Option<bool>)> {
+    fn read_response(&mut self, stream: &mut Conn) -> Res<(Resp, Option<bool>)> {
         let head_end = loop {
             if let Some(i) = self.buf.windows(4).position(|w| w == b"\r\n\r\n") {
                 break i + 4;
@@ -550,7 +639,7 @@ impl Client {
     }
 
     /// A chunked body (a streamed report): the data of every chunk up to the last one.
-    fn read_chunked(&mut self, stream: &mut TcpStream) -> Res<Vec<u8>> {
+    fn read_chunked(&mut self, stream: &mut Conn) -> Res<Vec<u8>> {
         let mut body = Vec::new();
         loop {
             let line = loop {
@@ -572,7 +661,7 @@ impl Client {
         }
     }
 
-    fn fill(&mut self, stream: &mut TcpStream) -> Res<()> {
+    fn fill(&mut self, stream: &mut Conn) -> Res<()> {
         let old = self.buf.len();
         self.buf.resize(old + 65536, 0);
         let n = stream.read(&mut self.buf[old..]);
@@ -1056,7 +1145,7 @@ fn bench() -> Res<bool> {
     if args.pin {
         pin_to_cpu(1)?;
     }
-    let mut server = Server::start(&bin, &dir.0, &args.server_log, args.pin)?;
+    let mut server = Server::start(&bin, &dir.0, &args.server_log, args.pin, args.tls)?;
     let pid = server.pid();
     eprintln!("[bench] server pid {pid} at {}{}", server.addr, server.base);
     let base_mem = memory(pid)?;
@@ -1455,11 +1544,12 @@ fn bench() -> Res<bool> {
     writeln!(
         out,
         "Setup: client and server on the same machine, {}; server `serve --lab example.com --workers 8`, \
-         RUST_LOG={}, database on {}; {t} client threads, each one keep-alive HTTP/1.1 connection; \
+         RUST_LOG={}, database on {}; {t} client threads, each one keep-alive HTTP/1.1 connection{}; \
          timed scenarios {:.0} s each  ",
         if args.pin { "pinned (server on CPU 0, load on CPU 1)" } else { "sharing every CPU" },
         args.server_log,
         filesystem_of(&dir.0),
+        if args.tls { " over TLS (rustls, ring; a self-signed certificate)" } else { "" },
         args.seconds
     )?;
     writeln!(

@@ -306,7 +306,7 @@ fn row(report: &mut String, size: usize, op: &Op, m: &Measured) {
 
 pub(super) fn run(args: &Args, bin: &Path) -> Res<bool> {
     let dir = TempDir::new(args.keep)?;
-    let mut server = Server::start(bin, &dir.0, &args.server_log, args.pin)?;
+    let mut server = Server::start(bin, &dir.0, &args.server_log, args.pin, args.tls)?;
     let pid = server.pid();
     eprintln!("[scale] server pid {pid}; sizes {:?}", args.scale);
     // The directory-managed users, created over SCIM with Okta's roles.

@@ -94,8 +94,9 @@ impl Previewing {
 }
 
 /// What the next update call of every directory-managed user would do under `settings`: also the
-/// preview of a settings change. Read a batch of users at a time; what it keeps is the list of the
-/// users that would change (their id and userName) and the counts, so memory follows the answer.
+/// preview of a settings change. Read a batch of users at a time; what it keeps is the first
+/// [`rules::PREVIEW_LISTED`] users that would change (their id and userName) and the counts, so its
+/// memory is bounded whatever the plan's size.
 pub fn preview_under(
     db: &impl Read,
     plan: &Plan,

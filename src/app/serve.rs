@@ -98,7 +98,7 @@ fn spawn_sweeper(app: Arc<App>, shutdown: Arc<AtomicBool>) -> std::io::Result<st
             if Instant::now() >= next {
                 match admin::reconcile::sweep(&app.store, &Actor::system()) {
                     Ok(v) => {
-                        let n = v.changes.len();
+                        let n = v.changed;
                         if n > 0 {
                             log::info!("provisional review sweep: {n} change(s)");
                         }

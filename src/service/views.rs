@@ -342,12 +342,20 @@ impl View for PreviewView {
 /// The provisional review sweep.
 #[derive(Debug, Clone)]
 pub struct SweepView {
+    /// The first [`crate::domain::rules::PREVIEW_LISTED`] changes, as a preview lists them.
     pub changes: Vec<ChangeItem>,
+    /// How many provisional members the sweep changed, listed or not.
+    pub changed: usize,
 }
 
 impl View for SweepView {
     fn json(&self) -> Value {
-        json!({ "changes": self.changes.iter().map(|c| c.json(false)).collect::<Vec<_>>(), "applied": true })
+        json!({
+            "changes": self.changes.iter().map(|c| c.json(false)).collect::<Vec<_>>(),
+            "changes_total": self.changed,
+            "listed_at_most": crate::domain::rules::PREVIEW_LISTED,
+            "applied": true,
+        })
     }
 }
 

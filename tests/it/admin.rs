@@ -989,7 +989,7 @@ fn provisional_sweep_route_runs_the_review_expiry_now() {
     event(&s, &id, "qualifying_action");
     // A running review is not ended by a sweep.
     let v = ok(&s, "POST", "/admin/provisional/sweep", None);
-    assert_eq!(v, json!({"changes": [], "applied": true}));
+    assert_eq!(v, json!({"changes": [], "changes_total": 0, "listed_at_most": 1000, "applied": true}));
     assert_eq!(user(&s, &id)["seat"], "provisional_member");
     refused(&s, "GET", "/admin/provisional/sweep", None, 405, "method_not_allowed");
 }

@@ -272,6 +272,9 @@ fn the_provisional_sweep_ends_more_reviews_than_a_batch_holds() {
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["applied"], true);
+    // It lists its first 1,000 changes and counts them all.
+    let (listed, total) = (v["changes"].as_array().unwrap().len(), v["changes_total"].as_u64().unwrap());
+    assert_eq!(listed as u64, total.min(1_000), "{}", &out[..out.len().min(300)]);
     let r = s.admin("GET", "/admin/users?seat=provisional_member&include=pending", None).json();
     assert_eq!(r["items"], json!([]), "no provisional member is left");
     let r = s.admin("GET", "/admin/users?seat=viewer&include=pending&limit=1000", None).json();

@@ -83,9 +83,10 @@ fn reconciled(change: &Change) -> Change {
 
 /// The provisional review expiry for every provisional member (the sweep), a batch of provisional
 /// members at a time, each batch in a write transaction of its own (SCIM writes wait for one batch at
-/// most). A batch that fails leaves the earlier ones applied; the next sweep does the rest.
+/// most). A batch that fails leaves the earlier ones applied; the next sweep does the rest. The
+/// answer lists the first [`rules::PREVIEW_LISTED`] changes and counts them all.
 pub fn sweep(store: &Store, actor: &Actor) -> Result<SweepView> {
-    let mut changes = Vec::new();
+    let (mut changes, mut changed) = (Vec::new(), 0);
     let mut after = None;
     loop {
         let more = store.write(|tx| {
@@ -97,11 +98,14 @@ pub fn sweep(store: &Store, actor: &Actor) -> Result<SweepView> {
                 after = Some(u.seq);
                 let outcome = rules::review_expiry(&seats::state_of(&u), &ctx);
                 if let Some(change) = &outcome.change {
-                    changes.push(ChangeItem {
-                        user_id: u.id.clone(),
-                        user_name: u.user_name.clone(),
-                        change: change.clone(),
-                    });
+                    changed += 1;
+                    if changes.len() < rules::PREVIEW_LISTED {
+                        changes.push(ChangeItem {
+                            user_id: u.id.clone(),
+                            user_name: u.user_name.clone(),
+                            change: change.clone(),
+                        });
+                    }
                     seats::apply(tx, actor, &mut u, &outcome)?;
                     u.version += 1;
                     u.last_modified = util::now_rfc3339_secs();
@@ -111,7 +115,7 @@ pub fn sweep(store: &Store, actor: &Actor) -> Result<SweepView> {
             Ok(full)
         })?;
         if !more {
-            return Ok(SweepView { changes });
+            return Ok(SweepView { changes, changed });
         }
     }
 }

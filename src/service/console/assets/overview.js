@@ -177,7 +177,7 @@ function reconcileCard(ctx) {
   const sweep = h('button', { type: 'button', id: 'sweep' }, 'Run the provisional review sweep');
   sweep.addEventListener('click', busy(status, 'Sweeping', async () => {
     const result = await api('POST', '/admin/provisional/sweep');
-    return notice(`Review sweep done: ${result.changes.length} provisional member(s) changed.`);
+    return notice(`Review sweep done: ${(result.changes_total ?? result.changes.length).toLocaleString('en-US')} provisional member(s) changed.`);
   }));
   return card('Reconcile',
     h('p', null, 'Applies the group logic to every user now, instead of disabling DI, re-assigning the groups and enabling it again. Preview first.'),

@@ -99,7 +99,8 @@ pub use self::lifecycle::{
 pub use self::outcome::{Change, Code, Outcome, Reason, Refusal, RefusalKind, Rule};
 pub use self::plan_users::{is_untouched_plan_user, new_plan_user, take_over};
 pub use self::preview::{
-    PREVIEW_LISTED, Preview, PreviewItem, PreviewPass, Step, frees_member_seat, preview_update_calls,
+    PREVIEW_LISTED, Preview, PreviewItem, PreviewPass, Step, frees_member_seat, list_first,
+    preview_update_calls,
 };
 pub use self::state::{Context, SECONDS_PER_DAY, Snapshot, UserState};
 pub use self::system::{qualifying_action, review_expired, review_expiry, sign_in, switch_plan_model};

@@ -51,21 +51,25 @@ impl<K> Default for Preview<K> {
     }
 }
 
+/// Counts one more in `total` and keeps the item `make` makes in `list` while the list holds fewer
+/// than [`PREVIEW_LISTED`]: how every whole-plan answer (previews, reconcile, the sweep) lists its
+/// first items and counts them all.
+pub fn list_first<T>(list: &mut Vec<T>, total: &mut usize, make: impl FnOnce() -> T) {
+    *total += 1;
+    if list.len() < PREVIEW_LISTED {
+        list.push(make());
+    }
+}
+
 impl<K> Preview<K> {
     /// Counts a change, listing it while the list has room.
     pub fn record_change(&mut self, item: PreviewItem<K>) {
-        self.changed += 1;
-        if self.changes.len() < PREVIEW_LISTED {
-            self.changes.push(item);
-        }
+        list_first(&mut self.changes, &mut self.changed, || item);
     }
 
     /// Counts an upgrade the seat limit blocks, listing the user while the list has room.
     pub fn record_seat_limited(&mut self, user: K) {
-        self.limited += 1;
-        if self.seat_limited.len() < PREVIEW_LISTED {
-            self.seat_limited.push(user);
-        }
+        list_first(&mut self.seat_limited, &mut self.limited, || user);
     }
 
     /// Takes the pass's counts of downgrades and upgrades once every user is stepped.

@@ -33,11 +33,10 @@ pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<PreviewV
     let mut after = None;
     loop {
         let applied = done.changed;
-        let more = store
+        let read = store
             .write(|tx| {
                 let batch = users::next_batch(tx, &mut after)?;
-                let full = batch.len() == users::BATCH;
-                progress.advance(batch.len());
+                let read = batch.len();
                 for mut u in batch {
                     let (state, target) = previewing.user(tx, &plan, &u)?;
                     match pass.step(&state, target) {
@@ -55,7 +54,7 @@ pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<PreviewV
                         }
                     }
                 }
-                Ok(full)
+                Ok(read)
             })
             .map_err(|mut e| {
                 if applied > 0 {
@@ -67,7 +66,9 @@ pub fn reconcile(store: &Store, actor: &Actor, dry_run: bool) -> Result<PreviewV
                 }
                 e
             })?;
-        if !more {
+        // Counted after the batch's commit: the writer is not held for the progress log.
+        progress.advance(read);
+        if read < users::BATCH {
             break;
         }
     }
@@ -98,14 +99,11 @@ pub fn sweep(store: &Store, actor: &Actor) -> Result<SweepView> {
                 after = Some(u.seq);
                 let outcome = rules::review_expiry(&seats::state_of(&u), &ctx);
                 if let Some(change) = &outcome.change {
-                    changed += 1;
-                    if changes.len() < rules::PREVIEW_LISTED {
-                        changes.push(ChangeItem {
-                            user_id: u.id.clone(),
-                            user_name: u.user_name.clone(),
-                            change: change.clone(),
-                        });
-                    }
+                    rules::list_first(&mut changes, &mut changed, || ChangeItem {
+                        user_id: u.id.clone(),
+                        user_name: u.user_name.clone(),
+                        change: change.clone(),
+                    });
                     seats::apply(tx, actor, &mut u, &outcome)?;
                     u.version += 1;
                     u.last_modified = util::now_rfc3339_secs();

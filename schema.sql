@@ -1,4 +1,4 @@
--- scim-seat schema, version 4 (PRAGMA user_version = 4).
+-- scim-seat schema, version 5 (PRAGMA user_version = 5).
 --
 -- This file is the whole current schema. store/migrate.rs applies it to a new database and sets
 -- user_version; later changes are numbered migrations in store/migrate.rs that bring an older file
@@ -58,6 +58,31 @@ CREATE INDEX users_not_pending_status ON users (status, seq) WHERE NOT (status =
     managed_by_directory = 1 AND is_guest = 0 AND first_sign_in IS NULL AND licensed = 0 AND in_groups = 0);
 -- SCIM-visible users in creation order, covering: paging skips OFFSET rows inside the index only.
 CREATE INDEX users_scim_order ON users (seq, id) WHERE is_guest = 0 AND scim_deleted = 0;
+
+-- How many users SCIM sees (an unfiltered list's totalResults) and a count that moves whenever
+-- their order changes other than by a newest user joining at its end: while it stays the same, a
+-- position in the list holds the same user, so a page starts where the last one ended
+-- (store::users::Positions) instead of skipping every user before it.
+CREATE TABLE scim_visible (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    users    INTEGER NOT NULL,
+    reshaped INTEGER NOT NULL
+) STRICT;
+INSERT INTO scim_visible (id, users, reshaped) VALUES (1, 0, 0);
+CREATE TRIGGER users_visible_joined AFTER INSERT ON users
+    WHEN NEW.is_guest = 0 AND NEW.scim_deleted = 0 BEGIN
+    UPDATE scim_visible SET users = users + 1,
+        reshaped = reshaped + EXISTS (SELECT 1 FROM users WHERE seq > NEW.seq) WHERE id = 1;
+END;
+CREATE TRIGGER users_visible_left AFTER DELETE ON users
+    WHEN OLD.is_guest = 0 AND OLD.scim_deleted = 0 BEGIN
+    UPDATE scim_visible SET users = users - 1, reshaped = reshaped + 1 WHERE id = 1;
+END;
+CREATE TRIGGER users_visible_changed AFTER UPDATE OF is_guest, scim_deleted ON users
+    WHEN (OLD.is_guest = 0 AND OLD.scim_deleted = 0) != (NEW.is_guest = 0 AND NEW.scim_deleted = 0) BEGIN
+    UPDATE scim_visible SET users = users + (CASE WHEN NEW.is_guest = 0 AND NEW.scim_deleted = 0
+        THEN 1 ELSE -1 END), reshaped = reshaped + 1 WHERE id = 1;
+END;
 
 -- Every email value of a user, lowercased: `emails.value eq` is answered from here.
 CREATE TABLE user_emails (

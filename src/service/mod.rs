@@ -116,10 +116,13 @@ impl App {
             std::thread::sleep(std::time::Duration::from_secs(2));
         }
         let mut ctx = Ctx { req, token: None, request_id: self.request_id() };
-        let (route, result) = match surface {
+        let dispatched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match surface {
             Surface::Scim => scim_api::dispatch(self, w, &mut ctx),
             Surface::Admin => admin_api::dispatch(self, w, &mut ctx),
-        };
+        }));
+        // A read snapshot a handler began ends with its request, however the handler ended.
+        w.read.end_snapshot();
+        let (route, result) = dispatched.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         let mut response = result.unwrap_or_else(|e| Response::error(surface, &e));
         response.headers.push(("X-Request-Id", ctx.request_id.clone()));
         let elapsed = started.elapsed();

@@ -16,10 +16,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../../migrations/0002-typed-settings.sql")),
     (3, include_str!("../../migrations/0003-admin-list-indexes.sql")),
     (4, include_str!("../../migrations/0004-membership-counts.sql")),
+    (5, include_str!("../../migrations/0005-scim-page-counts.sql")),
 ];
 
 /// The version schema.sql describes.
-pub const CURRENT_VERSION: i64 = 4;
+pub const CURRENT_VERSION: i64 = 5;
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

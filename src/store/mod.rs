@@ -98,7 +98,22 @@ impl Reader {
     /// A number that changes whenever any connection commits (`PRAGMA data_version`): caches of
     /// what was read are fresh while it stays the same.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        Ok(self.conn.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?)
+    }
+
+    /// Reads from here to [`Reader::end_snapshot`] see one state of the database, in one read
+    /// transaction (instead of one per query: fewer locks taken, the page cache kept). A snapshot
+    /// left open (a handler that panicked) is ended first.
+    pub fn begin_snapshot(&self) -> Result<()> {
+        self.end_snapshot();
+        Ok(self.conn.execute_batch("BEGIN")?)
+    }
+
+    /// Ends the snapshot, if one is open.
+    pub fn end_snapshot(&self) {
+        if !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
     }
 
     /// Whether the database answers a query (`/healthz`).
@@ -126,6 +141,8 @@ pub struct Store {
     /// Writers waiting for the writer lock: while some are, the holder leaves the commit to them.
     waiting: AtomicUsize,
     committed: Condvar,
+    /// Where recent SCIM list pages ended (see [`users::scim_page`]).
+    positions: users::Positions,
 }
 
 struct Writer {
@@ -187,6 +204,7 @@ impl Store {
             }),
             waiting: AtomicUsize::new(0),
             committed: Condvar::new(),
+            positions: users::Positions::default(),
         })
     }
 
@@ -204,6 +222,11 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Where recent SCIM list pages ended, for the next ones.
+    pub fn positions(&self) -> &users::Positions {
+        &self.positions
     }
 
     /// A new read connection (one per worker thread).

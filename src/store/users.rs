@@ -234,26 +234,80 @@ pub fn scim_by_email(db: &impl Read, v: &str) -> Result<Vec<UserRow>> {
     )
 }
 
-/// A page of SCIM-visible users in creation order, and the total. The page's rows are found in the
-/// covering index `users_scim_order`, so a deep OFFSET does not read the rows it skips.
-pub fn scim_page(db: &impl Read, offset: usize, limit: usize) -> Result<(Vec<UserRow>, usize)> {
+/// Where recent SCIM list pages ended, so the next page starts there: `(reshaped, position, seq)`
+/// says exactly `position` SCIM-visible users have a `seq` up to `seq`, for as long as the
+/// `scim_visible.reshaped` count is `reshaped` (it moves whenever a user leaves the list or joins
+/// it before another). Shared by the workers: a client's pages go to any of them.
+#[derive(Debug, Default)]
+pub struct Positions {
+    ends: std::sync::Mutex<std::collections::VecDeque<(i64, usize, i64)>>,
+}
+
+/// Page ends remembered (a few per paging client; older ones are forgotten first).
+const POSITIONS_KEPT: usize = 64;
+
+impl Positions {
+    /// The nearest known position at or before `offset` under `reshaped`: `(position, seq)`.
+    fn before(&self, reshaped: i64, offset: usize) -> Option<(usize, i64)> {
+        let ends = self.ends.lock().unwrap_or_else(|p| p.into_inner());
+        ends.iter()
+            .filter(|(r, at, _)| *r == reshaped && *at <= offset)
+            .max_by_key(|(_, at, _)| *at)
+            .map(|(_, at, seq)| (*at, *seq))
+    }
+
+    fn remember(&self, reshaped: i64, position: usize, seq: i64) {
+        let mut ends = self.ends.lock().unwrap_or_else(|p| p.into_inner());
+        ends.retain(|(r, at, _)| *r == reshaped && *at != position);
+        if ends.len() == POSITIONS_KEPT {
+            ends.pop_front();
+        }
+        ends.push_back((reshaped, position, seq));
+    }
+}
+
+/// Ends the page's savepoint (its read snapshot, unless one was open already) however its reads went.
+struct PageSavepoint<'a>(&'a rusqlite::Connection);
+
+impl Drop for PageSavepoint<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("RELEASE page");
+    }
+}
+
+/// A page of SCIM-visible users in creation order, and the total, read in one snapshot. The total
+/// is the `scim_visible` row's count; the page starts from the nearest page end `positions` knows
+/// (the common case: the next page of a client paging through), skipping only the users between
+/// it and `offset` in the covering index `users_scim_order`. Its own end is remembered in turn.
+pub fn scim_page(
+    db: &impl Read,
+    positions: &Positions,
+    offset: usize,
+    limit: usize,
+) -> Result<(Vec<UserRow>, usize)> {
     let conn = db.conn();
-    let total: i64 = conn
-        .prepare_cached("SELECT count(*) FROM users WHERE is_guest = 0 AND scim_deleted = 0")?
-        .query_row([], |r| r.get(0))?;
-    let rows = if limit == 0 {
-        Vec::new()
-    } else {
-        query_users(
-            db,
-            &format!(
-                "SELECT {READ} FROM users WHERE rowid IN (SELECT rowid FROM users INDEXED BY users_scim_order \
-                 WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq LIMIT ?1 OFFSET ?2) ORDER BY seq"
-            ),
-            params![limit as i64, offset as i64],
-        )?
-    };
-    Ok((rows, total as usize))
+    conn.execute_batch("SAVEPOINT page")?;
+    let _savepoint = PageSavepoint(conn);
+    let (total, reshaped): (i64, i64) = conn
+        .prepare_cached("SELECT users, reshaped FROM scim_visible WHERE id = 1")?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let total = usize::try_from(total).unwrap_or(0);
+    if limit == 0 || offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let (from, after) = positions.before(reshaped, offset).unwrap_or((0, i64::MIN));
+    let rows = query_users(
+        db,
+        &format!(
+            "SELECT {READ} FROM users WHERE rowid IN (SELECT rowid FROM users INDEXED BY users_scim_order \
+             WHERE is_guest = 0 AND scim_deleted = 0 AND seq > ?3 ORDER BY seq LIMIT ?1 OFFSET ?2) ORDER BY seq"
+        ),
+        params![limit as i64, (offset - from) as i64, after],
+    )?;
+    if let Some(last) = rows.last() {
+        positions.remember(reshaped, offset + rows.len(), last.seq);
+    }
+    Ok((rows, total))
 }
 
 /// Calls `f` on every SCIM-visible user in creation order (filter scans), without holding them all.

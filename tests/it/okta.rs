@@ -159,6 +159,37 @@ fn import_paging_walks_every_user_once_in_a_stable_order() {
     assert_eq!(total, 0);
 }
 
+/// A page starts where the last one ended while the list keeps its order, and counts again from the
+/// start once a user leaves it: pages stay exact when users are deleted, created or added as guests
+/// between them, as an import that pages while the IdP provisions sees them.
+#[test]
+fn pages_stay_exact_when_users_come_and_go_between_them() {
+    let s = Server::start();
+    let ids: Vec<String> = (0..12).map(|i| new_user(&s, &format!("paged{i:02}@example.com"))).collect();
+    let page = |start: usize| -> (u64, Vec<String>) {
+        let (total, items) = expect_list(&okta_get(&s, &format!("/Users?startIndex={start}&count=5")));
+        (total, items.iter().map(|u| u["id"].as_str().unwrap().to_string()).collect())
+    };
+    assert_eq!(page(1), (12, ids[0..5].to_vec()));
+    assert_eq!(page(6), (12, ids[5..10].to_vec()));
+    assert_eq!(page(11), (12, ids[10..12].to_vec()));
+    // One of the first page leaves: every later user moves one place up.
+    let r = s.scim("DELETE", &format!("/Users/{}", ids[2]), None);
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(page(6), (11, ids[6..11].to_vec()));
+    assert_eq!(page(3), (11, [&ids[3..5], &ids[5..8]].concat()));
+    // A new user joins at the end; a guest is not a SCIM user and moves nothing.
+    let late = new_user(&s, "paged-late@example.com");
+    let r = s.admin("POST", "/admin/guests", Some(&json!({"email": "guest@partner.org"})));
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(page(11), (12, vec![ids[11].clone(), late.clone()]));
+    assert_eq!(page(6), (12, ids[6..11].to_vec()));
+    // A count past the end, and a start past the end.
+    let (total, all) = expect_list(&okta_get(&s, "/Users?startIndex=1&count=100"));
+    assert_eq!((total, all.len()), (12, 12));
+    assert_eq!(page(13), (12, Vec::new()));
+}
+
 #[test]
 fn create_with_password_and_empty_groups_is_201_and_never_returns_the_password() {
     let s = Server::start();

@@ -338,7 +338,7 @@ fn a_version_1_database_is_migrated_with_its_data() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 4"), "{out}");
+    assert!(out.contains("schema version 5"), "{out}");
 }
 
 /// The admin token of tests/fixtures/schema-v2.db (a test secret; see tests/fixtures/README.md).
@@ -346,7 +346,7 @@ const V2_ADMIN_TOKEN: &str =
     "sst_b9562b6c52d73fd1_98f9cdfb9d647a2666d29147fd64adef2e20c376c4569fec926bab941097bfe7";
 
 /// A database written at schema version 2 is migrated at start (versions 3 and 4: the admin list's
-/// indexes), its users intact and found by every filter, and `check` passes.
+/// indexes, 5: the SCIM list's counts), its users intact and found by every filter, and `check` passes.
 #[test]
 fn a_version_2_database_is_migrated_with_its_data() {
     let (mut s, db) = serve_fixture("schema-v2.db");
@@ -369,7 +369,7 @@ fn a_version_2_database_is_migrated_with_its_data() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 4"), "{out}");
+    assert!(out.contains("schema version 5"), "{out}");
 }
 
 fn mode(path: &std::path::Path) -> u32 {

@@ -106,6 +106,13 @@ pub fn dispatch(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, 
             ))),
         );
     }
+    // A read sees one state of the plan: its token, the plan, the resource and its groups are read
+    // in one snapshot, which App::handle ends.
+    if ctx.req.method == "GET"
+        && let Err(e) = w.read.begin_snapshot()
+    {
+        return ("other", Err(e));
+    }
     app.run(w, ctx, ROUTES, &segs[base.len()..], true)
         .unwrap_or_else(|| ("other", Err(Error::not_found(format!("no SCIM endpoint at {}", ctx.req.path)))))
 }
@@ -410,7 +417,7 @@ impl PartialOrd for Placed {
 /// calculate").
 fn list_users(app: &App, conn: &impl Read, plan: &Plan, p: &ListParams) -> Result<(Vec<Value>, usize)> {
     if p.filter.is_none() && p.sort_by.is_none() {
-        let (rows, total) = users::scim_page(conn, p.start_index - 1, p.count)?;
+        let (rows, total) = users::scim_page(conn, app.store.positions(), p.start_index - 1, p.count)?;
         let out = rows.iter().map(|u| render_user(app, conn, plan, u)).collect::<Result<_>>()?;
         return Ok((out, total));
     }

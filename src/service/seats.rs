@@ -374,23 +374,26 @@ pub fn membership_changed(
     added: &[String],
     removed: &[String],
 ) -> Result<()> {
-    let changed = added.iter().map(|id| (id, true)).chain(removed.iter().map(|id| (id, false)));
-    // A group that carries no role changes no member's roles, so no update call: a member it adds
-    // or removes only gets a new version (read and written without its document), unless it is a
-    // plan user no IdP has touched yet, whom the group write takes over.
-    let carries_role = plan.roles.resolve_group(group, plan.settings.role_group_prefix.as_deref()).is_some();
+    let mut changed: Vec<(&String, bool)> =
+        added.iter().map(|id| (id, true)).chain(removed.iter().map(|id| (id, false))).collect();
     let now = util::now_rfc3339_secs();
+    // A group that carries no role changes no member's roles, so no update call: the members it
+    // adds or removes only get a new version (read and written without their documents, a
+    // statement for all of them), but for plan users no IdP has touched yet, whom the group write
+    // takes over.
+    let carries_role = plan.roles.resolve_group(group, plan.settings.role_group_prefix.as_deref()).is_some();
+    if !carries_role {
+        let all: Vec<String> = changed.iter().map(|(id, _)| (*id).clone()).collect();
+        let taken_over: std::collections::HashSet<String> = users::states(tx, &all)?
+            .into_iter()
+            .filter(|(_, s)| s.is_active() && rules::is_untouched_plan_user(s))
+            .map(|(id, _)| id)
+            .collect();
+        let touched: Vec<String> = all.into_iter().filter(|id| !taken_over.contains(id)).collect();
+        users::touch(tx, &touched, &now)?;
+        changed.retain(|(id, _)| taken_over.contains(*id));
+    }
     for (id, joined) in changed {
-        if !carries_role {
-            match users::state(tx, id)? {
-                None => continue,
-                Some(s) if !(s.is_active() && rules::is_untouched_plan_user(&s)) => {
-                    users::touch(tx, id, &now)?;
-                    continue;
-                }
-                Some(_) => {}
-            }
-        }
         let Some(mut u) = users::get(tx, id)? else { continue };
         let state = state_of(&u);
         if state.is_active() && rules::is_untouched_plan_user(&state) {

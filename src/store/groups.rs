@@ -3,6 +3,7 @@
 //! the memberships table.
 
 use super::sealed::Conn as _;
+use super::sql::id_array;
 use super::{Read, WriteTx};
 use crate::base::text::fold_case as fold;
 use crate::error::{Error, Result};
@@ -121,31 +122,35 @@ pub fn delete(tx: &WriteTx<'_>, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Adds members; returns the user ids that were not members before.
-pub fn add_members(tx: &WriteTx<'_>, group_id: &str, users: &[String]) -> Result<Vec<String>> {
-    let conn = tx.conn();
-    let mut stmt =
-        conn.prepare_cached("INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?1, ?2)")?;
-    let mut added = Vec::new();
-    for u in users {
-        if stmt.execute(params![group_id, u])? > 0 {
-            added.push(u.clone());
-        }
-    }
-    Ok(added)
+/// The ids of `ids` that `returned` holds, once each, in the order of `ids`.
+fn in_given_order(ids: &[String], mut returned: std::collections::HashSet<String>) -> Vec<String> {
+    ids.iter().filter(|id| returned.remove(*id)).cloned().collect()
 }
 
-/// Removes members; returns the user ids that were members.
-pub fn remove_members(tx: &WriteTx<'_>, group_id: &str, users: &[String]) -> Result<Vec<String>> {
-    let conn = tx.conn();
-    let mut stmt = conn.prepare_cached("DELETE FROM memberships WHERE group_id = ?1 AND user_id = ?2")?;
-    let mut removed = Vec::new();
-    for u in users {
-        if stmt.execute(params![group_id, u])? > 0 {
-            removed.push(u.clone());
-        }
+/// Adds members; returns the user ids that were not members before, in the order given. One
+/// statement for the whole list: each page it changes is written once, not once a member.
+pub fn add_members(tx: &WriteTx<'_>, group_id: &str, users: &[String]) -> Result<Vec<String>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(removed)
+    let mut stmt = tx.conn().prepare_cached(
+        "INSERT OR IGNORE INTO memberships (group_id, user_id) SELECT ?1, value FROM json_each(?2) RETURNING user_id",
+    )?;
+    let joined = stmt.query_map(params![group_id, id_array(users)?], |r| r.get(0))?;
+    Ok(in_given_order(users, joined.collect::<rusqlite::Result<_>>()?))
+}
+
+/// Removes members; returns the user ids that were members, in the order given (one statement).
+pub fn remove_members(tx: &WriteTx<'_>, group_id: &str, users: &[String]) -> Result<Vec<String>> {
+    if users.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut stmt = tx.conn().prepare_cached(
+        "DELETE FROM memberships WHERE group_id = ?1 AND user_id IN (SELECT value FROM json_each(?2)) \
+         RETURNING user_id",
+    )?;
+    let left = stmt.query_map(params![group_id, id_array(users)?], |r| r.get(0))?;
+    Ok(in_given_order(users, left.collect::<rusqlite::Result<_>>()?))
 }
 
 /// The member ids of a group (O(group size): only for full reads, PUT and delete).
@@ -198,16 +203,16 @@ pub fn of_user(db: &impl Read, user_id: &str) -> Result<Vec<(String, String)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Which of these ids are SCIM-visible users (members must be existing users).
+/// Which of these ids are not SCIM-visible users (members must be existing users), in the order
+/// given (one statement).
 pub fn missing_users(db: &impl Read, ids: &[String]) -> Result<Vec<String>> {
-    let conn = db.conn();
-    let mut stmt =
-        conn.prepare_cached("SELECT 1 FROM users WHERE id = ?1 AND is_guest = 0 AND scim_deleted = 0")?;
-    let mut missing = Vec::new();
-    for id in ids {
-        if !stmt.exists([id])? {
-            missing.push(id.clone());
-        }
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(missing)
+    let mut stmt = db.conn().prepare_cached(
+        "SELECT j.value FROM json_each(?1) AS j WHERE NOT EXISTS \
+         (SELECT 1 FROM users AS u WHERE u.id = j.value AND u.is_guest = 0 AND u.scim_deleted = 0) ORDER BY j.key",
+    )?;
+    let missing = stmt.query_map([id_array(ids)?], |r| r.get(0))?;
+    Ok(missing.collect::<rusqlite::Result<_>>()?)
 }

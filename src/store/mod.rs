@@ -5,8 +5,8 @@
 //!
 //! Writes go through [`Store::write`], one writer connection, with group commit: a durable commit
 //! costs one fsync, so writers that arrive while another is working join its transaction
-//! (`BEGIN IMMEDIATE`), each inside its own SAVEPOINT: a write whose closure fails (or panics) is
-//! rolled back alone. The last writer of the batch (no one else waiting, or the batch full) commits
+//! (`BEGIN IMMEDIATE`), each after the first inside its own SAVEPOINT: a write whose closure fails
+//! (or panics) is rolled back alone (the first, with the transaction it began). The last writer of the batch (no one else waiting, or the batch full) commits
 //! for all, and every writer of the batch returns only after that commit: nothing is acknowledged
 //! before it is durable, and a failed commit fails every write of the batch.
 //!
@@ -239,26 +239,41 @@ impl Store {
         self.waiting.fetch_add(1, Ordering::SeqCst);
         let mut w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         self.waiting.fetch_sub(1, Ordering::SeqCst);
-        if !w.in_tx {
+        // The first write of a batch runs without a savepoint: if it fails, the transaction holds
+        // only its own changes, and is rolled back whole. (A savepoint copies every page a write
+        // changes into a statement journal, which spills to a file past 64 KiB: a write of thousands
+        // of rows, or the plan_model switch, would copy the pages it rewrites.) A write that joins a
+        // batch runs in a savepoint, so that its failure undoes it alone.
+        let first = !w.in_tx;
+        if first {
             w.conn.execute_batch("BEGIN IMMEDIATE")?;
             w.in_tx = true;
             w.batch += 1;
         }
         let batch = w.batch;
         w.batch_len += 1;
-        let out = match w.conn.execute_batch("SAVEPOINT write") {
+        let opened = if first { Ok(()) } else { w.conn.execute_batch("SAVEPOINT write") };
+        let out = match opened {
             Err(e) => Err(Error::from(e)),
             Ok(()) => {
                 let tx = WriteTx { conn: &w.conn };
                 let out = catch_unwind(AssertUnwindSafe(|| f(&tx)));
-                let end = if matches!(out, Ok(Ok(_))) {
-                    "RELEASE write"
-                } else {
-                    "ROLLBACK TO write; RELEASE write"
+                let kept = matches!(out, Ok(Ok(_)));
+                let end = match (first, kept) {
+                    (true, true) => None,
+                    (true, false) => Some("ROLLBACK"),
+                    (false, true) => Some("RELEASE write"),
+                    (false, false) => Some("ROLLBACK TO write; RELEASE write"),
                 };
-                if let Err(e) = w.conn.execute_batch(end) {
-                    // The savepoint could not be closed: abandon the whole batch.
-                    log::error!("closing a write savepoint failed: {e}");
+                let ended = end.map_or(Ok(()), |sql| w.conn.execute_batch(sql));
+                if first && !kept {
+                    w.in_tx = false;
+                    w.batch_len = 0;
+                }
+                if let Err(e) = ended {
+                    // The write could not be ended (its savepoint closed or its transaction rolled
+                    // back): abandon the whole batch.
+                    log::error!("ending a write failed: {e}");
                     let _ = w.conn.execute_batch("ROLLBACK");
                     w.in_tx = false;
                     w.batch_len = 0;

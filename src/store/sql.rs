@@ -85,3 +85,10 @@ pub fn setting_value(ty: SettingType, value: ValueRef<'_>) -> FromSqlResult<Sett
         _ => return Err(FromSqlError::InvalidType),
     })
 }
+
+/// A list of ids as the JSON array that set-based statements read with `json_each(?)`: one
+/// statement for a whole list instead of one a member.
+pub(super) fn id_array(ids: &[String]) -> crate::error::Result<String> {
+    serde_json::to_string(ids)
+        .map_err(|e| crate::error::Error::internal(format!("an id list could not be written: {e}")))
+}

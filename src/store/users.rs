@@ -2,6 +2,7 @@
 //! role values of their `roles` attribute.
 
 use super::sealed::Conn as _;
+use super::sql::id_array;
 use super::{Read, WriteTx};
 use crate::base::text::fold_case as fold;
 use crate::domain::rules::UserState;
@@ -186,11 +187,31 @@ pub fn set_seat_columns(
 }
 
 /// A new version of the user's representation and nothing else changed in its row (its groups did).
-pub fn touch(tx: &WriteTx<'_>, id: &str, last_modified: &str) -> Result<()> {
+pub fn touch(tx: &WriteTx<'_>, ids: &[String], last_modified: &str) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ids = id_array(ids)?;
     tx.conn()
-        .prepare_cached("UPDATE users SET version = version + 1, last_modified = ?2 WHERE id = ?1")?
-        .execute([id, last_modified])?;
+        .prepare_cached(
+            "UPDATE users SET version = version + 1, last_modified = ?2 \
+             WHERE id IN (SELECT value FROM json_each(?1))",
+        )?
+        .execute([ids.as_str(), last_modified])?;
     Ok(())
+}
+
+/// The seat-rule state of each of these users that exists, with its id (one statement).
+pub fn states(db: &impl Read, ids: &[String]) -> Result<Vec<(String, UserState)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = id_array(ids)?;
+    let mut stmt = db.conn().prepare_cached(&format!(
+        "SELECT id, {STATE} FROM users WHERE id IN (SELECT value FROM json_each(?1))"
+    ))?;
+    let rows = stmt.query_map([ids], |r| Ok((r.get::<_, String>(0)?, state_at(r, 1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The user with this userName, compared case-insensitively (the uniqueness rule).

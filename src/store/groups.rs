@@ -183,13 +183,24 @@ pub fn member_ids(db: &impl Read, group_id: &str) -> Result<Vec<String>> {
 
 /// Members with their userName, for rendering (`members[].display`).
 pub fn members(db: &impl Read, group_id: &str) -> Result<Vec<(String, String)>> {
-    let conn = db.conn();
-    let mut stmt = conn.prepare_cached(
+    let mut out = Vec::new();
+    each_member(db, group_id, |id, display| out.push((id.to_string(), display.to_string())))?;
+    Ok(out)
+}
+
+/// Calls `f` with each member of the group (its id and display: displayName, else userName) in
+/// creation order, a row at a time: nothing is collected.
+pub fn each_member(db: &impl Read, group_id: &str, mut f: impl FnMut(&str, &str)) -> Result<()> {
+    let mut stmt = db.conn().prepare_cached(
         "SELECT u.id, COALESCE(u.display_name, u.user_name) FROM memberships m JOIN users u ON u.id = m.user_id \
          WHERE m.group_id = ?1 ORDER BY u.seq",
     )?;
-    let rows = stmt.query_map([group_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut rows = stmt.query([group_id])?;
+    while let Some(r) = rows.next()? {
+        let text = |i: usize| r.get_ref(i)?.as_str().map_err(rusqlite::Error::from);
+        f(text(0)?, text(1)?);
+    }
+    Ok(())
 }
 
 /// The groups a user is in: (id, displayName), O(the user's groups).

@@ -33,7 +33,7 @@ pub(crate) use input::member_ids;
 pub use input::{GroupBody, canonical_group, canonical_user};
 pub(crate) use json_util::{bool_of, get_ci, json_kind};
 pub use projection::{attribute_names, project};
-pub use render::{GroupRef, MemberRef, Meta, SeatView, render_group, render_user};
+pub use render::{GroupRef, GroupWriter, MemberRef, Meta, SeatView, render_group, render_user};
 pub use sort::sort_key;
 pub use values::{
     PlanUserFields, UserKeys, UserProfile, emails, guest_document, is_active, plan_user_document,

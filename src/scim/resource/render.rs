@@ -156,3 +156,60 @@ pub fn render_group(
     out.insert("meta".into(), meta_json("Group", meta));
     Value::Object(out)
 }
+
+/// The SCIM Group resource written straight to JSON text, a member at a time, as [`render_group`]
+/// renders it (the same attributes in the same order): a group of 100,000 members costs its text,
+/// not a value per member. `start` writes the attributes before `members`, [`GroupWriter::member`]
+/// each member, [`GroupWriter::finish`] the rest.
+pub struct GroupWriter<'a> {
+    out: &'a mut Vec<u8>,
+    members: usize,
+}
+
+/// A string as a JSON string literal (quoted and escaped).
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a string into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+impl<'a> GroupWriter<'a> {
+    pub fn start(out: &'a mut Vec<u8>, id: &str, display_name: &str, external_id: Option<&str>) -> Self {
+        out.extend_from_slice(b"{\"displayName\":");
+        put_str(out, display_name);
+        if let Some(x) = external_id {
+            out.extend_from_slice(b",\"externalId\":");
+            put_str(out, x);
+        }
+        out.extend_from_slice(b",\"id\":");
+        put_str(out, id);
+        GroupWriter { out, members: 0 }
+    }
+
+    pub fn member(&mut self, value: &str, display: Option<&str>, location: &str) {
+        self.out.extend_from_slice(if self.members == 0 {
+            b",\"members\":[{\"$ref\":"
+        } else {
+            b",{\"$ref\":"
+        });
+        put_str(self.out, location);
+        if let Some(d) = display {
+            self.out.extend_from_slice(b",\"display\":");
+            put_str(self.out, d);
+        }
+        self.out.extend_from_slice(b",\"type\":\"User\",\"value\":");
+        put_str(self.out, value);
+        self.out.push(b'}');
+        self.members += 1;
+    }
+
+    pub fn finish(self, meta: &Meta) {
+        if self.members > 0 {
+            self.out.push(b']');
+        }
+        self.out.extend_from_slice(b",\"meta\":");
+        let _ = serde_json::to_writer(&mut *self.out, &meta_json("Group", meta));
+        self.out.extend_from_slice(b",\"schemas\":[");
+        put_str(self.out, GROUP_SCHEMA);
+        self.out.extend_from_slice(b"]}");
+    }
+}

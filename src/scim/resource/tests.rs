@@ -377,6 +377,35 @@ fn render_user_minimal_and_inactive() {
     assert!(out.get("password").is_none());
 }
 
+/// The group written as text is the group rendered as a value, member for member, with and without
+/// members and externalId, whatever its strings hold.
+#[test]
+fn group_writer_writes_what_render_group_renders() {
+    let m = Meta { location: "https://scim.example/v2/Groups/g1".into(), ..meta("g1") };
+    let members = [
+        MemberRef {
+            value: "u1".into(),
+            display: Some("Zoë \"Z\" <z@x.org>".into()),
+            location: "https://s/v2/Users/u1".into(),
+        },
+        MemberRef { value: "u2".into(), display: None, location: "https://s/v2/Users/u2".into() },
+    ];
+    for (external, list) in [(Some("ext\\1"), &members[..]), (None, &members[..1]), (None, &[][..])] {
+        let mut out = Vec::new();
+        let mut w = GroupWriter::start(&mut out, "g1", "Team \u{1F600}\n", external);
+        for member in list {
+            w.member(&member.value, member.display.as_deref(), &member.location);
+        }
+        w.finish(&m);
+        let written: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(written, render_group("g1", "Team \u{1F600}\n", external, &m, Some(list)));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            render_group("g1", "Team \u{1F600}\n", external, &m, Some(list)).to_string()
+        );
+    }
+}
+
 #[test]
 fn render_group_with_and_without_members() {
     let m = Meta { location: "https://scim.example/v2/Groups/g1".into(), ..meta("g1") };

@@ -46,9 +46,9 @@ pub(super) fn create_group(c: &mut Call<'_, '_>) -> Result<Response> {
         check_members(tx, &members)?;
         let added = groups::add_members(tx, &g.id, &members)?;
         seats::membership_changed(tx, &plan, &actor, &g.display_name, &added, &[])?;
-        Ok((render_group(app, tx, &g, !excludes_members(&projection))?, g.version, g.id))
+        Ok((group_text(app, tx, &g, &projection)?, g.version, g.id))
     })?;
-    Ok(resource_response(201, &projection.project(out), version, Some(group_location(app, &id))))
+    Ok(resource_text(201, out, version, Some(group_location(app, &id))))
 }
 
 pub(super) fn get_group(c: &mut Call<'_, '_>) -> Result<Response> {
@@ -61,8 +61,7 @@ pub(super) fn get_group(c: &mut Call<'_, '_>) -> Result<Response> {
     if not_modified(ctx, g.version) {
         return Ok(Response::empty(304).header("ETag", version_tag(g.version)));
     }
-    let body = render_group(app, &w.read, &g, !excludes_members(&projection))?;
-    Ok(resource_response(200, &projection.project(body), g.version, None))
+    Ok(resource_text(200, group_text(app, &w.read, &g, &projection)?, g.version, None))
 }
 
 pub(super) fn rename(tx: &WriteTx<'_>, g: &mut GroupRow, name: &str) -> Result<()> {
@@ -101,9 +100,9 @@ pub(super) fn replace_group(c: &mut Call<'_, '_>) -> Result<Response> {
         g.version += 1;
         g.last_modified = util::now_rfc3339_secs();
         groups::update(tx, &g)?;
-        Ok((render_group(app, tx, &g, !excludes_members(&projection))?, g.version))
+        Ok((group_text(app, tx, &g, &projection)?, g.version))
     })?;
-    Ok(resource_response(200, &projection.project(out), version, None))
+    Ok(resource_text(200, out, version, None))
 }
 
 pub(super) fn patch_group(c: &mut Call<'_, '_>) -> Result<Response> {
@@ -131,12 +130,11 @@ pub(super) fn patch_group(c: &mut Call<'_, '_>) -> Result<Response> {
         g.version += 1;
         g.last_modified = util::now_rfc3339_secs();
         groups::update(tx, &g)?;
-        let out =
-            if wants_body { Some(render_group(app, tx, &g, !excludes_members(&projection))?) } else { None };
+        let out = if wants_body { Some(group_text(app, tx, &g, &projection)?) } else { None };
         Ok((out, g.version))
     })?;
     Ok(match out {
-        Some(body) => resource_response(200, &projection.project(body), version, None),
+        Some(body) => resource_text(200, body, version, None),
         None => Response::empty(204).header("ETag", version_tag(version)),
     })
 }

@@ -260,6 +260,30 @@ fn render_user(app: &App, conn: &impl Read, plan: &Plan, u: &UserRow) -> Result<
     Ok(resource::render_user(&u.doc, &u.id, &meta, &groups, Some(&view)))
 }
 
+/// A single group's JSON text: written straight from its member rows when the request asks for
+/// the whole resource (no value per member: a large group costs its text), else rendered and
+/// projected.
+fn group_text(app: &App, conn: &impl Read, g: &GroupRow, projection: &ListParams) -> Result<Vec<u8>> {
+    if !projection.attributes.is_empty() || !projection.excluded.is_empty() {
+        let body = render_group(app, conn, g, !excludes_members(projection))?;
+        return Ok(projection.project(body).to_string().into_bytes());
+    }
+    let mut out = Vec::with_capacity(1024);
+    let mut w = resource::GroupWriter::start(&mut out, &g.id, &g.display_name, g.external_id.as_deref());
+    groups::each_member(conn, &g.id, |id, display| w.member(id, Some(display), &user_location(app, id)))?;
+    w.finish(&group_meta(app, g));
+    Ok(out)
+}
+
+fn group_meta(app: &App, g: &GroupRow) -> Meta {
+    Meta {
+        created: g.created.clone(),
+        last_modified: g.last_modified.clone(),
+        location: group_location(app, &g.id),
+        version: version_tag(g.version),
+    }
+}
+
 fn render_group(app: &App, conn: &impl Read, g: &GroupRow, with_members: bool) -> Result<Value> {
     let members: Option<Vec<MemberRef>> = if with_members {
         Some(
@@ -275,17 +299,18 @@ fn render_group(app: &App, conn: &impl Read, g: &GroupRow, with_members: bool) -
     } else {
         None
     };
-    let meta = Meta {
-        created: g.created.clone(),
-        last_modified: g.last_modified.clone(),
-        location: group_location(app, &g.id),
-        version: version_tag(g.version),
-    };
+    let meta = group_meta(app, g);
     Ok(resource::render_group(&g.id, &g.display_name, g.external_id.as_deref(), &meta, members.as_deref()))
 }
 
 fn resource_response(status: u16, body: &Value, version: i64, location: Option<String>) -> Response {
-    let mut r = Response::json(status, Surface::Scim, body).header("ETag", version_tag(version));
+    resource_text(status, body.to_string().into_bytes(), version, location)
+}
+
+/// A resource's answer from its JSON text.
+fn resource_text(status: u16, body: Vec<u8>, version: i64, location: Option<String>) -> Response {
+    let mut r =
+        Response::new(status, Surface::Scim.content_type(), body).header("ETag", version_tag(version));
     if let Some(l) = location {
         r = r.header("Location", l);
     }

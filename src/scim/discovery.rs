@@ -87,10 +87,9 @@ fn resource_type_json(base_url: &str, rt: &ResourceTypeDef) -> Value {
 }
 
 /// `/ResourceTypes`: a ListResponse of User (with the enterprise and seat extensions) and Group.
-pub fn resource_types(base_url: &str) -> Value {
+pub fn resource_types(base_url: &str) -> Vec<u8> {
     let all: Vec<Value> = RESOURCE_TYPES.iter().map(|rt| resource_type_json(base_url, rt)).collect();
-    let n = all.len();
-    list_response(all, n, 1)
+    list_response(&all, all.len(), 1)
 }
 
 /// `/ResourceTypes/{name}`, the name compared case-insensitively.
@@ -111,10 +110,9 @@ fn schema_json(base_url: &str, s: &SchemaDef) -> Value {
 }
 
 /// `/Schemas`: a ListResponse of the User, Enterprise User, seat and Group schemas.
-pub fn schemas(base_url: &str) -> Value {
+pub fn schemas(base_url: &str) -> Vec<u8> {
     let all: Vec<Value> = schema::all().iter().map(|s| schema_json(base_url, s)).collect();
-    let n = all.len();
-    list_response(all, n, 1)
+    list_response(&all, all.len(), 1)
 }
 
 /// `/Schemas/{urn}`, the URN compared case-insensitively.
@@ -150,7 +148,7 @@ mod tests {
 
     #[test]
     fn resource_types_list_user_and_group() {
-        let l = resource_types(BASE);
+        let l: Value = serde_json::from_slice(&resource_types(BASE)).unwrap();
         assert_eq!(l["schemas"], json!([LIST_RESPONSE]));
         assert_eq!(l["totalResults"], 2);
         assert_eq!(l["itemsPerPage"], 2);
@@ -172,7 +170,7 @@ mod tests {
 
     #[test]
     fn schemas_are_generated_from_the_table() {
-        let l = schemas(BASE);
+        let l: Value = serde_json::from_slice(&schemas(BASE)).unwrap();
         assert_eq!(l["totalResults"], 4);
         let ids: Vec<&str> =
             l["Resources"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();

@@ -17,7 +17,7 @@ pub mod patch;
 pub mod resource;
 pub mod schema;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// Core User schema (RFC 7643 §4.1).
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -41,25 +41,74 @@ pub const SERVICE_PROVIDER_CONFIG_SCHEMA: &str =
 pub const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 pub const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 
-/// A ListResponse (RFC 7644 §3.4.2): `itemsPerPage` is the number of resources on this page;
-/// `totalResults`, `itemsPerPage` and `startIndex` are JSON integers (Okta checks that).
-pub fn list_response(resources: Vec<Value>, total: usize, start_index: usize) -> Value {
-    json!({
-        "schemas": [LIST_RESPONSE],
-        "totalResults": total,
-        "itemsPerPage": resources.len(),
-        "startIndex": start_index,
-        "Resources": resources,
-    })
+/// A ListResponse (RFC 7644 §3.4.2) written as JSON text a resource at a time, so a page of 1,000
+/// users costs its text and one user's values, not a value per user. `itemsPerPage` is the number of
+/// resources written; `totalResults`, `itemsPerPage` and `startIndex` are JSON integers (Okta checks
+/// that). Attributes in the order a `serde_json` object keeps them (sorted).
+pub struct ListWriter {
+    out: Vec<u8>,
+    items: usize,
+}
+
+impl Default for ListWriter {
+    fn default() -> ListWriter {
+        ListWriter { out: b"{\"Resources\":[".to_vec(), items: 0 }
+    }
+}
+
+impl ListWriter {
+    /// Appends a resource.
+    pub fn push(&mut self, resource: &Value) {
+        self.next();
+        // Writing a value into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut self.out, resource);
+    }
+
+    /// Appends a resource already written as JSON text.
+    pub fn push_text(&mut self, resource: &[u8]) {
+        self.next();
+        self.out.extend_from_slice(resource);
+    }
+
+    fn next(&mut self) {
+        if self.items > 0 {
+            self.out.push(b',');
+        }
+        self.items += 1;
+    }
+
+    /// The whole ListResponse.
+    pub fn finish(mut self, total: usize, start_index: usize) -> Vec<u8> {
+        let tail = format!(
+            "],\"itemsPerPage\":{},\"schemas\":[\"{LIST_RESPONSE}\"],\"startIndex\":{start_index},\"totalResults\":{total}}}",
+            self.items
+        );
+        self.out.extend_from_slice(tail.as_bytes());
+        self.out
+    }
+}
+
+/// A whole ListResponse of a few resources (the discovery lists), as JSON text.
+pub fn list_response(resources: &[Value], total: usize, start_index: usize) -> Vec<u8> {
+    let mut w = ListWriter::default();
+    for r in resources {
+        w.push(r);
+    }
+    w.finish(total, start_index)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn parsed(text: Vec<u8>) -> Value {
+        serde_json::from_slice(&text).unwrap()
+    }
 
     #[test]
     fn empty_list_response_has_integer_counters() {
-        let v = list_response(Vec::new(), 0, 1);
+        let v = parsed(list_response(&[], 0, 1));
         assert_eq!(v["schemas"][0], LIST_RESPONSE);
         assert_eq!(v["totalResults"], 0);
         assert_eq!(v["itemsPerPage"], 0);
@@ -70,9 +119,24 @@ mod tests {
 
     #[test]
     fn list_response_counts_the_page_not_the_total() {
-        let v = list_response(vec![json!({"id": "a"}), json!({"id": "b"})], 7, 3);
+        let v = parsed(list_response(&[json!({"id": "a"}), json!({"id": "b"})], 7, 3));
         assert_eq!(v["totalResults"], 7);
         assert_eq!(v["itemsPerPage"], 2);
         assert_eq!(v["startIndex"], 3);
+    }
+
+    /// Resources pushed as values and as text make one list, in the order pushed, and the text is
+    /// what a `serde_json` value of the same list would print.
+    #[test]
+    fn list_writer_writes_values_and_texts_in_order() {
+        let mut w = ListWriter::default();
+        w.push(&json!({"id": "a", "displayName": "Ä \"q\""}));
+        w.push_text(br#"{"id":"b"}"#);
+        let text = w.finish(9, 4);
+        let expected = json!({
+            "schemas": [LIST_RESPONSE], "totalResults": 9, "itemsPerPage": 2, "startIndex": 4,
+            "Resources": [{"id": "a", "displayName": "Ä \"q\""}, {"id": "b"}],
+        });
+        assert_eq!(String::from_utf8(text).unwrap(), expected.to_string());
     }
 }

@@ -296,16 +296,18 @@ impl Drop for PageSavepoint<'_> {
     }
 }
 
-/// A page of SCIM-visible users in creation order, and the total, read in one snapshot. The total
-/// is the `scim_visible` row's count; the page starts from the nearest page end `positions` knows
-/// (the common case: the next page of a client paging through), skipping only the users between
-/// it and `offset` in the covering index `users_scim_order`. Its own end is remembered in turn.
+/// Calls `f` on each user of a page of SCIM-visible users in creation order, a row at a time, and
+/// returns the total; both read in one snapshot. The total is the `scim_visible` row's count; the
+/// page starts from the nearest page end `positions` knows (the common case: the next page of a
+/// client paging through), skipping only the users between it and `offset` in the covering index
+/// `users_scim_order`. Its own end is remembered in turn.
 pub fn scim_page(
     db: &impl Read,
     positions: &Positions,
     offset: usize,
     limit: usize,
-) -> Result<(Vec<UserRow>, usize)> {
+    mut f: impl FnMut(UserRow) -> Result<()>,
+) -> Result<usize> {
     let conn = db.conn();
     conn.execute_batch("SAVEPOINT page")?;
     let _savepoint = PageSavepoint(conn);
@@ -314,21 +316,25 @@ pub fn scim_page(
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let total = usize::try_from(total).unwrap_or(0);
     if limit == 0 || offset >= total {
-        return Ok((Vec::new(), total));
+        return Ok(total);
     }
     let (from, after) = positions.before(reshaped, offset).unwrap_or((0, i64::MIN));
-    let rows = query_users(
-        db,
-        &format!(
-            "SELECT {READ} FROM users WHERE rowid IN (SELECT rowid FROM users INDEXED BY users_scim_order \
-             WHERE is_guest = 0 AND scim_deleted = 0 AND seq > ?3 ORDER BY seq LIMIT ?1 OFFSET ?2) ORDER BY seq"
-        ),
-        params![limit as i64, (offset - from) as i64, after],
-    )?;
-    if let Some(last) = rows.last() {
-        positions.remember(reshaped, offset + rows.len(), last.seq);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {READ} FROM users WHERE rowid IN (SELECT rowid FROM users INDEXED BY users_scim_order \
+         WHERE is_guest = 0 AND scim_deleted = 0 AND seq > ?3 ORDER BY seq LIMIT ?1 OFFSET ?2) ORDER BY seq"
+    ))?;
+    let mut rows = stmt.query(params![limit as i64, (offset - from) as i64, after])?;
+    let (mut listed, mut last) = (0, None);
+    while let Some(r) = rows.next()? {
+        let u = from_row(r)?;
+        last = Some(u.seq);
+        listed += 1;
+        f(u)?;
     }
-    Ok((rows, total))
+    if let Some(seq) = last {
+        positions.remember(reshaped, offset + listed, seq);
+    }
+    Ok(total)
 }
 
 /// Calls `f` on every SCIM-visible user in creation order (filter scans), without holding them all.

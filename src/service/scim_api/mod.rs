@@ -10,7 +10,7 @@ use crate::http::Surface;
 use crate::http::server::Response;
 use crate::scim::filter::{self, Filter, IndexedAttr};
 use crate::scim::resource::{self, GroupRef, MemberRef, Meta};
-use crate::scim::{discovery, list_response, patch};
+use crate::scim::{ListWriter, discovery, patch};
 use crate::service::plan::Plan;
 use crate::service::routes::{Call, Route};
 use crate::service::seats::{self, Actor};
@@ -53,11 +53,11 @@ macro_rules! routes {
 pub const ROUTES: &[Route] = routes! {
     "GET" "/ServiceProviderConfig" None => |c| Ok(ok(&discovery::service_provider_config(
         &c.app.config.base_url, MAX_RESULTS, crate::http::edge::MAX_BODY_BYTES)));
-    "GET" "/ResourceTypes" None => |c| Ok(ok(&discovery::resource_types(&c.app.config.base_url)));
+    "GET" "/ResourceTypes" None => |c| Ok(ok_text(discovery::resource_types(&c.app.config.base_url)));
     "GET" "/ResourceTypes/{name}" None => |c| discovery::resource_type(&c.app.config.base_url, c.param(0))
         .map(|v| ok(&v))
         .ok_or_else(|| Error::not_found(format!("no resource type \"{}\"", c.param(0))));
-    "GET" "/Schemas" None => |c| Ok(ok(&discovery::schemas(&c.app.config.base_url)));
+    "GET" "/Schemas" None => |c| Ok(ok_text(discovery::schemas(&c.app.config.base_url)));
     "GET" "/Schemas/{urn}" None => |c| discovery::schema(&c.app.config.base_url, c.param(0))
         .map(|v| ok(&v))
         .ok_or_else(|| Error::not_found(format!("no schema \"{}\"", c.param(0))));
@@ -119,6 +119,10 @@ pub fn dispatch(app: &App, w: &mut Worker, ctx: &mut Ctx<'_>) -> (&'static str, 
 
 fn ok(body: &Value) -> Response {
     Response::json(200, Surface::Scim, body)
+}
+
+fn ok_text(body: Vec<u8>) -> Response {
+    Response::new(200, Surface::Scim.content_type(), body)
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -378,16 +382,17 @@ fn page_of<T>(items: Vec<T>, p: &ListParams) -> Vec<T> {
     items.into_iter().skip(p.start_index - 1).take(p.count).collect()
 }
 
-/// A list or search: never 404; stable order (creation order, or sortBy then creation order).
+/// A list or search: never 404; stable order (creation order, or sortBy then creation order). Each
+/// resource is written into the answer's text as soon as it is rendered.
 fn list(c: &mut Call<'_, '_>, res: Resource, p: &ListParams) -> Result<Response> {
     let (app, w) = (c.app, &mut *c.w);
     let (conn, plan) = w.plan()?;
-    let (resources, total) = match res {
-        Resource::Users => list_users(app, conn, plan, p)?,
-        Resource::Groups => list_groups(app, conn, p)?,
+    let mut out = ListWriter::default();
+    let total = match res {
+        Resource::Users => list_users(app, conn, plan, p, &mut out)?,
+        Resource::Groups => list_groups(app, conn, p, &mut out)?,
     };
-    let resources = resources.into_iter().map(|r| p.project(r)).collect();
-    Ok(ok(&list_response(resources, total, p.start_index)))
+    Ok(ok_text(out.finish(total, p.start_index)))
 }
 
 fn sorted(mut keyed: Vec<(Option<String>, i64, Value)>, p: &ListParams) -> Vec<Value> {
@@ -440,18 +445,25 @@ impl PartialOrd for Placed {
 /// running past the configured bound (`--scan-timeout-ms`, default 5 s) answers 400 `tooMany` (RFC
 /// 7644 §3.12: "the specified filter yields many more results than the server is willing to
 /// calculate").
-fn list_users(app: &App, conn: &impl Read, plan: &Plan, p: &ListParams) -> Result<(Vec<Value>, usize)> {
+fn list_users(
+    app: &App,
+    conn: &impl Read,
+    plan: &Plan,
+    p: &ListParams,
+    out: &mut ListWriter,
+) -> Result<usize> {
     if p.filter.is_none() && p.sort_by.is_none() {
-        let (rows, total) = users::scim_page(conn, app.store.positions(), p.start_index - 1, p.count)?;
-        let out = rows.iter().map(|u| render_user(app, conn, plan, u)).collect::<Result<_>>()?;
-        return Ok((out, total));
+        return users::scim_page(conn, app.store.positions(), p.start_index - 1, p.count, |u| {
+            out.push(&p.project(render_user(app, conn, plan, &u)?));
+            Ok(())
+        });
     }
     let started = Instant::now();
     let bound = app.config.scan_timeout;
     let skip = p.start_index - 1;
     let keep = skip.saturating_add(p.count);
     let mut total = 0usize;
-    let mut page: Vec<Value> = Vec::new();
+    let mut listed = 0usize;
     let mut best: std::collections::BinaryHeap<Placed> = std::collections::BinaryHeap::new();
     let candidates = p.filter.as_ref().map(|f| user_candidates(conn, f)).transpose()?;
     // Only a scan of every user is bounded in time; an index's candidates are few.
@@ -474,8 +486,9 @@ fn list_users(app: &App, conn: &impl Read, plan: &Plan, p: &ListParams) -> Resul
         total += 1;
         match p.sort_by.as_deref() {
             None => {
-                if total > skip && page.len() < p.count {
-                    page.push(r);
+                if total > skip && listed < p.count {
+                    out.push(&p.project(r));
+                    listed += 1;
                 }
             }
             Some(attr) => {
@@ -503,14 +516,14 @@ fn list_users(app: &App, conn: &impl Read, plan: &Plan, p: &ListParams) -> Resul
         let placed = best.into_sorted_vec();
         for pl in placed.into_iter().skip(skip) {
             if let Some(u) = users::get(conn, &pl.id)? {
-                page.push(render_user(app, conn, plan, &u)?);
+                out.push(&p.project(render_user(app, conn, plan, &u)?));
             }
         }
     }
-    Ok((page, total))
+    Ok(total)
 }
 
-fn list_groups(app: &App, conn: &impl Read, p: &ListParams) -> Result<(Vec<Value>, usize)> {
+fn list_groups(app: &App, conn: &impl Read, p: &ListParams, out: &mut ListWriter) -> Result<usize> {
     let with_members = !excludes_members(p);
     // A filter or sort on members needs them; otherwise reading a group never touches memberships.
     let filter_needs_members = p.filter.as_ref().is_some_and(|f| f.names_attribute("members"))
@@ -522,8 +535,10 @@ fn list_groups(app: &App, conn: &impl Read, p: &ListParams) -> Result<(Vec<Value
         });
     if p.filter.is_none() && p.sort_by.is_none() {
         let (rows, total) = groups::page(conn, p.start_index - 1, p.count)?;
-        let out = rows.iter().map(|g| render_group(app, conn, g, with_members)).collect::<Result<_>>()?;
-        return Ok((out, total));
+        for g in &rows {
+            out.push(&p.project(render_group(app, conn, g, with_members)?));
+        }
+        return Ok(total);
     }
     let rows = match p.filter.as_ref().map(|f| group_candidates(conn, f)).transpose()? {
         Some(Candidates::Rows(rows)) => rows,
@@ -539,15 +554,13 @@ fn list_groups(app: &App, conn: &impl Read, p: &ListParams) -> Result<(Vec<Value
     }
     let total = keyed.len();
     let all = if p.sort_by.is_some() { sorted(keyed, p) } else { keyed.into_iter().map(|k| k.2).collect() };
-    let mut page = page_of(all, p);
-    if !with_members {
-        for r in &mut page {
-            if let Some(o) = r.as_object_mut() {
-                o.remove("members");
-            }
+    for mut r in page_of(all, p) {
+        if !with_members && let Some(o) = r.as_object_mut() {
+            o.remove("members");
         }
+        out.push(&p.project(r));
     }
-    Ok((page, total))
+    Ok(total)
 }
 
 // ------------------------------------------------------------------------------------------------

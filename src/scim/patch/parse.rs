@@ -4,7 +4,7 @@
 use crate::error::{Error, Result};
 use crate::scim::PATCH_OP;
 use crate::scim::filter::{self, PatchPath};
-use crate::scim::resource::{get_ci, json_kind};
+use crate::scim::resource::{get_ci, json_kind, key_ci};
 use serde_json::Value;
 
 /// The three PATCH operations.
@@ -45,14 +45,14 @@ const EXAMPLE: &str = concat!(
 /// it), but when present it must be an array of strings. `Operations` (any case) must be a
 /// non-empty array; each op needs `op` (add, replace, remove in any case); add and replace need a
 /// `value`, which must be an object when there is no `path`; remove needs a `path` (noTarget).
-pub fn parse_ops(body: &Value) -> Result<Vec<PatchOp>> {
-    let Value::Object(obj) = body else {
+pub fn parse_ops(body: Value) -> Result<Vec<PatchOp>> {
+    let Value::Object(mut obj) = body else {
         return Err(Error::invalid_syntax(format!(
             "a PATCH body must be a JSON object like {EXAMPLE}, got {}",
-            json_kind(body)
+            json_kind(&body)
         )));
     };
-    if let Some((key, schemas)) = get_ci(obj, "schemas") {
+    if let Some((key, schemas)) = get_ci(&obj, "schemas") {
         let ok = match schemas {
             Value::Null => true,
             Value::Array(items) => items.iter().all(Value::is_string),
@@ -64,8 +64,12 @@ pub fn parse_ops(body: &Value) -> Result<Vec<PatchOp>> {
             )));
         }
     }
-    let ops = match get_ci(obj, "Operations") {
-        Some((_, Value::Array(ops))) if !ops.is_empty() => ops,
+    let ops = match get_ci(&obj, "Operations") {
+        Some((key, Value::Array(ops))) if !ops.is_empty() => {
+            let key = key.clone();
+            let Some(Value::Array(ops)) = obj.remove(&key) else { return Ok(Vec::new()) };
+            ops
+        }
         Some((key, Value::Array(_))) => {
             return Err(Error::invalid_syntax(format!(
                 "'{key}' is empty: send at least one operation, e.g. {EXAMPLE}"
@@ -83,18 +87,18 @@ pub fn parse_ops(body: &Value) -> Result<Vec<PatchOp>> {
             )));
         }
     };
-    ops.iter().enumerate().map(|(i, op)| parse_one(op).map_err(|e| context(e, i, None))).collect()
+    ops.into_iter().enumerate().map(|(i, op)| parse_one(op).map_err(|e| context(e, i, None))).collect()
 }
 
-fn parse_one(v: &Value) -> Result<PatchOp> {
-    let Value::Object(o) = v else {
+fn parse_one(v: Value) -> Result<PatchOp> {
+    let Value::Object(mut o) = v else {
         return Err(Error::invalid_syntax(format!(
             "each operation must be an object like \
              {{\"op\":\"replace\",\"path\":\"active\",\"value\":false}}, got {}",
-            json_kind(v)
+            json_kind(&v)
         )));
     };
-    let op = match get_ci(o, "op").map(|(_, v)| v) {
+    let op = match get_ci(&o, "op").map(|(_, v)| v) {
         Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
             "add" => OpKind::Add,
             "replace" => OpKind::Replace,
@@ -113,7 +117,7 @@ fn parse_one(v: &Value) -> Result<PatchOp> {
         }
         None => return Err(Error::invalid_syntax("the operation has no 'op': use add, replace or remove")),
     };
-    let (path_text, path) = match get_ci(o, "path").map(|(_, v)| v) {
+    let (path_text, path) = match get_ci(&o, "path").map(|(_, v)| v) {
         None | Some(Value::Null) => (None, None),
         Some(Value::String(s)) if s.trim().is_empty() => (None, None),
         Some(Value::String(s)) => {
@@ -128,7 +132,8 @@ fn parse_one(v: &Value) -> Result<PatchOp> {
             )));
         }
     };
-    let value = get_ci(o, "value").map(|(_, v)| v.clone());
+    // Moved out, not copied: a member list of 20,000 is held once.
+    let value = key_ci(&o, "value").and_then(|key| o.remove(&key));
     match op {
         OpKind::Remove if path.is_none() => {
             return Err(Error::no_target(

@@ -8,7 +8,7 @@ use crate::scim::{ENTERPRISE_USER_SCHEMA, PATCH_OP, SEAT_USER_SCHEMA, USER_SCHEM
 use serde_json::{Value, json};
 
 fn ops(v: Value) -> Vec<PatchOp> {
-    parse_ops(&v).unwrap()
+    parse_ops(v.clone()).unwrap()
 }
 
 fn patch(ops_json: Value) -> Value {
@@ -25,7 +25,7 @@ fn base() -> Value {
 
 fn apply(doc: &Value, ops_json: Value) -> Result<Value> {
     let mut d = doc.clone();
-    let parsed = parse_ops(&patch(ops_json))?;
+    let parsed = parse_ops(patch(ops_json))?;
     apply_user(&mut d, &parsed)?;
     Ok(d)
 }
@@ -81,31 +81,31 @@ fn bad_bodies_are_refused() {
         json!({"schemas":"x","Operations":[{"op":"replace","value":{"active":false}}]}),
     ];
     for c in cases {
-        let e = parse_ops(&c).unwrap_err();
+        let e = parse_ops(c.clone()).unwrap_err();
         assert_eq!(e.scim_type, Some(ScimType::InvalidSyntax), "{c}: {e:?}");
     }
-    let e = parse_ops(&json!({"Operations":[{"op":"copy","path":"title"}]})).unwrap_err();
+    let e = parse_ops(json!({"Operations":[{"op":"copy","path":"title"}]})).unwrap_err();
     assert_eq!(e.scim_type, Some(ScimType::InvalidSyntax));
     assert!(e.detail.contains("copy") && e.detail.contains("Operations[0]"), "{}", e.detail);
 }
 
 #[test]
 fn remove_without_path_is_no_target() {
-    let e = parse_ops(&patch(json!([{"op":"remove","value":{"title":"x"}}]))).unwrap_err();
+    let e = parse_ops(patch(json!([{"op":"remove","value":{"title":"x"}}]))).unwrap_err();
     assert_eq!(e.scim_type, Some(ScimType::NoTarget));
 }
 
 #[test]
 fn schemas_without_patch_op_urn_are_tolerated() {
     assert!(
-        parse_ops(&json!({"schemas":[],"Operations":[{"op":"replace","value":{"active":false}}]})).is_ok()
+        parse_ops(json!({"schemas":[],"Operations":[{"op":"replace","value":{"active":false}}]})).is_ok()
     );
-    assert!(parse_ops(&json!({"Operations":[{"op":"replace","value":{"active":false}}]})).is_ok());
+    assert!(parse_ops(json!({"Operations":[{"op":"replace","value":{"active":false}}]})).is_ok());
 }
 
 #[test]
 fn unparseable_paths_are_invalid_path() {
-    let e = parse_ops(&patch(json!([{"op":"add","path":"emails[type eq","value":"x"}]))).unwrap_err();
+    let e = parse_ops(patch(json!([{"op":"add","path":"emails[type eq","value":"x"}]))).unwrap_err();
     assert_eq!(e.status(), 400);
     assert!(e.detail.contains("Operations[0]"), "{}", e.detail);
 }
@@ -285,10 +285,10 @@ fn extension_object_under_its_urn_merges() {
 fn okta_deactivate_and_reactivate() {
     let p = json!({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":false}}]});
     let mut d = base();
-    apply_user(&mut d, &parse_ops(&p).unwrap()).unwrap();
+    apply_user(&mut d, &parse_ops(p.clone()).unwrap()).unwrap();
     assert_eq!(d["active"], false);
     let p = json!({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":true}}]});
-    apply_user(&mut d, &parse_ops(&p).unwrap()).unwrap();
+    apply_user(&mut d, &parse_ops(p.clone()).unwrap()).unwrap();
     assert_eq!(d["active"], true);
 }
 
@@ -444,7 +444,7 @@ fn type_errors_are_invalid_value() {
 #[test]
 fn atomic_when_a_later_op_fails() {
     let mut d = base();
-    let p = parse_ops(&patch(json!([{"op":"replace","path":"displayName","value":"Changed"},
+    let p = parse_ops(patch(json!([{"op":"replace","path":"displayName","value":"Changed"},
         {"op":"replace","path":"active","value":"sometimes"}])))
     .unwrap();
     let e = apply_user(&mut d, &p).unwrap_err();
@@ -541,7 +541,7 @@ fn no_input_panics() {
     for v in &values {
         let _ = canonical_user(v);
         let _ = resource::canonical_group(v);
-        let _ = parse_ops(v);
+        let _ = parse_ops(v.clone());
         let _ = resource::role_values(v);
         let _ = resource::emails(v);
         let _ = resource::primary_email(v);
@@ -560,7 +560,7 @@ fn no_input_panics() {
 // ---- groups ----
 
 fn gch(ops_json: Value) -> Result<GroupChanges> {
-    group_changes(&parse_ops(&patch(ops_json))?)
+    group_changes(&parse_ops(patch(ops_json))?)
 }
 
 fn ids(v: &[&str]) -> Vec<String> {

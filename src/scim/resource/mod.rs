@@ -31,7 +31,7 @@ mod values;
 pub(crate) use canon::{canon_attr, canon_element, canon_sub, is_read_only};
 pub(crate) use input::member_ids;
 pub use input::{GroupBody, canonical_group, canonical_user};
-pub(crate) use json_util::{bool_of, get_ci, json_kind};
+pub(crate) use json_util::{bool_of, get_ci, json_kind, key_ci};
 pub use projection::{attribute_names, project};
 pub use render::{GroupRef, GroupWriter, MemberRef, Meta, SeatView, render_group, render_user};
 pub use sort::sort_key;

@@ -109,8 +109,10 @@ pub(super) fn patch_group(c: &mut Call<'_, '_>) -> Result<Response> {
     let (app, ctx) = (c.app, c.ctx);
     let id = c.param(0).to_string();
     let id = id.as_str();
-    let ops = patch::parse_ops(&json_body(ctx.req)?)?;
+    let ops = patch::parse_ops(json_body(ctx.req)?)?;
     let changes = patch::group_changes(&ops)?;
+    // The operations' values (a full member list) are not needed past here.
+    drop(ops);
     let projection = projection_of(ctx)?;
     let wants_body = !projection.attributes.is_empty();
     let actor = actor(ctx);

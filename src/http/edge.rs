@@ -50,6 +50,8 @@ pub struct Limits {
 }
 
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// Buffer a connection keeps between requests; a larger one (a large upload) is given back.
+const KEPT_BUFFER: usize = 64 * 1024;
 pub const MAX_HEAD_FIELDS: usize = 100;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
@@ -471,7 +473,9 @@ impl Relay<'_> {
             )));
         }
         self.buf.drain(..total);
-        let pipelined = std::mem::take(&mut self.buf);
+        let mut pipelined = std::mem::take(&mut self.buf);
+        // A large upload's buffer is not kept for the connection's next requests.
+        pipelined.shrink_to(KEPT_BUFFER);
         let relayed = self.relay_answer(conn, &head.method, head.keep_alive, head.http10);
         self.buf = pipelined;
         relayed?;
@@ -614,15 +618,6 @@ impl Relay<'_> {
         } else {
             info.content_length
         };
-        while self.buf.len() < head_end + body_len {
-            match backend.read(&mut chunk) {
-                Ok(0) | Err(_) => {
-                    self.backend = None;
-                    return Err(Step::Done);
-                }
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-            }
-        }
         // An HTTP/1.0 client gets a streamed body unframed, ended by closing the connection.
         let keep_alive = keep_alive && !(streamed && http10);
         // The client's connection follows what the client asked for, not the backend's.
@@ -648,6 +643,7 @@ impl Relay<'_> {
         // One deadline for the whole response: a slow reader does not hold it open past it.
         let deadline = Instant::now() + self.edge.limits.io_timeout;
         conn.write_all(&head, deadline).map_err(client_gone)?;
+        let read_past_end = self.buf.len() > head_end + body_len;
         if streamed {
             let rest = self.buf.split_off(head_end);
             self.buf.clear();
@@ -655,12 +651,32 @@ impl Relay<'_> {
             relay_chunked(conn, &mut backend.stream, rest, http10, self.edge.limits.io_timeout, &mut chunk)
                 .map_err(client_gone)?;
         } else {
-            conn.write_all(&self.buf[head_end..head_end + body_len], deadline).map_err(client_gone)?;
+            // The body as it arrives, a chunk at a time: a 3 MiB answer is never held whole here.
+            let first = self.buf.len().min(head_end + body_len);
+            conn.write_all(&self.buf[head_end..first], deadline).map_err(client_gone)?;
+            let mut left = head_end + body_len - first;
+            while left > 0 {
+                let Some(backend) = self.backend.as_mut().map(|h| &mut h.stream) else {
+                    return Err(Step::Done);
+                };
+                let want = left.min(chunk.len());
+                match backend.read(&mut chunk[..want]) {
+                    Ok(0) | Err(_) => {
+                        // The client has part of the body: only closing tells it the rest is lost.
+                        self.backend = None;
+                        return Err(Step::Done);
+                    }
+                    Ok(n) => {
+                        conn.write_all(&chunk[..n], deadline).map_err(client_gone)?;
+                        left -= n;
+                    }
+                }
+            }
         }
         // A whole answer read exactly to its end, on a connection tiny_http keeps open: kept for
         // the next exchange. A streamed answer ends its connection (the worker wrote it past
         // tiny_http), as does an HTTP/1.0 request (tiny_http closes after it).
-        let exact = self.buf.len() == head_end + body_len;
+        let exact = !read_past_end;
         self.buf.clear();
         if let Some(held) = self.backend.take()
             && exact

@@ -420,7 +420,26 @@ where
             }
         }
     };
+    let large = req.body.len().max(response.body.bytes().len()) >= LARGE_EXCHANGE;
     respond(raw, response);
+    drop(req);
+    if large {
+        release_free_memory();
+    }
+}
+
+/// A request or answer body from which on the exchange gives its memory back (a 20,000-member list
+/// is about 1 MiB in, 3 MiB out).
+const LARGE_EXCHANGE: usize = 256 * 1024;
+
+/// Gives the allocator's free memory back to the system. glibc keeps a heap per worker thread and
+/// each keeps its high-water mark: without this, every worker that once served a large member list
+/// would hold the memory it took, and the process the sum.
+fn release_free_memory() {
+    // SAFETY: malloc_trim takes no pointer and touches only the allocator's own free lists.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn respond(raw: tiny_http::Request, r: Response) {

@@ -621,7 +621,7 @@ impl Relay<'_> {
         // An HTTP/1.0 client gets a streamed body unframed, ended by closing the connection.
         let keep_alive = keep_alive && !(streamed && http10);
         // The client's connection follows what the client asked for, not the backend's.
-        let mut head: Vec<u8> = Vec::with_capacity(head_end + 24);
+        let mut head: Vec<u8> = Vec::with_capacity(self.buf.len() + 24);
         for line in self.buf[..head_end - 2].split_inclusive(|b| *b == b'\n') {
             let named = |n: &[u8]| line.get(..n.len()).is_some_and(|l| l.eq_ignore_ascii_case(n));
             let dropped = named(b"connection:") || (http10 && named(b"transfer-encoding:"));
@@ -642,8 +642,12 @@ impl Relay<'_> {
         };
         // One deadline for the whole response: a slow reader does not hold it open past it.
         let deadline = Instant::now() + self.edge.limits.io_timeout;
-        conn.write_all(&head, deadline).map_err(client_gone)?;
         let read_past_end = self.buf.len() > head_end + body_len;
+        // The body's first part (all of a small answer) leaves with the head in one write: one
+        // system call and one TCP segment (one TLS record) instead of two.
+        let first = if streamed { head_end } else { self.buf.len().min(head_end + body_len) };
+        head.extend_from_slice(&self.buf[head_end..first]);
+        conn.write_all(&head, deadline).map_err(client_gone)?;
         if streamed {
             let rest = self.buf.split_off(head_end);
             self.buf.clear();
@@ -651,9 +655,8 @@ impl Relay<'_> {
             relay_chunked(conn, &mut backend.stream, rest, http10, self.edge.limits.io_timeout, &mut chunk)
                 .map_err(client_gone)?;
         } else {
-            // The body as it arrives, a chunk at a time: a 3 MiB answer is never held whole here.
-            let first = self.buf.len().min(head_end + body_len);
-            conn.write_all(&self.buf[head_end..first], deadline).map_err(client_gone)?;
+            // The rest of the body as it arrives, a chunk at a time: a 3 MiB answer is never held
+            // whole here.
             let mut left = head_end + body_len - first;
             while left > 0 {
                 let Some(backend) = self.backend.as_mut().map(|h| &mut h.stream) else {

@@ -426,6 +426,13 @@ fn machine_busy_seconds() -> Res<f64> {
 }
 
 /// Resets the server's peak resident memory (VmHWM) to its current size.
+/// The server's memory now, its peak since the last reading; the peak starts again from here.
+fn taken(pid: u32) -> Res<Mem> {
+    let m = memory(pid)?;
+    reset_peak(pid);
+    Ok(m)
+}
+
 fn reset_peak(pid: u32) {
     let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
 }
@@ -1010,12 +1017,15 @@ struct Row {
 impl Row {
     /// Reads the server's memory after the scenario and its peak during it, then starts the next
     /// row's peak afresh.
-    fn rss(mut self, pid: u32) -> Res<Row> {
-        let m = memory(pid)?;
+    fn rss(self, pid: u32) -> Res<Row> {
+        Ok(self.memory(taken(pid)?))
+    }
+
+    /// The server's memory as [`taken`] read it right after this row's run.
+    fn memory(mut self, m: Mem) -> Row {
         self.rss_mib = mib(m.rss_kib);
         self.peak_mib = mib(m.hwm_kib);
-        reset_peak(pid);
-        Ok(self)
+        self
     }
 }
 
@@ -1434,12 +1444,13 @@ fn bench() -> Res<bool> {
             expect(&resp, 204, "full push")?;
             Ok(0)
         })?;
-        push.insert(key, r);
+        // Each run's memory, read as soon as it ends (not after both).
+        push.insert(key, (r, taken(pid)?));
     }
-    let (p10, pbig) = (&push["10"], &push["big"]);
+    let ((p10, m10), (pbig, mbig)) = (&push["10"], &push["big"]);
     rows.push(
         row("full_push_10 (PATCH replace members, 10-member group, 1 swapped)", p10, "one client".into())
-            .rss(pid)?,
+            .memory(*m10),
     );
     rows.push(
         row(
@@ -1451,7 +1462,7 @@ fn bench() -> Res<bool> {
                 pbig.all.ms(0.99) / p10.all.ms(0.99).max(1e-9),
             ),
         )
-        .rss(pid)?,
+        .memory(*mbig),
     );
 
     // A group created with 5,000 members in one POST (an IdP's first push of a big group), one

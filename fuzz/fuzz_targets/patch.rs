@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
     if let Err(e) = resource::canonical_group(&body) {
         client_error("canonical_group", &e, &body);
     }
-    let ops = match patch::parse_ops(&body) {
+    let ops = match patch::parse_ops(body.clone()) {
         Ok(ops) => ops,
         Err(e) => return client_error("parse_ops", &e, &body),
     };

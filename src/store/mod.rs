@@ -6,9 +6,10 @@
 //! Writes go through [`Store::write`], one writer connection, with group commit: a durable commit
 //! costs one fsync, so writers that arrive while another is working join its transaction
 //! (`BEGIN IMMEDIATE`), each after the first inside its own SAVEPOINT: a write whose closure fails
-//! (or panics) is rolled back alone (the first, with the transaction it began). The last writer of the batch (no one else waiting, or the batch full) commits
-//! for all, and every writer of the batch returns only after that commit: nothing is acknowledged
-//! before it is durable, and a failed commit fails every write of the batch.
+//! (or panics) is rolled back alone (the first, with the transaction it began). The last writer of
+//! the batch (no one else waiting, or the batch full) commits for all, and every writer of the batch
+//! returns only after that commit: nothing is acknowledged before it is durable, and a failed commit
+//! fails every write of the batch.
 //!
 //! The seam is typed: a query that only reads takes `&impl Read`, which a per-worker [`Reader`] and a
 //! [`WriteTx`] both are; a query that writes takes `&WriteTx`, which only [`Store::write`] creates.

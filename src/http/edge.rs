@@ -50,10 +50,10 @@ pub struct Limits {
 }
 
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
-/// Buffer a connection keeps between requests; a larger one (a large upload) is given back.
-const KEPT_BUFFER: usize = 64 * 1024;
 pub const MAX_HEAD_FIELDS: usize = 100;
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Buffer a connection keeps between requests; a larger one (a large upload) is given back.
+const KEPT_BUFFER: usize = 64 * 1024;
 
 impl Default for Limits {
     fn default() -> Limits {

@@ -139,15 +139,6 @@ fn state_at(r: &Row<'_>, i: usize) -> rusqlite::Result<UserState> {
     })
 }
 
-/// A user's seat state alone, without reading its document (far cheaper than [`get`]).
-pub fn state(db: &impl Read, id: &str) -> Result<Option<UserState>> {
-    let conn = db.conn();
-    Ok(conn
-        .prepare_cached(&format!("SELECT {STATE} FROM users WHERE id = ?1"))?
-        .query_row([id], |r| state_at(r, 0))
-        .optional()?)
-}
-
 /// The state of the next [`BATCH`] users after `after` in creation order, with their ids, without
 /// their documents, advancing `after`: a whole-plan walk of the seat rules alone.
 pub fn state_batch(db: &impl Read, after: &mut Option<i64>) -> Result<Vec<(String, UserState)>> {
@@ -201,7 +192,8 @@ pub fn touch(tx: &WriteTx<'_>, ids: &[String], last_modified: &str) -> Result<()
     Ok(())
 }
 
-/// The seat-rule state of each of these users that exists, with its id (one statement).
+/// The seat-rule state of each of these users that exists, with its id, without reading their
+/// documents (far cheaper than [`get`]; one statement).
 pub fn states(db: &impl Read, ids: &[String]) -> Result<Vec<(String, UserState)>> {
     if ids.is_empty() {
         return Ok(Vec::new());

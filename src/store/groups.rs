@@ -153,7 +153,6 @@ pub fn remove_members(tx: &WriteTx<'_>, group_id: &str, users: &[String]) -> Res
     Ok(in_given_order(users, left.collect::<rusqlite::Result<_>>()?))
 }
 
-/// The member ids of a group (O(group size): only for full reads, PUT and delete).
 /// Whether the user is a member of the group (one index lookup).
 pub fn is_member(db: &impl Read, group_id: &str, user_id: &str) -> Result<bool> {
     Ok(db
@@ -171,6 +170,7 @@ pub fn member_id_set(db: &impl Read, group_id: &str) -> Result<std::collections:
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// The member ids of a group in creation order (O(group size): for deleting the group).
 pub fn member_ids(db: &impl Read, group_id: &str) -> Result<Vec<String>> {
     let conn = db.conn();
     let mut stmt = conn.prepare_cached(
@@ -179,13 +179,6 @@ pub fn member_ids(db: &impl Read, group_id: &str) -> Result<Vec<String>> {
     )?;
     let rows = stmt.query_map([group_id], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Members with their userName, for rendering (`members[].display`).
-pub fn members(db: &impl Read, group_id: &str) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    each_member(db, group_id, |id, display| out.push((id.to_string(), display.to_string())))?;
-    Ok(out)
 }
 
 /// Calls `f` with each member of the group (its id and display: displayName, else userName) in

@@ -290,16 +290,15 @@ fn group_meta(app: &App, g: &GroupRow) -> Meta {
 
 fn render_group(app: &App, conn: &impl Read, g: &GroupRow, with_members: bool) -> Result<Value> {
     let members: Option<Vec<MemberRef>> = if with_members {
-        Some(
-            groups::members(conn, &g.id)?
-                .into_iter()
-                .map(|(id, display)| MemberRef {
-                    location: user_location(app, &id),
-                    value: id,
-                    display: Some(display),
-                })
-                .collect(),
-        )
+        let mut members = Vec::new();
+        groups::each_member(conn, &g.id, |id, display| {
+            members.push(MemberRef {
+                value: id.to_string(),
+                display: Some(display.to_string()),
+                location: user_location(app, id),
+            })
+        })?;
+        Some(members)
     } else {
         None
     };

@@ -371,9 +371,48 @@ fn runtime_base() -> PathBuf {
     std::env::var_os("RUNTIME_DIRECTORY").map(PathBuf::from).unwrap_or_else(std::env::temp_dir)
 }
 
+/// Whether process `pid` has ended (a signal 0 finds no such process).
+fn process_gone(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks that the process exists; the pid is a plain integer.
+    unsafe { libc::kill(pid, 0) != 0 && *libc::__errno_location() == libc::ESRCH }
+}
+
+/// Removes this user's `scim-seat-PID-RANDOM` directories whose process has ended without
+/// cleaning up (killed, crashed): left behind, a later process given the same pid would look like
+/// them to `scim-seat reload`.
+fn prune_dead_dirs(base: &Path) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(base) else { return };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    for entry in entries.filter_map(|e| e.ok()) {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(dir_pid) else { continue };
+        let owned_dir = std::fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_dir() && m.uid() == me);
+        if owned_dir && pid != std::process::id() as libc::pid_t && process_gone(pid) {
+            match std::fs::remove_dir_all(entry.path()) {
+                Ok(()) => log::debug!("removed {}, left by ended process {pid}", entry.path().display()),
+                Err(e) => {
+                    log::warn!("cannot remove {}, left by ended process {pid}: {e}", entry.path().display())
+                }
+            }
+        }
+    }
+}
+
+/// The pid in a private directory's name `scim-seat-PID-RANDOM` (RANDOM: 12 hex digits).
+fn dir_pid(name: &str) -> Option<libc::pid_t> {
+    let (pid, rnd) = name.strip_prefix("scim-seat-")?.split_once('-')?;
+    let hex = rnd.len() == 12 && rnd.bytes().all(|b| b.is_ascii_hexdigit());
+    let digits = !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit());
+    if hex && digits { pid.parse().ok().filter(|&p| p > 0) } else { None }
+}
+
 /// A fresh directory only this user can enter, for the edge-to-worker Unix sockets and the reload
-/// outcome: `scim-seat-PID-RANDOM` under [`runtime_base`].
+/// outcome: `scim-seat-PID-RANDOM` under [`runtime_base`]. Directories left by ended processes
+/// are removed first.
 fn private_socket_dir() -> Result<PathBuf> {
+    prune_dead_dirs(&runtime_base());
     let mut rnd = [0u8; 6];
     crate::util::random_bytes(&mut rnd)?;
     let dir = runtime_base().join(format!("scim-seat-{}-{}", std::process::id(), crate::util::hex(&rnd)));
@@ -441,6 +480,12 @@ pub(super) fn reload(args: ReloadArgs) -> Result<i32> {
     // SAFETY: kill only sends a signal; the pid and signal are plain integers.
     if unsafe { libc::kill(pid, libc::SIGHUP) } != 0 {
         let e = std::io::Error::last_os_error();
+        if e.raw_os_error() == Some(libc::ESRCH) {
+            return Err(Error::not_found(format!(
+                "no scim-seat serve process {pid}: the process has ended (its directory {} was left behind)",
+                dir.display()
+            )));
+        }
         return Err(Error::invalid_value(format!("cannot signal process {pid}: {e}")));
     }
     let deadline = Instant::now() + Duration::from_millis(args.timeout_ms);

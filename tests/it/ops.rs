@@ -592,6 +592,42 @@ fn reload_command_reports_the_outcome_and_metrics_follow_the_certificate() {
     assert!(err.contains(&format!("no scim-seat serve process {pid}")), "{err}");
 }
 
+/// A serving process killed outright leaves its private directory behind. `reload` on that pid
+/// says the process has ended (it does not report a failed signal), and the next `serve` removes
+/// the directories of ended processes, but not of live ones or other names.
+#[test]
+fn directories_left_by_ended_processes_are_removed_and_reload_says_the_process_ended() {
+    let mut ended = std::process::Command::new("true").spawn().unwrap();
+    ended.wait().unwrap();
+    let pid = ended.id();
+    // A runtime directory of this test's own, as systemd's RuntimeDirectory= gives the service.
+    let base = TempDir::new();
+    let runtime = base.path().to_string_lossy().into_owned();
+    let left = base.path().join(format!("scim-seat-{pid}-0123456789ab"));
+    std::fs::create_dir_all(&left).unwrap();
+    std::fs::write(left.join("reload"), "1 ok TLS certificate and key reloaded\n").unwrap();
+    let live = base.path().join(format!("scim-seat-{}-0123456789ab", std::process::id()));
+    std::fs::create_dir_all(&live).unwrap();
+    let other = base.path().join(format!("scim-seat-{pid}-not-ours"));
+    std::fs::create_dir_all(&other).unwrap();
+    let out = std::process::Command::new(crate::harness::BIN)
+        .args(["reload", "--pid", &pid.to_string()])
+        .env("RUNTIME_DIRECTORY", &runtime)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("no scim-seat serve process {pid}: the process has ended")), "{err}");
+    let s = Server::start_with(Opts { env: vec![("RUNTIME_DIRECTORY".into(), runtime)], ..Opts::default() });
+    assert!(!left.exists(), "the ended process's directory is still there");
+    assert!(live.exists() && other.exists());
+    let own = std::fs::read_dir(base.path()).unwrap().filter_map(|e| e.ok()).filter(|e| {
+        e.file_name().to_str().is_some_and(|n| n.starts_with(&format!("scim-seat-{}-", s.pid())))
+    });
+    assert_eq!(own.count(), 1, "the server's own directory");
+    drop(s);
+}
+
 #[test]
 fn reload_without_tls_succeeds_and_metrics_say_nothing_about_tls() {
     let s = Server::start();

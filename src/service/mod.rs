@@ -229,6 +229,12 @@ pub fn query_params(query: &str) -> Vec<(String, String)> {
 
 /// Parses a JSON request body; bad JSON is 400 invalidSyntax.
 pub fn json_body(req: &Request) -> Result<serde_json::Value> {
+    Ok(serde_json::from_slice(body_text(req)?)?)
+}
+
+/// A request's JSON body as sent, for readers that take only what they need from it (member lists):
+/// 400 when there is none, 415 when it is declared as something other than JSON.
+pub fn body_text(req: &Request) -> Result<&[u8]> {
     if req.body.is_empty() {
         return Err(Error::invalid_syntax("the request needs a JSON body"));
     }
@@ -243,8 +249,7 @@ pub fn json_body(req: &Request) -> Result<serde_json::Value> {
             ));
         }
     }
-    let v: serde_json::Value = serde_json::from_slice(&req.body)?;
-    Ok(v)
+    Ok(&req.body)
 }
 
 #[cfg(test)]

@@ -221,9 +221,17 @@ fn deep_json_bodies_are_400_and_change_nothing() {
                 ("POST", "/Users/.search".to_string()),
             ] {
                 let r = session.call(method, &path, body.as_bytes());
-                let v = expect_scim_error(&r, 400, Some("invalidSyntax"));
-                let detail = v["detail"].as_str().unwrap();
-                assert!(detail.contains("JSON"), "{method} {path}: {detail}");
+                // A part the reader needs is refused past the parser's depth limit (not valid
+                // JSON); a part it does not keep (an unknown key, a member element that is not an
+                // object) is skipped without recursion and the body is refused for what it is.
+                let v = expect_scim_error(&r, 400, None);
+                let (t, detail) = (v["scimType"].as_str().unwrap_or(""), v["detail"].as_str().unwrap());
+                assert!(
+                    (t == "invalidSyntax" && detail.contains("JSON"))
+                        || (t == "invalidSyntax" && detail.contains("Operations"))
+                        || ["invalidValue", "invalidPath"].contains(&t),
+                    "{method} {path}: {t} {detail}"
+                );
             }
         }
         // The admin API reads JSON bodies too.

@@ -5,7 +5,7 @@ use super::parse::{OpKind, PatchOp, context, path_names};
 use super::user::read_only_error;
 use crate::error::{Error, Result};
 use crate::scim::filter::{self, CompareOp, Filter};
-use crate::scim::resource::{json_kind, member_ids};
+use crate::scim::resource::{GroupOpValue, Members, json_kind};
 use crate::scim::schema::{self, Resolved};
 use serde_json::Value;
 
@@ -29,32 +29,35 @@ pub enum MemberOp {
 }
 
 /// The changes a Group PATCH asks for, without loading members: displayName, externalId, and
-/// membership changes in request order.
-pub fn group_changes(ops: &[PatchOp]) -> Result<GroupChanges> {
+/// membership changes in request order. The operations' values (member lists) are moved, not
+/// copied.
+pub fn group_changes(ops: Vec<PatchOp<GroupOpValue>>) -> Result<GroupChanges> {
     let mut ch = GroupChanges::default();
-    for (i, op) in ops.iter().enumerate() {
-        group_op(&mut ch, op).map_err(|e| context(e, i, Some(op)))?;
+    for (i, mut op) in ops.into_iter().enumerate() {
+        let value = op.value.take().unwrap_or(GroupOpValue::Single(Value::Null));
+        group_op(&mut ch, &op, value).map_err(|e| context(e, i, Some(&op)))?;
     }
     Ok(ch)
 }
 
-fn group_op(ch: &mut GroupChanges, op: &PatchOp) -> Result<()> {
-    let value = op.value.as_ref().unwrap_or(&Value::Null);
+fn group_op(ch: &mut GroupChanges, op: &PatchOp<GroupOpValue>, value: GroupOpValue) -> Result<()> {
     let Some(pp) = &op.path else {
-        let Value::Object(attrs) = value else {
+        let GroupOpValue::Object(obj) = value else {
             return Err(Error::invalid_syntax(
                 "an operation without a 'path' needs an object of attributes as 'value'",
             ));
         };
-        for (key, v) in attrs {
+        for (key, v) in &obj.attrs {
             // Okta's rename carries `id`; unknown keys are ignored as in user PATCH.
             let Ok(Resolved::Attr { def, sub: None, .. }) = schema::resolve_group(key) else { continue };
             match def.name {
                 "displayName" => ch.display_name = Some(display_name_of(v, key)?),
                 "externalId" => ch.external_id = Some(external_id_of(v, key)?),
-                "members" => push_members(ch, op.op, v, key)?,
                 _ => {}
             }
+        }
+        for (key, list) in obj.members {
+            push_members(ch, op.op, list, &key)?;
         }
         return Ok(());
     };
@@ -82,17 +85,18 @@ fn group_op(ch: &mut GroupChanges, op: &PatchOp) -> Result<()> {
             }
             match (op.op, &pp.filter) {
                 (OpKind::Remove, None) => {
-                    if value.is_null() {
+                    let list = value.into_members();
+                    if list.is_null() {
                         ch.members.push(MemberOp::RemoveAll);
                     } else {
-                        let ids = member_ids(value, "value")?;
+                        let ids = list.ids("value")?;
                         if !ids.is_empty() {
                             ch.members.push(MemberOp::Remove(ids));
                         }
                     }
                 }
                 (OpKind::Remove, Some(f)) => ch.members.push(MemberOp::Remove(filter_ids(f, &text)?)),
-                (_, None) => push_members(ch, op.op, value, "value")?,
+                (_, None) => push_members(ch, op.op, value.into_members(), "value")?,
                 (_, Some(_)) => {
                     return Err(Error::invalid_path(format!(
                         "path '{text}': a filter on members is only supported with remove; to add members \
@@ -112,19 +116,20 @@ fn group_op(ch: &mut GroupChanges, op: &PatchOp) -> Result<()> {
                     "'displayName' is required and cannot be removed; replace it with a new name instead",
                 ));
             }
-            ch.display_name = Some(display_name_of(value, &text)?);
+            ch.display_name = Some(display_name_of(&value.as_single(), &text)?);
             Ok(())
         }
         "externalId" => {
-            ch.external_id = Some(if op.op == OpKind::Remove { None } else { external_id_of(value, &text)? });
+            ch.external_id =
+                Some(if op.op == OpKind::Remove { None } else { external_id_of(&value.as_single(), &text)? });
             Ok(())
         }
         _ => Err(read_only_error(def, &text)),
     }
 }
 
-fn push_members(ch: &mut GroupChanges, op: OpKind, v: &Value, label: &str) -> Result<()> {
-    let ids = if v.is_null() { Vec::new() } else { member_ids(v, label)? };
+fn push_members(ch: &mut GroupChanges, op: OpKind, list: Members, label: &str) -> Result<()> {
+    let ids = if list.is_null() { Vec::new() } else { list.ids(label)? };
     match op {
         OpKind::Replace => ch.members.push(MemberOp::Replace(ids)),
         OpKind::Add if !ids.is_empty() => ch.members.push(MemberOp::Add(ids)),

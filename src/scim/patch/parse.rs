@@ -4,7 +4,8 @@
 use crate::error::{Error, Result};
 use crate::scim::PATCH_OP;
 use crate::scim::filter::{self, PatchPath};
-use crate::scim::resource::{get_ci, json_kind, key_ci};
+use crate::scim::resource::{GroupOpValue, Shape, ShapeVisitor, Slot, json_kind, skip_map, skip_seq};
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess};
 use serde_json::Value;
 
 /// The three PATCH operations.
@@ -25,15 +26,34 @@ impl OpKind {
     }
 }
 
-/// One parsed PATCH operation.
+/// One parsed PATCH operation; its value is read as `V`: a [`Value`] for a User, a
+/// [`GroupOpValue`](crate::scim::resource::GroupOpValue) for a Group (member lists as ids).
 #[derive(Debug, Clone, PartialEq)]
-pub struct PatchOp {
+pub struct PatchOp<V = Value> {
     pub op: OpKind,
     /// The path as the client wrote it (for error details); `None` when absent, null or empty.
     pub path_text: Option<String>,
     pub path: Option<PatchPath>,
-    /// `None` when the op has no `value` member; `Some(Value::Null)` for an explicit null.
-    pub value: Option<Value>,
+    /// `None` when the op has no `value` member; an explicit null is a value.
+    pub value: Option<V>,
+}
+
+/// What an operation's value is read as.
+pub trait OpValue: for<'de> Deserialize<'de> {
+    /// Whether it is a JSON object (a path-less add or replace needs one).
+    fn is_object(&self) -> bool;
+}
+
+impl OpValue for Value {
+    fn is_object(&self) -> bool {
+        Value::is_object(self)
+    }
+}
+
+impl OpValue for GroupOpValue {
+    fn is_object(&self) -> bool {
+        matches!(self, GroupOpValue::Object(_))
+    }
 }
 
 const EXAMPLE: &str = concat!(
@@ -41,18 +61,120 @@ const EXAMPLE: &str = concat!(
     r#""Operations":[{"op":"replace","path":"active","value":false}]}"#
 );
 
-/// Parses a PatchOp body. `schemas` is not required to name the PatchOp URN (clients are lax about
-/// it), but when present it must be an array of strings. `Operations` (any case) must be a
-/// non-empty array; each op needs `op` (add, replace, remove in any case); add and replace need a
-/// `value`, which must be an object when there is no `path`; remove needs a `path` (noTarget).
-pub fn parse_ops(body: Value) -> Result<Vec<PatchOp>> {
-    let Value::Object(mut obj) = body else {
-        return Err(Error::invalid_syntax(format!(
-            "a PATCH body must be a JSON object like {EXAMPLE}, got {}",
-            json_kind(&body)
-        )));
+/// A PatchOp body as read: `schemas` and `Operations` (keys matched as [`get_ci`] does), each
+/// operation's `op`, `path` and `value`; the rest is skipped unread.
+enum RawBody<V> {
+    Object { schemas: Slot<Value>, operations: Slot<RawOps<V>> },
+    NotObject(&'static str),
+}
+
+enum RawOps<V> {
+    List(Vec<RawOp<V>>),
+    Other(&'static str),
+}
+
+enum RawOp<V> {
+    Object { op: Slot<Value>, path: Slot<Value>, value: Slot<V> },
+    NotObject(&'static str),
+}
+
+impl<V: OpValue> Shape for RawBody<V> {
+    fn from_map<'de, A: MapAccess<'de>>(mut map: A) -> std::result::Result<Self, A::Error> {
+        let (mut schemas, mut operations) = (Slot::default(), Slot::default());
+        while let Some(key) = map.next_key::<String>()? {
+            if schemas.wants(&key, "schemas") {
+                schemas.0 = Some((key, map.next_value()?));
+            } else if operations.wants(&key, "Operations") {
+                operations.0 = Some((key, map.next_value()?));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(RawBody::Object { schemas, operations })
+    }
+    fn from_seq<'de, A: SeqAccess<'de>>(seq: A) -> std::result::Result<Self, A::Error> {
+        skip_seq(seq)?;
+        Ok(RawBody::NotObject("an array"))
+    }
+    fn from_scalar(v: Value) -> Self {
+        RawBody::NotObject(json_kind(&v))
+    }
+}
+
+impl<V: OpValue> Shape for RawOps<V> {
+    fn from_map<'de, A: MapAccess<'de>>(map: A) -> std::result::Result<Self, A::Error> {
+        skip_map(map)?;
+        Ok(RawOps::Other("an object"))
+    }
+    fn from_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> std::result::Result<Self, A::Error> {
+        let mut ops = Vec::new();
+        while let Some(op) = seq.next_element()? {
+            ops.push(op);
+        }
+        Ok(RawOps::List(ops))
+    }
+    fn from_scalar(v: Value) -> Self {
+        RawOps::Other(json_kind(&v))
+    }
+}
+
+impl<V: OpValue> Shape for RawOp<V> {
+    fn from_map<'de, A: MapAccess<'de>>(mut map: A) -> std::result::Result<Self, A::Error> {
+        let (mut op, mut path, mut value) = (Slot::default(), Slot::default(), Slot::default());
+        while let Some(key) = map.next_key::<String>()? {
+            if op.wants(&key, "op") {
+                op.0 = Some((key, map.next_value()?));
+            } else if path.wants(&key, "path") {
+                path.0 = Some((key, map.next_value()?));
+            } else if value.wants(&key, "value") {
+                value.0 = Some((key, map.next_value()?));
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(RawOp::Object { op, path, value })
+    }
+    fn from_seq<'de, A: SeqAccess<'de>>(seq: A) -> std::result::Result<Self, A::Error> {
+        skip_seq(seq)?;
+        Ok(RawOp::NotObject("an array"))
+    }
+    fn from_scalar(v: Value) -> Self {
+        RawOp::NotObject(json_kind(&v))
+    }
+}
+
+impl<'de, V: OpValue> Deserialize<'de> for RawBody<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(ShapeVisitor::new())
+    }
+}
+
+impl<'de, V: OpValue> Deserialize<'de> for RawOps<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(ShapeVisitor::new())
+    }
+}
+
+impl<'de, V: OpValue> Deserialize<'de> for RawOp<V> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(ShapeVisitor::new())
+    }
+}
+
+/// Parses a PatchOp body from its text. `schemas` is not required to name the PatchOp URN (clients
+/// are lax about it), but when present it must be an array of strings. `Operations` (any case) must
+/// be a non-empty array; each op needs `op` (add, replace, remove in any case); add and replace need
+/// a `value`, which must be an object when there is no `path`; remove needs a `path` (noTarget).
+pub fn parse_ops<V: OpValue>(body: &[u8]) -> Result<Vec<PatchOp<V>>> {
+    let (schemas, operations) = match serde_json::from_slice::<RawBody<V>>(body)? {
+        RawBody::Object { schemas, operations } => (schemas, operations),
+        RawBody::NotObject(kind) => {
+            return Err(Error::invalid_syntax(format!(
+                "a PATCH body must be a JSON object like {EXAMPLE}, got {kind}"
+            )));
+        }
     };
-    if let Some((key, schemas)) = get_ci(&obj, "schemas") {
+    if let Some((key, schemas)) = &schemas.0 {
         let ok = match schemas {
             Value::Null => true,
             Value::Array(items) => items.iter().all(Value::is_string),
@@ -64,21 +186,16 @@ pub fn parse_ops(body: Value) -> Result<Vec<PatchOp>> {
             )));
         }
     }
-    let ops = match get_ci(&obj, "Operations") {
-        Some((key, Value::Array(ops))) if !ops.is_empty() => {
-            let key = key.clone();
-            let Some(Value::Array(ops)) = obj.remove(&key) else { return Ok(Vec::new()) };
-            ops
-        }
-        Some((key, Value::Array(_))) => {
+    let ops = match operations.0 {
+        Some((_, RawOps::List(ops))) if !ops.is_empty() => ops,
+        Some((key, RawOps::List(_))) => {
             return Err(Error::invalid_syntax(format!(
                 "'{key}' is empty: send at least one operation, e.g. {EXAMPLE}"
             )));
         }
-        Some((key, other)) => {
+        Some((key, RawOps::Other(kind))) => {
             return Err(Error::invalid_syntax(format!(
-                "'{key}' must be an array of operations, got {}; e.g. {EXAMPLE}",
-                json_kind(other)
+                "'{key}' must be an array of operations, got {kind}; e.g. {EXAMPLE}"
             )));
         }
         None => {
@@ -87,18 +204,25 @@ pub fn parse_ops(body: Value) -> Result<Vec<PatchOp>> {
             )));
         }
     };
-    ops.into_iter().enumerate().map(|(i, op)| parse_one(op).map_err(|e| context(e, i, None))).collect()
+    ops.into_iter()
+        .enumerate()
+        .map(|(i, op)| parse_one(op).map_err(|e| context(e, i, None::<&PatchOp<V>>)))
+        .collect()
 }
 
-fn parse_one(v: Value) -> Result<PatchOp> {
-    let Value::Object(mut o) = v else {
-        return Err(Error::invalid_syntax(format!(
-            "each operation must be an object like \
-             {{\"op\":\"replace\",\"path\":\"active\",\"value\":false}}, got {}",
-            json_kind(&v)
-        )));
+fn parse_one<V: OpValue>(raw: RawOp<V>) -> Result<PatchOp<V>> {
+    let (op, path, value) = match raw {
+        RawOp::Object { op, path, value } => {
+            (op.0.map(|(_, v)| v), path.0.map(|(_, v)| v), value.0.map(|(_, v)| v))
+        }
+        RawOp::NotObject(kind) => {
+            return Err(Error::invalid_syntax(format!(
+                "each operation must be an object like \
+                 {{\"op\":\"replace\",\"path\":\"active\",\"value\":false}}, got {kind}"
+            )));
+        }
     };
-    let op = match get_ci(&o, "op").map(|(_, v)| v) {
+    let op = match op {
         Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
             "add" => OpKind::Add,
             "replace" => OpKind::Replace,
@@ -112,12 +236,12 @@ fn parse_one(v: Value) -> Result<PatchOp> {
         Some(other) => {
             return Err(Error::invalid_syntax(format!(
                 "'op' must be the string add, replace or remove, got {}",
-                json_kind(other)
+                json_kind(&other)
             )));
         }
         None => return Err(Error::invalid_syntax("the operation has no 'op': use add, replace or remove")),
     };
-    let (path_text, path) = match get_ci(&o, "path").map(|(_, v)| v) {
+    let (path_text, path) = match path {
         None | Some(Value::Null) => (None, None),
         Some(Value::String(s)) if s.trim().is_empty() => (None, None),
         Some(Value::String(s)) => {
@@ -128,12 +252,10 @@ fn parse_one(v: Value) -> Result<PatchOp> {
         Some(other) => {
             return Err(Error::invalid_syntax(format!(
                 "'path' must be a string such as \"emails[type eq \\\"work\\\"].value\", got {}",
-                json_kind(other)
+                json_kind(&other)
             )));
         }
     };
-    // Moved out, not copied: a member list of 20,000 is held once.
-    let value = key_ci(&o, "value").and_then(|key| o.remove(&key));
     match op {
         OpKind::Remove if path.is_none() => {
             return Err(Error::no_target(
@@ -143,7 +265,7 @@ fn parse_one(v: Value) -> Result<PatchOp> {
         OpKind::Add | OpKind::Replace if value.is_none() => {
             return Err(Error::invalid_syntax(format!("{} needs a 'value'", op.as_str())));
         }
-        OpKind::Add | OpKind::Replace if path.is_none() && !matches!(value, Some(Value::Object(_))) => {
+        OpKind::Add | OpKind::Replace if path.is_none() && !value.as_ref().is_some_and(V::is_object) => {
             return Err(Error::invalid_syntax(format!(
                 "{} without a 'path' needs an object of attributes as 'value', e.g. {{\"active\": false}}",
                 op.as_str()
@@ -155,7 +277,7 @@ fn parse_one(v: Value) -> Result<PatchOp> {
 }
 
 /// Prefixes an error detail with the operation it came from.
-pub(super) fn context(e: Error, i: usize, op: Option<&PatchOp>) -> Error {
+pub(super) fn context<V>(e: Error, i: usize, op: Option<&PatchOp<V>>) -> Error {
     let what = match op {
         Some(op) => match &op.path_text {
             Some(p) => format!("Operations[{i}] ({} {p})", op.op.as_str()),

@@ -7,6 +7,11 @@ use crate::scim::resource::{self, canonical_user};
 use crate::scim::{ENTERPRISE_USER_SCHEMA, PATCH_OP, SEAT_USER_SCHEMA, USER_SCHEMA};
 use serde_json::{Value, json};
 
+/// `parse_ops` of a JSON value's text, read as a User PATCH is.
+fn parse_ops(v: Value) -> Result<Vec<PatchOp>> {
+    super::parse_ops(v.to_string().as_bytes())
+}
+
 fn ops(v: Value) -> Vec<PatchOp> {
     parse_ops(v.clone()).unwrap()
 }
@@ -540,7 +545,7 @@ fn no_input_panics() {
     ];
     for v in &values {
         let _ = canonical_user(v);
-        let _ = resource::canonical_group(v);
+        let _ = resource::canonical_group(v.to_string().as_bytes());
         let _ = parse_ops(v.clone());
         let _ = resource::role_values(v);
         let _ = resource::emails(v);
@@ -560,7 +565,7 @@ fn no_input_panics() {
 // ---- groups ----
 
 fn gch(ops_json: Value) -> Result<GroupChanges> {
-    group_changes(&parse_ops(patch(ops_json))?)
+    group_changes(super::parse_ops(patch(ops_json).to_string().as_bytes())?)
 }
 
 fn ids(v: &[&str]) -> Vec<String> {
@@ -604,9 +609,9 @@ fn members_value_eq_filters() {
 
 #[test]
 fn okta_group_membership_mixed_ops() {
-    let c = group_changes(&ops(json!({"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+    let c = gch(json!([
         {"op":"remove","path":"members[value eq \"89bb1940-b905-4575-9e7f-6f887cfb368e\"]"},
-        {"op":"add","path":"members","value":[{"value":"23a35c27-23d3-4c03-b4c5-6443c09e7173","display":"test.user@okta.local"}]}]})))
+        {"op":"add","path":"members","value":[{"value":"23a35c27-23d3-4c03-b4c5-6443c09e7173","display":"test.user@okta.local"}]}]))
     .unwrap();
     assert_eq!(
         c.members,
@@ -675,4 +680,45 @@ fn group_errors() {
         assert_eq!(e.scim_type, Some(t), "{op}: {e:?}");
         assert!(e.detail.starts_with("Operations[0]"), "{}", e.detail);
     }
+}
+
+/// Member lists are read straight from the body's text into ids: each bad element is named by its
+/// index; a `value` key matches in any case, an exact `value` winning wherever it stands; other
+/// keys are not kept; a list or an object where a single value belongs is described as such.
+#[test]
+fn member_lists_read_from_the_text() {
+    let detail = |v: Value| gch(json!([{"op":"add","path":"members","value":v}])).unwrap_err().detail;
+    let d = detail(json!([{"value":"a"}, 7]));
+    assert!(
+        d.ends_with("'value[1]' must be an object like {\"value\": \"<user id>\"}, got a number (7)"),
+        "{d}"
+    );
+    let d = detail(json!([{"value":"a"}, [{"value":"b"}]]));
+    assert!(d.ends_with("'value[1]' must be an object like {\"value\": \"<user id>\"}, got an array"), "{d}");
+    let d = detail(json!([{"value":"a"}, {"display":"b"}]));
+    assert!(d.ends_with("'value[1]' has no 'value': each member is {\"value\": \"<user id>\"}"), "{d}");
+    let d = detail(json!([{"value":" "}]));
+    assert!(
+        d.ends_with("'value[0].value' must be a non-empty string (a user id), got the string \" \""),
+        "{d}"
+    );
+    let d = detail(json!({"value":"a"}));
+    assert!(
+        d.ends_with("'value' must be an array of objects like {\"value\": \"<user id>\"}, got an object"),
+        "{d}"
+    );
+    let body = br#"{"Operations":[{"op":"add","path":"members","value":[
+        {"value":"a","Value":"x"},{"VALUE":"y","display":"B","value":"b"},{"vAlue":"c"},{"value":"a"}]}]}"#;
+    let c = group_changes(super::parse_ops(body).unwrap()).unwrap();
+    assert_eq!(c.members, [MemberOp::Add(ids(&["a", "b", "c"]))]);
+    let e = gch(json!([{"op":"replace","path":"displayName","value":[{"value":"a"}]}])).unwrap_err();
+    assert!(e.detail.ends_with("got an array"), "{}", e.detail);
+    let e = gch(json!([{"op":"replace","path":"externalId","value":{"value":"a"}}])).unwrap_err();
+    assert!(e.detail.ends_with("got an object"), "{}", e.detail);
+    // A path-less value carries members under any spelling of the attribute, URN-qualified too.
+    let c = gch(
+        json!([{"op":"add","value":{"urn:ietf:params:scim:schemas:core:2.0:Group:members":[{"value":"u"}]}}]),
+    )
+    .unwrap();
+    assert_eq!(c.members, [MemberOp::Add(ids(&["u"]))]);
 }

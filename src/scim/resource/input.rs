@@ -4,11 +4,11 @@
 
 use super::canon::{canon_attr, canon_sub, is_read_only};
 use super::json_util::{describe, get_ci, json_kind};
+use super::members::GroupDoc;
 use crate::error::{Error, Result};
 use crate::scim::schema::{self, Resolved};
 use crate::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, SEAT_USER_SCHEMA, USER_SCHEMA};
 use serde_json::{Map, Value, json};
-use std::collections::HashSet;
 
 /// A validated Group body (POST or PUT).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,18 +200,19 @@ fn put_user_key(
 // Group in.
 
 /// Validates a POST/PUT Group body: `displayName` is required, `members` values are user ids.
-pub fn canonical_group(body: &Value) -> Result<GroupBody> {
-    let Value::Object(obj) = body else {
-        return Err(Error::invalid_syntax(format!(
-            "a Group body must be a JSON object with at least \"displayName\", got {}",
-            json_kind(body)
-        )));
+pub fn canonical_group(body: &[u8]) -> Result<GroupBody> {
+    let obj = match serde_json::from_slice::<GroupDoc>(body)? {
+        GroupDoc::Object(obj) => obj,
+        GroupDoc::NotObject(kind) => {
+            return Err(Error::invalid_syntax(format!(
+                "a Group body must be a JSON object with at least \"displayName\", got {kind}"
+            )));
+        }
     };
-    check_schemas(obj, &[GROUP_SCHEMA], "Group")?;
+    check_schemas(&obj.attrs, &[GROUP_SCHEMA], "Group")?;
     let mut display_name = None;
     let mut external_id = None;
-    let mut members = None;
-    for (key, value) in obj {
+    for (key, value) in &obj.attrs {
         if value.is_null() {
             continue;
         }
@@ -235,9 +236,14 @@ pub fn canonical_group(body: &Value) -> Result<GroupBody> {
                     )));
                 }
             },
-            "members" => members = Some(member_ids(value, key)?),
             // id and meta are the server's.
             _ => {}
+        }
+    }
+    let mut members = None;
+    for (key, list) in obj.members {
+        if !list.is_null() {
+            members = Some(list.ids(&key)?);
         }
     }
     let Some(display_name) = display_name.filter(|d| !d.trim().is_empty()) else {
@@ -247,45 +253,4 @@ pub fn canonical_group(body: &Value) -> Result<GroupBody> {
         ));
     };
     Ok(GroupBody { display_name, external_id, members })
-}
-
-/// The user ids of a `members` value: an array of objects with a string `value`; duplicates removed
-/// keeping the first occurrence.
-pub(crate) fn member_ids(v: &Value, label: &str) -> Result<Vec<String>> {
-    let Value::Array(items) = v else {
-        return Err(Error::invalid_value(format!(
-            "'{label}' must be an array of objects like {{\"value\": \"<user id>\"}}, got {}",
-            describe(v)
-        )));
-    };
-    let mut seen = HashSet::new();
-    let mut ids = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let id = match item {
-            Value::Object(o) => match get_ci(o, "value").map(|(_, v)| v) {
-                Some(Value::String(s)) if !s.trim().is_empty() => s,
-                Some(other) => {
-                    return Err(Error::invalid_value(format!(
-                        "'{label}[{i}].value' must be a non-empty string (a user id), got {}",
-                        describe(other)
-                    )));
-                }
-                None => {
-                    return Err(Error::invalid_value(format!(
-                        "'{label}[{i}]' has no 'value': each member is {{\"value\": \"<user id>\"}}"
-                    )));
-                }
-            },
-            other => {
-                return Err(Error::invalid_value(format!(
-                    "'{label}[{i}]' must be an object like {{\"value\": \"<user id>\"}}, got {}",
-                    describe(other)
-                )));
-            }
-        };
-        if seen.insert(id.as_str()) {
-            ids.push(id.clone());
-        }
-    }
-    Ok(ids)
 }

@@ -13,7 +13,8 @@
 //!
 //! Its files: `json_util` (case-insensitive keys, string booleans, value descriptions for errors),
 //! `canon` (one value against its attribute definition), `input` (request bodies to the canonical
-//! User document and a [`GroupBody`]), `render` (stored state to SCIM resources), `projection`
+//! User document and a [`GroupBody`]), `members` (Group bodies and member lists read straight from
+//! the request's text), `render` (stored state to SCIM resources), `projection`
 //! (`attributes`/`excludedAttributes`), `sort` (sort keys), `values` (role values, emails and the
 //! profile fields other layers read from a User document).
 
@@ -21,6 +22,7 @@ mod canon;
 pub mod custom;
 mod input;
 mod json_util;
+mod members;
 mod projection;
 mod render;
 mod sort;
@@ -29,9 +31,9 @@ mod tests;
 mod values;
 
 pub(crate) use canon::{canon_attr, canon_element, canon_sub, is_read_only};
-pub(crate) use input::member_ids;
 pub use input::{GroupBody, canonical_group, canonical_user};
-pub(crate) use json_util::{bool_of, get_ci, json_kind, key_ci};
+pub(crate) use json_util::{Shape, ShapeVisitor, Slot, bool_of, json_kind, skip_map, skip_seq};
+pub use members::{GroupObject, GroupOpValue, Member, Members};
 pub use projection::{attribute_names, project};
 pub use render::{GroupRef, GroupWriter, MemberRef, Meta, SeatView, render_group, render_user};
 pub use sort::sort_key;

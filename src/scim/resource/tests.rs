@@ -285,6 +285,11 @@ fn dotted_and_core_urn_keys_in_bodies() {
 
 // ---- canonical_group ----
 
+/// `canonical_group` of a JSON value's text, as a POST or PUT body is read.
+fn canonical_group(v: &Value) -> Result<GroupBody> {
+    super::canonical_group(v.to_string().as_bytes())
+}
+
 #[test]
 fn entra_group_create_with_non_urn_schema() {
     let body = json!({"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group","http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
@@ -327,6 +332,15 @@ fn group_errors() {
     }
     let (t, _) = err_type(canonical_group(&json!({"displayName":"G","schemas":[USER_SCHEMA]})));
     assert_eq!(t, ScimType::InvalidValue);
+    let (t, d) =
+        err_type(canonical_group(&json!({"displayName":"G","members":[{"value":"u1"},{"value":null}]})));
+    assert_eq!(t, ScimType::InvalidValue);
+    assert_eq!(d, "'members[1].value' must be a non-empty string (a user id), got null (null)");
+    let (t, d) = err_type(canonical_group(&json!([{"displayName":"G"}])));
+    assert_eq!(t, ScimType::InvalidSyntax);
+    assert_eq!(d, "a Group body must be a JSON object with at least \"displayName\", got an array");
+    let e = super::canonical_group(br#"{"displayName":"G","members":[{"value":"u1"}"#).unwrap_err();
+    assert_eq!(e.scim_type, Some(ScimType::InvalidSyntax), "{e:?}");
 }
 
 // ---- render ----

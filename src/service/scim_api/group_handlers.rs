@@ -19,7 +19,7 @@ pub(super) fn check_members(conn: &impl Read, ids: &[String]) -> Result<()> {
 
 pub(super) fn create_group(c: &mut Call<'_, '_>) -> Result<Response> {
     let (app, ctx) = (c.app, c.ctx);
-    let body = resource::canonical_group(&json_body(ctx.req)?)?;
+    let body = resource::canonical_group(body_text(ctx.req)?)?;
     let projection = projection_of(ctx)?;
     let actor = actor(ctx);
     let (out, version, id) = app.store.write(|tx| {
@@ -78,7 +78,7 @@ pub(super) fn replace_group(c: &mut Call<'_, '_>) -> Result<Response> {
     let (app, ctx) = (c.app, c.ctx);
     let id = c.param(0).to_string();
     let id = id.as_str();
-    let body = resource::canonical_group(&json_body(ctx.req)?)?;
+    let body = resource::canonical_group(body_text(ctx.req)?)?;
     let projection = projection_of(ctx)?;
     let actor = actor(ctx);
     let (out, version) = app.store.write(|tx| {
@@ -109,10 +109,7 @@ pub(super) fn patch_group(c: &mut Call<'_, '_>) -> Result<Response> {
     let (app, ctx) = (c.app, c.ctx);
     let id = c.param(0).to_string();
     let id = id.as_str();
-    let ops = patch::parse_ops(json_body(ctx.req)?)?;
-    let changes = patch::group_changes(&ops)?;
-    // The operations' values (a full member list) are not needed past here.
-    drop(ops);
+    let changes = patch::group_changes(patch::parse_ops(body_text(ctx.req)?)?)?;
     let projection = projection_of(ctx)?;
     let wants_body = !projection.attributes.is_empty();
     let actor = actor(ctx);

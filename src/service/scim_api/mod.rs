@@ -14,7 +14,7 @@ use crate::scim::{ListWriter, discovery, patch};
 use crate::service::plan::Plan;
 use crate::service::routes::{Call, Route};
 use crate::service::seats::{self, Actor};
-use crate::service::{App, Ctx, Worker, healthz, json_body, query_params, segments};
+use crate::service::{App, Ctx, Worker, body_text, healthz, json_body, query_params, segments};
 use crate::store::groups::{self, GroupRow};
 use crate::store::tokens::Scope;
 use crate::store::users::{self, UserRow};

@@ -94,7 +94,7 @@ pub(super) fn patch_user(c: &mut Call<'_, '_>) -> Result<Response> {
     let (app, ctx) = (c.app, c.ctx);
     let id = c.param(0).to_string();
     let id = id.as_str();
-    let ops = patch::parse_ops(json_body(ctx.req)?)?;
+    let ops = patch::parse_ops::<serde_json::Value>(body_text(ctx.req)?)?;
     update_user(app, ctx, id, |old| {
         let mut doc = old.clone();
         patch::apply_user(&mut doc, &ops)?;

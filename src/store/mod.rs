@@ -309,8 +309,31 @@ impl Store {
 
     /// A passive checkpoint from a connection of its own: copies committed pages from the WAL into
     /// the database without blocking writers or readers (what it cannot copy yet waits for the next).
+    ///
+    /// Passive checkpoints alone never restart the log under steady load (a restart needs a moment
+    /// with no reader in the log when a write begins), so the WAL grew without bound: 860 MiB in a
+    /// bench run on a 180 MiB database, every commit appending to new file blocks. Past
+    /// [`WAL_RESTART_FRAMES`] the log is restarted from the writer's connection between batches
+    /// (`RESTART`: what the passive pass left is copied, then it waits at most [`WAL_RESTART_WAIT`]
+    /// for readers to leave the log, else it tries again next round); the next write then reuses the
+    /// file from its start and `journal_size_limit` trims it.
     pub fn checkpoint(&self, reader: &Reader) -> Result<()> {
-        reader.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+        let frames: i64 = reader.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))?;
+        if frames < WAL_RESTART_FRAMES {
+            return Ok(());
+        }
+        let w = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        if w.in_tx {
+            // A batch is open, its commit left to a waiting writer: next round.
+            return Ok(());
+        }
+        w.conn.busy_timeout(WAL_RESTART_WAIT)?;
+        let busy = w.conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0));
+        w.conn.busy_timeout(BUSY_TIMEOUT)?;
+        log::debug!(
+            "WAL of {frames} frames: restart {}",
+            if busy? == 0 { "done" } else { "deferred (readers)" }
+        );
         Ok(())
     }
 
@@ -440,6 +463,12 @@ pub struct Check {
     pub problems: Vec<String>,
     pub schema_version: i64,
 }
+
+/// WAL frames (pages) past which the checkpointer restarts the log: 64 MiB of 4 KiB pages.
+const WAL_RESTART_FRAMES: i64 = 16_384;
+
+/// How long a log restart waits for readers to leave the log (writers wait meanwhile).
+const WAL_RESTART_WAIT: Duration = Duration::from_millis(20);
 
 /// Bytes the WAL file is truncated to when it restarts after a full checkpoint.
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;

@@ -114,18 +114,23 @@ CREATE TABLE groups (
 CREATE UNIQUE INDEX groups_display_name ON groups (display_key);
 CREATE INDEX groups_external_id ON groups (external_id);
 
+-- Version 6: a membership is keyed by the group's and the user's seq (creation order), not their
+-- random ids, so members added together land together in both orders (a group's members, a user's
+-- groups) and the entries are small; user_id is kept beside them (ids never change) so reading a
+-- group's member ids needs no users lookup.
 CREATE TABLE memberships (
-    group_id TEXT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
-    user_id  TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    PRIMARY KEY (group_id, user_id)
+    group_seq INTEGER NOT NULL REFERENCES groups (seq) ON DELETE CASCADE,
+    user_seq  INTEGER NOT NULL REFERENCES users (seq) ON DELETE CASCADE,
+    user_id   TEXT NOT NULL,
+    PRIMARY KEY (group_seq, user_seq)
 ) WITHOUT ROWID;
-CREATE INDEX memberships_user ON memberships (user_id, group_id);
+CREATE INDEX memberships_user ON memberships (user_seq, group_seq);
 -- users.in_groups follows the memberships (deletes by cascade included).
 CREATE TRIGGER memberships_counted AFTER INSERT ON memberships BEGIN
-    UPDATE users SET in_groups = in_groups + 1 WHERE id = NEW.user_id;
+    UPDATE users SET in_groups = in_groups + 1 WHERE seq = NEW.user_seq;
 END;
 CREATE TRIGGER memberships_uncounted AFTER DELETE ON memberships BEGIN
-    UPDATE users SET in_groups = in_groups - 1 WHERE id = OLD.user_id;
+    UPDATE users SET in_groups = in_groups - 1 WHERE seq = OLD.user_seq;
 END;
 
 -- The editable role table (SPEC section 3). `mapping_values` and `admin_rights` are JSON arrays.

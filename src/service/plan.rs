@@ -65,7 +65,7 @@ impl Plan {
     /// The roles a user holds: its `roles` attribute and the groups it is in.
     pub fn held(&self, db: &impl Read, u: &UserRow) -> Result<Vec<HeldRole>> {
         let groups: Vec<String> =
-            store::groups::of_user(db, &u.id)?.into_iter().map(|(_, name)| name).collect();
+            store::groups::of_user(db, u.seq)?.into_iter().map(|(_, name)| name).collect();
         Ok(self.held_in(u, &groups))
     }
 }

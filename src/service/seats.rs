@@ -226,8 +226,8 @@ fn role_names(held: &[HeldRole]) -> BTreeSet<&str> {
 }
 
 /// The display names of the groups a user is in.
-fn group_names(db: &impl Read, user_id: &str) -> Result<Vec<String>> {
-    Ok(groups::of_user(db, user_id)?.into_iter().map(|(_, name)| name).collect())
+fn group_names(db: &impl Read, u: &UserRow) -> Result<Vec<String>> {
+    Ok(groups::of_user(db, u.seq)?.into_iter().map(|(_, name)| name).collect())
 }
 
 /// What a SCIM PUT or PATCH did to the user.
@@ -312,7 +312,7 @@ pub fn on_update(
         (true, true) => {
             // An update call is a PUT or PATCH whose `roles` differ from the stored ones (SPEC section 3).
             let changed = role_values(&before.doc) != role_values(&u.doc);
-            let groups = group_names(tx, &u.id)?;
+            let groups = group_names(tx, u)?;
             match update_call(
                 tx,
                 plan,
@@ -404,7 +404,7 @@ pub fn membership_changed(
                 rules::take_over(&state, roles::target_seat(&held, &plan.roles), &ctx).map_err(refusal)?;
             apply(tx, actor, &mut u, &outcome)?;
         } else if state.is_active() {
-            let now = group_names(tx, &u.id)?;
+            let now = group_names(tx, &u)?;
             let mut then = now.clone();
             if joined {
                 if let Some(i) = then.iter().position(|g| g == group) {

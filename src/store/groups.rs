@@ -128,67 +128,68 @@ fn in_given_order(ids: &[String], mut returned: std::collections::HashSet<String
 }
 
 /// Adds members; returns the user ids that were not members before, in the order given. One
-/// statement for the whole list: each page it changes is written once, not once a member.
-pub fn add_members(tx: &WriteTx<'_>, group_id: &str, users: &[String]) -> Result<Vec<String>> {
+/// statement for the whole list: each page it changes is written once, not once a member. Ids of
+/// no user are skipped (the caller checks them first).
+pub fn add_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Result<Vec<String>> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
     let mut stmt = tx.conn().prepare_cached(
-        "INSERT OR IGNORE INTO memberships (group_id, user_id) SELECT ?1, value FROM json_each(?2) RETURNING user_id",
+        "INSERT OR IGNORE INTO memberships (group_seq, user_seq, user_id) \
+         SELECT ?1, u.seq, u.id FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value RETURNING user_id",
     )?;
-    let joined = stmt.query_map(params![group_id, id_array(users)?], |r| r.get(0))?;
+    let joined = stmt.query_map(params![group_seq, id_array(users)?], |r| r.get(0))?;
     Ok(in_given_order(users, joined.collect::<rusqlite::Result<_>>()?))
 }
 
 /// Removes members; returns the user ids that were members, in the order given (one statement).
-pub fn remove_members(tx: &WriteTx<'_>, group_id: &str, users: &[String]) -> Result<Vec<String>> {
+pub fn remove_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Result<Vec<String>> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
     let mut stmt = tx.conn().prepare_cached(
-        "DELETE FROM memberships WHERE group_id = ?1 AND user_id IN (SELECT value FROM json_each(?2)) \
-         RETURNING user_id",
+        "DELETE FROM memberships WHERE group_seq = ?1 AND user_seq IN \
+         (SELECT u.seq FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value) RETURNING user_id",
     )?;
-    let left = stmt.query_map(params![group_id, id_array(users)?], |r| r.get(0))?;
+    let left = stmt.query_map(params![group_seq, id_array(users)?], |r| r.get(0))?;
     Ok(in_given_order(users, left.collect::<rusqlite::Result<_>>()?))
 }
 
-/// Whether the user is a member of the group (one index lookup).
-pub fn is_member(db: &impl Read, group_id: &str, user_id: &str) -> Result<bool> {
+/// Whether the user is a member of the group (two index lookups).
+pub fn is_member(db: &impl Read, group_seq: i64, user_id: &str) -> Result<bool> {
     Ok(db
         .conn()
-        .prepare_cached("SELECT 1 FROM memberships WHERE group_id = ?1 AND user_id = ?2")?
-        .query_row(params![group_id, user_id], |_| Ok(()))
+        .prepare_cached(
+            "SELECT 1 FROM memberships WHERE group_seq = ?1 AND user_seq = (SELECT seq FROM users WHERE id = ?2)",
+        )?
+        .query_row(params![group_seq, user_id], |_| Ok(()))
         .optional()?
         .is_some())
 }
 
 /// The ids of the group's members, in no order (one index range: for diffing a full member list).
-pub fn member_id_set(db: &impl Read, group_id: &str) -> Result<std::collections::HashSet<String>> {
-    let mut stmt = db.conn().prepare_cached("SELECT user_id FROM memberships WHERE group_id = ?1")?;
-    let rows = stmt.query_map([group_id], |r| r.get(0))?;
+pub fn member_id_set(db: &impl Read, group_seq: i64) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = db.conn().prepare_cached("SELECT user_id FROM memberships WHERE group_seq = ?1")?;
+    let rows = stmt.query_map([group_seq], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The member ids of a group in creation order (O(group size): for deleting the group).
-pub fn member_ids(db: &impl Read, group_id: &str) -> Result<Vec<String>> {
-    let conn = db.conn();
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.user_id FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.group_id = ?1 ORDER BY u.seq",
-    )?;
-    let rows = stmt.query_map([group_id], |r| r.get(0))?;
+pub fn member_ids(db: &impl Read, group_seq: i64) -> Result<Vec<String>> {
+    let mut stmt =
+        db.conn().prepare_cached("SELECT user_id FROM memberships WHERE group_seq = ?1 ORDER BY user_seq")?;
+    let rows = stmt.query_map([group_seq], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Calls `f` with each member of the group (its id and display: displayName, else userName) in
 /// creation order, a row at a time: nothing is collected.
-pub fn each_member(db: &impl Read, group_id: &str, mut f: impl FnMut(&str, &str)) -> Result<()> {
+pub fn each_member(db: &impl Read, group_seq: i64, mut f: impl FnMut(&str, &str)) -> Result<()> {
     let mut stmt = db.conn().prepare_cached(
-        "SELECT u.id, COALESCE(u.display_name, u.user_name) FROM memberships m JOIN users u ON u.id = m.user_id \
-         WHERE m.group_id = ?1 ORDER BY u.seq",
+        "SELECT m.user_id, COALESCE(u.display_name, u.user_name) FROM memberships AS m \
+         JOIN users AS u ON u.seq = m.user_seq WHERE m.group_seq = ?1 ORDER BY m.user_seq",
     )?;
-    let mut rows = stmt.query([group_id])?;
+    let mut rows = stmt.query([group_seq])?;
     while let Some(r) = rows.next()? {
         let text = |i: usize| r.get_ref(i)?.as_str().map_err(rusqlite::Error::from);
         f(text(0)?, text(1)?);
@@ -196,14 +197,14 @@ pub fn each_member(db: &impl Read, group_id: &str, mut f: impl FnMut(&str, &str)
     Ok(())
 }
 
-/// The groups a user is in: (id, displayName), O(the user's groups).
-pub fn of_user(db: &impl Read, user_id: &str) -> Result<Vec<(String, String)>> {
+/// The groups a user (by its seq) is in: (id, displayName), O(the user's groups).
+pub fn of_user(db: &impl Read, user_seq: i64) -> Result<Vec<(String, String)>> {
     let conn = db.conn();
     let mut stmt = conn.prepare_cached(
-        "SELECT g.id, g.display_name FROM memberships m JOIN groups g ON g.id = m.group_id \
-         WHERE m.user_id = ?1 ORDER BY g.seq",
+        "SELECT g.id, g.display_name FROM memberships AS m JOIN groups AS g ON g.seq = m.group_seq \
+         WHERE m.user_seq = ?1 ORDER BY m.group_seq",
     )?;
-    let rows = stmt.query_map([user_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let rows = stmt.query_map([user_seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -17,10 +17,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/0003-admin-list-indexes.sql")),
     (4, include_str!("../../migrations/0004-membership-counts.sql")),
     (5, include_str!("../../migrations/0005-scim-page-counts.sql")),
+    (6, include_str!("../../migrations/0006-memberships-by-seq.sql")),
 ];
 
 /// The version schema.sql describes.
-pub const CURRENT_VERSION: i64 = 5;
+pub const CURRENT_VERSION: i64 = 6;
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

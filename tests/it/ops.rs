@@ -308,6 +308,10 @@ fn a_version_1_database_is_migrated_with_its_data() {
     let groups = r.json();
     assert_eq!(groups["Resources"][0]["displayName"], "Smartsheet Licensed User", "{groups}");
     assert_eq!(groups["Resources"][0]["members"].as_array().map(Vec::len), Some(1), "{groups}");
+    // Version 6 keys memberships by seq: the member's own resource still lists the group.
+    let member = groups["Resources"][0]["members"][0]["value"].as_str().unwrap().to_string();
+    let user = s.scim_as(V1_SCIM_TOKEN, "GET", &format!("/Users/{member}"), None).json();
+    assert_eq!(user["groups"][0]["value"], groups["Resources"][0]["id"], "{user}");
     // Version 4 counted each user's groups: on a legacy plan, Bob without a licence is still listed
     // (he is in a group), Alice is pending (in none) and listed only with include=pending.
     let bob = users["items"][1]["id"].as_str().unwrap().to_string();
@@ -338,7 +342,7 @@ fn a_version_1_database_is_migrated_with_its_data() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 5"), "{out}");
+    assert!(out.contains("schema version 6"), "{out}");
 }
 
 /// The admin token of tests/fixtures/schema-v2.db (a test secret; see tests/fixtures/README.md).
@@ -369,7 +373,7 @@ fn a_version_2_database_is_migrated_with_its_data() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 5"), "{out}");
+    assert!(out.contains("schema version 6"), "{out}");
 }
 
 fn mode(path: &std::path::Path) -> u32 {

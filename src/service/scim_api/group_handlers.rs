@@ -44,7 +44,7 @@ pub(super) fn create_group(c: &mut Call<'_, '_>) -> Result<Response> {
         g.seq = groups::insert(tx, &g)?;
         let members = body.members.clone().unwrap_or_default();
         check_members(tx, &members)?;
-        let added = groups::add_members(tx, &g.id, &members)?;
+        let added = groups::add_members(tx, g.seq, &members)?;
         seats::membership_changed(tx, &plan, &actor, &g.display_name, &added, &[])?;
         Ok((group_text(app, tx, &g, &projection)?, g.version, g.id))
     })?;
@@ -90,7 +90,7 @@ pub(super) fn replace_group(c: &mut Call<'_, '_>) -> Result<Response> {
         g.external_id = body.external_id.clone();
         // PUT replaces the member list when it carries one (Okta AIW pushes membership this way).
         if let Some(wanted) = &body.members {
-            let current = groups::member_id_set(tx, &g.id)?;
+            let current = groups::member_id_set(tx, g.seq)?;
             let wanted_set: std::collections::HashSet<&String> = wanted.iter().collect();
             let mut gone: Vec<String> = current.iter().filter(|u| !wanted_set.contains(u)).cloned().collect();
             gone.sort();
@@ -124,7 +124,7 @@ pub(super) fn patch_group(c: &mut Call<'_, '_>) -> Result<Response> {
         if let Some(ext) = &changes.external_id {
             g.external_id = ext.clone();
         }
-        let (add, remove) = net_members(tx, &g.id, &changes.members)?;
+        let (add, remove) = net_members(tx, g.seq, &changes.members)?;
         change_members(tx, &plan, &actor, &g, &add, &remove)?;
         g.version += 1;
         g.last_modified = util::now_rfc3339_secs();
@@ -149,7 +149,7 @@ pub(super) fn delete_group(c: &mut Call<'_, '_>) -> Result<Response> {
         check_if_match(ctx, g.version)?;
         plan.require_scim_writes()?;
         // Deleting a group removes its members from it: an update call for each whose roles change.
-        let members = groups::member_ids(tx, &g.id)?;
+        let members = groups::member_ids(tx, g.seq)?;
         groups::delete(tx, &g.id)?;
         seats::membership_changed(tx, &plan, &actor, &g.display_name, &[], &members)
     })?;
@@ -162,7 +162,7 @@ pub(super) fn delete_group(c: &mut Call<'_, '_>) -> Result<Response> {
 /// clears it; otherwise each named user is looked up, so the cost follows the request, not the group.
 fn net_members(
     tx: &WriteTx<'_>,
-    group_id: &str,
+    group_seq: i64,
     ops: &[patch::MemberOp],
 ) -> Result<(Vec<String>, Vec<String>)> {
     let mut cleared = false;
@@ -191,7 +191,7 @@ fn net_members(
     }
     let (mut add, mut remove) = (Vec::new(), Vec::new());
     if cleared {
-        let current = groups::member_id_set(tx, group_id)?;
+        let current = groups::member_id_set(tx, group_seq)?;
         let keep: std::collections::HashSet<&str> =
             wanted.iter().filter(|(_, m)| *m).map(|(id, _)| id.as_str()).collect();
         add.extend(wanted.iter().filter(|(id, m)| *m && !current.contains(id)).map(|(id, _)| id.clone()));
@@ -199,7 +199,7 @@ fn net_members(
         remove.sort();
     } else {
         for (id, member) in &wanted {
-            match (*member, groups::is_member(tx, group_id, id)?) {
+            match (*member, groups::is_member(tx, group_seq, id)?) {
                 (true, false) => add.push(id.clone()),
                 (false, true) => remove.push(id.clone()),
                 _ => {}
@@ -220,7 +220,7 @@ fn change_members(
     leave: &[String],
 ) -> Result<()> {
     check_members(tx, join)?;
-    let removed = groups::remove_members(tx, &g.id, leave)?;
-    let added = groups::add_members(tx, &g.id, join)?;
+    let removed = groups::remove_members(tx, g.seq, leave)?;
+    let added = groups::add_members(tx, g.seq, join)?;
     seats::membership_changed(tx, plan, actor, &g.display_name, &added, &removed)
 }

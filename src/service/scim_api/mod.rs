@@ -249,7 +249,7 @@ fn group_location(app: &App, id: &str) -> String {
 }
 
 fn render_user(app: &App, conn: &impl Read, plan: &Plan, u: &UserRow) -> Result<Value> {
-    let groups: Vec<GroupRef> = groups::of_user(conn, &u.id)?
+    let groups: Vec<GroupRef> = groups::of_user(conn, u.seq)?
         .into_iter()
         .map(|(id, display)| GroupRef { location: group_location(app, &id), id, display })
         .collect();
@@ -274,7 +274,7 @@ fn group_text(app: &App, conn: &impl Read, g: &GroupRow, projection: &ListParams
     }
     let mut out = Vec::with_capacity(1024);
     let mut w = resource::GroupWriter::start(&mut out, &g.id, &g.display_name, g.external_id.as_deref());
-    groups::each_member(conn, &g.id, |id, display| w.member(id, Some(display), &user_location(app, id)))?;
+    groups::each_member(conn, g.seq, |id, display| w.member(id, Some(display), &user_location(app, id)))?;
     w.finish(&group_meta(app, g));
     Ok(out)
 }
@@ -291,7 +291,7 @@ fn group_meta(app: &App, g: &GroupRow) -> Meta {
 fn render_group(app: &App, conn: &impl Read, g: &GroupRow, with_members: bool) -> Result<Value> {
     let members: Option<Vec<MemberRef>> = if with_members {
         let mut members = Vec::new();
-        groups::each_member(conn, &g.id, |id, display| {
+        groups::each_member(conn, g.seq, |id, display| {
             members.push(MemberRef {
                 value: id.to_string(),
                 display: Some(display.to_string()),

@@ -371,11 +371,11 @@ pub fn membership_changed(
     plan: &Plan,
     actor: &Actor,
     group: &str,
-    added: &[String],
-    removed: &[String],
+    added: &[groups::Member],
+    removed: &[groups::Member],
 ) -> Result<()> {
-    let mut changed: Vec<(&String, bool)> =
-        added.iter().map(|id| (id, true)).chain(removed.iter().map(|id| (id, false))).collect();
+    let mut changed: Vec<(&groups::Member, bool)> =
+        added.iter().map(|m| (m, true)).chain(removed.iter().map(|m| (m, false))).collect();
     let now = util::now_rfc3339_secs();
     // A group that carries no role changes no member's roles, so no update call: the members it
     // adds or removes only get a new version (read and written without their documents, a
@@ -383,18 +383,18 @@ pub fn membership_changed(
     // takes over.
     let carries_role = plan.roles.resolve_group(group, plan.settings.role_group_prefix.as_deref()).is_some();
     if !carries_role {
-        let all: Vec<String> = changed.iter().map(|(id, _)| (*id).clone()).collect();
-        let taken_over: std::collections::HashSet<String> = users::states(tx, &all)?
+        let all: Vec<i64> = changed.iter().map(|(m, _)| m.seq).collect();
+        let taken_over: std::collections::HashSet<i64> = users::states(tx, &all)?
             .into_iter()
             .filter(|(_, s)| s.is_active() && rules::is_untouched_plan_user(s))
-            .map(|(id, _)| id)
+            .map(|(seq, _)| seq)
             .collect();
-        let touched: Vec<String> = all.into_iter().filter(|id| !taken_over.contains(id)).collect();
+        let touched: Vec<i64> = all.into_iter().filter(|seq| !taken_over.contains(seq)).collect();
         users::touch(tx, &touched, &now)?;
-        changed.retain(|(id, _)| taken_over.contains(*id));
+        changed.retain(|(m, _)| taken_over.contains(&m.seq));
     }
-    for (id, joined) in changed {
-        let Some(mut u) = users::get(tx, id)? else { continue };
+    for (m, joined) in changed {
+        let Some(mut u) = users::get(tx, &m.id)? else { continue };
         let state = state_of(&u);
         if state.is_active() && rules::is_untouched_plan_user(&state) {
             // A group write is the IdP's first write over this plan user: it takes it over.

@@ -122,36 +122,50 @@ pub fn delete(tx: &WriteTx<'_>, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// The ids of `ids` that `returned` holds, once each, in the order of `ids`.
-fn in_given_order(ids: &[String], mut returned: std::collections::HashSet<String>) -> Vec<String> {
-    ids.iter().filter(|id| returned.remove(*id)).cloned().collect()
+/// A user in a membership change: its id and its seq (creation order, the memberships' key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub id: String,
+    pub seq: i64,
 }
 
-/// Adds members; returns the user ids that were not members before, in the order given. One
-/// statement for the whole list: each page it changes is written once, not once a member. Ids of
-/// no user are skipped (the caller checks them first).
-pub fn add_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Result<Vec<String>> {
+/// The members of `returned` in the order of their ids in `ids`, once each.
+fn in_given_order(ids: &[String], returned: Vec<Member>) -> Vec<Member> {
+    let mut by_id: std::collections::HashMap<String, Member> =
+        returned.into_iter().map(|m| (m.id.clone(), m)).collect();
+    ids.iter().filter_map(|id| by_id.remove(id)).collect()
+}
+
+fn member_at(r: &Row<'_>) -> rusqlite::Result<Member> {
+    Ok(Member { id: r.get(0)?, seq: r.get(1)? })
+}
+
+/// Adds SCIM-visible users as members; returns those that were not members before, in the order
+/// given. Ids of no SCIM-visible user are not added: the caller tells them apart with
+/// [`missing_users`]. One statement for the whole list: each page it changes is written once.
+pub fn add_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Result<Vec<Member>> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
     let mut stmt = tx.conn().prepare_cached(
         "INSERT OR IGNORE INTO memberships (group_seq, user_seq, user_id) \
-         SELECT ?1, u.seq, u.id FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value RETURNING user_id",
+         SELECT ?1, u.seq, u.id FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value \
+         WHERE u.is_guest = 0 AND u.scim_deleted = 0 RETURNING user_id, user_seq",
     )?;
-    let joined = stmt.query_map(params![group_seq, id_array(users)?], |r| r.get(0))?;
+    let joined = stmt.query_map(params![group_seq, id_array(users)?], member_at)?;
     Ok(in_given_order(users, joined.collect::<rusqlite::Result<_>>()?))
 }
 
-/// Removes members; returns the user ids that were members, in the order given (one statement).
-pub fn remove_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Result<Vec<String>> {
+/// Removes members; returns those that were members, in the order given (one statement).
+pub fn remove_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Result<Vec<Member>> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
     let mut stmt = tx.conn().prepare_cached(
         "DELETE FROM memberships WHERE group_seq = ?1 AND user_seq IN \
-         (SELECT u.seq FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value) RETURNING user_id",
+         (SELECT u.seq FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value) RETURNING user_id, user_seq",
     )?;
-    let left = stmt.query_map(params![group_seq, id_array(users)?], |r| r.get(0))?;
+    let left = stmt.query_map(params![group_seq, id_array(users)?], member_at)?;
     Ok(in_given_order(users, left.collect::<rusqlite::Result<_>>()?))
 }
 
@@ -174,11 +188,12 @@ pub fn member_id_set(db: &impl Read, group_seq: i64) -> Result<std::collections:
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// The member ids of a group in creation order (O(group size): for deleting the group).
-pub fn member_ids(db: &impl Read, group_seq: i64) -> Result<Vec<String>> {
-    let mut stmt =
-        db.conn().prepare_cached("SELECT user_id FROM memberships WHERE group_seq = ?1 ORDER BY user_seq")?;
-    let rows = stmt.query_map([group_seq], |r| r.get(0))?;
+/// The members of a group in creation order (O(group size): for deleting the group).
+pub fn members(db: &impl Read, group_seq: i64) -> Result<Vec<Member>> {
+    let mut stmt = db
+        .conn()
+        .prepare_cached("SELECT user_id, user_seq FROM memberships WHERE group_seq = ?1 ORDER BY user_seq")?;
+    let rows = stmt.query_map([group_seq], member_at)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

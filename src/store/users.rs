@@ -2,7 +2,7 @@
 //! role values of their `roles` attribute.
 
 use super::sealed::Conn as _;
-use super::sql::id_array;
+use super::sql::seq_array;
 use super::{Read, WriteTx};
 use crate::base::text::fold_case as fold;
 use crate::domain::rules::UserState;
@@ -177,32 +177,31 @@ pub fn set_seat_columns(
     Ok(())
 }
 
-/// A new version of the user's representation and nothing else changed in its row (its groups did).
-pub fn touch(tx: &WriteTx<'_>, ids: &[String], last_modified: &str) -> Result<()> {
-    if ids.is_empty() {
+/// A new version of the user's representation and nothing else changed in its row (its groups did),
+/// for users given by seq (one statement).
+pub fn touch(tx: &WriteTx<'_>, seqs: &[i64], last_modified: &str) -> Result<()> {
+    if seqs.is_empty() {
         return Ok(());
     }
-    let ids = id_array(ids)?;
     tx.conn()
         .prepare_cached(
             "UPDATE users SET version = version + 1, last_modified = ?2 \
-             WHERE id IN (SELECT value FROM json_each(?1))",
+             WHERE seq IN (SELECT value FROM json_each(?1))",
         )?
-        .execute([ids.as_str(), last_modified])?;
+        .execute([seq_array(seqs).as_str(), last_modified])?;
     Ok(())
 }
 
-/// The seat-rule state of each of these users that exists, with its id, without reading their
-/// documents (far cheaper than [`get`]; one statement).
-pub fn states(db: &impl Read, ids: &[String]) -> Result<Vec<(String, UserState)>> {
-    if ids.is_empty() {
+/// The seat-rule state of each of these users (by seq) that exists, with its seq, without reading
+/// their documents (far cheaper than [`get`]; one statement).
+pub fn states(db: &impl Read, seqs: &[i64]) -> Result<Vec<(i64, UserState)>> {
+    if seqs.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = id_array(ids)?;
     let mut stmt = db.conn().prepare_cached(&format!(
-        "SELECT id, {STATE} FROM users WHERE id IN (SELECT value FROM json_each(?1))"
+        "SELECT seq, {STATE} FROM users WHERE seq IN (SELECT value FROM json_each(?1))"
     ))?;
-    let rows = stmt.query_map([ids], |r| Ok((r.get::<_, String>(0)?, state_at(r, 1)?)))?;
+    let rows = stmt.query_map([seq_array(seqs)], |r| Ok((r.get::<_, i64>(0)?, state_at(r, 1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

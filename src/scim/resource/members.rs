@@ -15,14 +15,14 @@ use std::collections::HashSet;
 pub enum Members {
     Null,
     /// An array: one entry per element, in request order.
-    List(Vec<Member>),
+    List(Vec<MemberEntry>),
     /// Anything else, described for the error.
     Other(String),
 }
 
 /// One element of a member list.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Member {
+pub enum MemberEntry {
     /// An object whose `value` is a non-empty string (other keys, `display`, `$ref`, `type`, are
     /// not kept).
     Id(String),
@@ -48,18 +48,18 @@ impl Members {
         let mut ids = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
             match item {
-                Member::Id(id) => ids.push(id),
-                Member::NotObject(what) => {
+                MemberEntry::Id(id) => ids.push(id),
+                MemberEntry::NotObject(what) => {
                     return Err(Error::invalid_value(format!(
                         "'{label}[{i}]' must be an object like {{\"value\": \"<user id>\"}}, got {what}"
                     )));
                 }
-                Member::NoValue => {
+                MemberEntry::NoValue => {
                     return Err(Error::invalid_value(format!(
                         "'{label}[{i}]' has no 'value': each member is {{\"value\": \"<user id>\"}}"
                     )));
                 }
-                Member::BadValue(what) => {
+                MemberEntry::BadValue(what) => {
                     return Err(Error::invalid_value(format!(
                         "'{label}[{i}].value' must be a non-empty string (a user id), got {what}"
                     )));
@@ -89,7 +89,7 @@ impl Shape for Members {
     }
     fn from_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> std::result::Result<Self, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-        while let Some(item) = seq.next_element::<Member>()? {
+        while let Some(item) = seq.next_element::<MemberEntry>()? {
             items.push(item);
         }
         Ok(Members::List(items))
@@ -99,7 +99,7 @@ impl Shape for Members {
     }
 }
 
-impl Shape for Member {
+impl Shape for MemberEntry {
     fn from_map<'de, A: MapAccess<'de>>(mut map: A) -> std::result::Result<Self, A::Error> {
         let mut value = Slot::<Value>::default();
         while let Some(key) = map.next_key::<String>()? {
@@ -110,17 +110,17 @@ impl Shape for Member {
             }
         }
         Ok(match value.0.map(|(_, v)| v) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Member::Id(s),
-            Some(other) => Member::BadValue(describe(&other)),
-            None => Member::NoValue,
+            Some(Value::String(s)) if !s.trim().is_empty() => MemberEntry::Id(s),
+            Some(other) => MemberEntry::BadValue(describe(&other)),
+            None => MemberEntry::NoValue,
         })
     }
     fn from_seq<'de, A: SeqAccess<'de>>(seq: A) -> std::result::Result<Self, A::Error> {
         skip_seq(seq)?;
-        Ok(Member::NotObject("an array".to_string()))
+        Ok(MemberEntry::NotObject("an array".to_string()))
     }
     fn from_scalar(v: Value) -> Self {
-        Member::NotObject(describe(&v))
+        MemberEntry::NotObject(describe(&v))
     }
 }
 
@@ -225,4 +225,4 @@ macro_rules! deserialize_by_shape {
         }
     )*};
 }
-deserialize_by_shape!(Members, Member, GroupDoc, GroupOpValue);
+deserialize_by_shape!(Members, MemberEntry, GroupDoc, GroupOpValue);

@@ -3,18 +3,15 @@
 
 use super::*;
 
-/// Refuses member ids that are not SCIM-visible users (nothing is changed).
-pub(super) fn check_members(conn: &impl Read, ids: &[String]) -> Result<()> {
-    let missing = groups::missing_users(conn, ids)?;
-    if missing.is_empty() {
-        return Ok(());
-    }
+/// The 400 for member ids that are not SCIM-visible users (nothing is changed: the write is rolled
+/// back): the first five and how many more.
+fn missing_members(missing: &[String]) -> Error {
     let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
-    Err(Error::invalid_value(format!(
+    Error::invalid_value(format!(
         "members must be existing users; no user has id {}{}",
         shown.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", "),
         if missing.len() > 5 { format!(" (and {} more)", missing.len() - 5) } else { String::new() }
-    )))
+    ))
 }
 
 pub(super) fn create_group(c: &mut Call<'_, '_>) -> Result<Response> {
@@ -42,10 +39,7 @@ pub(super) fn create_group(c: &mut Call<'_, '_>) -> Result<Response> {
             )));
         }
         g.seq = groups::insert(tx, &g)?;
-        let members = body.members.clone().unwrap_or_default();
-        check_members(tx, &members)?;
-        let added = groups::add_members(tx, g.seq, &members)?;
-        seats::membership_changed(tx, &plan, &actor, &g.display_name, &added, &[])?;
+        change_members(tx, &plan, &actor, &g, body.members.as_deref().unwrap_or_default(), &[])?;
         Ok((group_text(app, tx, &g, &projection)?, g.version, g.id))
     })?;
     Ok(resource_text(201, out, version, Some(group_location(app, &id))))
@@ -149,7 +143,7 @@ pub(super) fn delete_group(c: &mut Call<'_, '_>) -> Result<Response> {
         check_if_match(ctx, g.version)?;
         plan.require_scim_writes()?;
         // Deleting a group removes its members from it: an update call for each whose roles change.
-        let members = groups::member_ids(tx, g.seq)?;
+        let members = groups::members(tx, g.seq)?;
         groups::delete(tx, &g.id)?;
         seats::membership_changed(tx, &plan, &actor, &g.display_name, &[], &members)
     })?;
@@ -209,8 +203,9 @@ fn net_members(
     Ok((add, remove))
 }
 
-/// Applies a group's net membership change: checks the users who join (the members kept are
-/// members already), writes the change, and runs the seat rules for everyone who joined or left.
+/// Applies a group's net membership change: writes it, refuses it when a user who joins is not a
+/// SCIM-visible user (the members kept are members already), and runs the seat rules for everyone
+/// who joined or left.
 fn change_members(
     tx: &WriteTx<'_>,
     plan: &Plan,
@@ -219,8 +214,14 @@ fn change_members(
     join: &[String],
     leave: &[String],
 ) -> Result<()> {
-    check_members(tx, join)?;
     let removed = groups::remove_members(tx, g.seq, leave)?;
     let added = groups::add_members(tx, g.seq, join)?;
+    // `join` names no current member, so an id it names that was not added is no visible user.
+    if added.len() < join.len() {
+        let missing = groups::missing_users(tx, join)?;
+        if !missing.is_empty() {
+            return Err(missing_members(&missing));
+        }
+    }
     seats::membership_changed(tx, plan, actor, &g.display_name, &added, &removed)
 }

@@ -376,6 +376,75 @@ fn a_version_2_database_is_migrated_with_its_data() {
     assert!(out.contains("schema version 6"), "{out}");
 }
 
+/// The SCIM token of tests/fixtures/schema-v5.db (a test secret; see tests/fixtures/README.md).
+const V5_SCIM_TOKEN: &str =
+    "sst_6422df52e9baac0f_4cb92ec2fea043241d295add5ad433a299fd3e77f0a5c41369147281464c5905";
+
+/// A database written at schema version 5 is migrated at start (version 6: memberships keyed by
+/// seq): every group keeps its members in creation order, every user its groups, a deleted group's
+/// memberships stay gone, membership changes work on the migrated file, and `check` passes.
+#[test]
+fn a_version_5_database_is_migrated_with_its_memberships() {
+    let (mut s, db) = serve_fixture("schema-v5.db");
+    let get = |s: &Server, path: &str| {
+        let r = s.scim_as(V5_SCIM_TOKEN, "GET", path, None);
+        assert_eq!(r.status, 200, "{path}: {}", r.text());
+        r.json()
+    };
+    let users = get(&s, "/Users?count=10");
+    let id = |name: &str| -> String {
+        let u = users["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["userName"] == format!("{name}@example.com"));
+        u.unwrap_or_else(|| panic!("{name}: {users}"))["id"].as_str().unwrap().to_string()
+    };
+    let groups = get(&s, "/Groups");
+    let group = |name: &str| -> String {
+        let g = groups["Resources"].as_array().unwrap().iter().find(|g| g["displayName"] == name);
+        g.unwrap_or_else(|| panic!("{name}: {groups}"))["id"].as_str().unwrap().to_string()
+    };
+    assert_eq!(groups["totalResults"], 2, "{groups}");
+    let (eng, sales) = (group("Engineering"), group("Sales"));
+    let members = |s: &Server, gid: &str| -> Vec<String> {
+        let g = get(s, &format!("/Groups/{gid}"));
+        g["members"]
+            .as_array()
+            .map_or(Vec::new(), |m| m.iter().map(|m| m["value"].as_str().unwrap().to_string()).collect())
+    };
+    assert_eq!(members(&s, &eng), [id("ann"), id("ben"), id("cat")]);
+    assert_eq!(members(&s, &sales), [id("ben")]);
+    let groups_of = |s: &Server, name: &str| -> Vec<String> {
+        let u = get(s, &format!("/Users/{}", id(name)));
+        u["groups"]
+            .as_array()
+            .map_or(Vec::new(), |g| g.iter().map(|g| g["display"].as_str().unwrap().to_string()).collect())
+    };
+    assert_eq!(groups_of(&s, "ben"), ["Engineering", "Sales"]);
+    assert_eq!(groups_of(&s, "cat"), ["Engineering"]);
+    assert!(groups_of(&s, "dov").is_empty() && groups_of(&s, "eve").is_empty());
+    // Membership changes on the migrated file.
+    let patch = |s: &Server, gid: &str, ops: serde_json::Value| {
+        let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
+        let r = s.scim_as(V5_SCIM_TOKEN, "PATCH", &format!("/Groups/{gid}"), Some(&body));
+        assert_eq!(r.status, 204, "{}", r.text());
+    };
+    patch(&s, &eng, json!([{"op": "remove", "path": "members", "value": [{"value": id("ann")}]}]));
+    patch(
+        &s,
+        &sales,
+        json!([{"op": "add", "path": "members", "value": [{"value": id("eve")}, {"value": id("dov")}]}]),
+    );
+    assert_eq!(members(&s, &eng), [id("ben"), id("cat")]);
+    assert_eq!(members(&s, &sales), [id("ben"), id("dov"), id("eve")]);
+    assert_eq!(groups_of(&s, "eve"), ["Sales"]);
+    assert_eq!(s.stop(), Some(0));
+    let (code, out, err) = cli(&db, &["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("schema version 6"), "{out}");
+}
+
 fn mode(path: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777

@@ -14,18 +14,28 @@ use std::collections::HashSet;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Members {
     Null,
-    /// An array: one entry per element, in request order.
-    List(Vec<MemberEntry>),
+    /// An array: the ids of its elements in request order, up to its first bad element, which is
+    /// kept with its index (the rest of the array is read past, unkept: one bad element is the 400).
+    List {
+        ids: Vec<String>,
+        bad: Option<(usize, BadMember)>,
+    },
     /// Anything else, described for the error.
     Other(String),
 }
 
-/// One element of a member list.
+/// One element of a member list: an object whose `value` is a non-empty string (other keys,
+/// `display`, `$ref`, `type`, are not kept), or what is wrong with it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MemberEntry {
-    /// An object whose `value` is a non-empty string (other keys, `display`, `$ref`, `type`, are
-    /// not kept).
     Id(String),
+    Bad(BadMember),
+}
+
+/// What is wrong with an element of a member list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BadMember {
+    /// Not an object, described.
     NotObject(String),
     NoValue,
     /// An object whose `value` is not a non-empty string, described.
@@ -38,34 +48,14 @@ impl Members {
     }
 
     /// The user ids, in request order without duplicates (the first occurrence kept). `label` names
-    /// the list in error details (`members`, `value`). Any bad element is a 400 naming its index.
+    /// the list in error details (`members`, `value`). A bad element is a 400 naming its index.
     pub fn ids(self, label: &str) -> Result<Vec<String>> {
-        let items = match self {
-            Members::List(items) => items,
+        let mut ids = match self {
+            Members::List { bad: Some((i, bad)), .. } => return Err(bad_member(label, i, bad)),
+            Members::List { ids, bad: None } => ids,
             Members::Null => return Err(not_a_list(label, "null")),
             Members::Other(what) => return Err(not_a_list(label, &what)),
         };
-        let mut ids = Vec::with_capacity(items.len());
-        for (i, item) in items.into_iter().enumerate() {
-            match item {
-                MemberEntry::Id(id) => ids.push(id),
-                MemberEntry::NotObject(what) => {
-                    return Err(Error::invalid_value(format!(
-                        "'{label}[{i}]' must be an object like {{\"value\": \"<user id>\"}}, got {what}"
-                    )));
-                }
-                MemberEntry::NoValue => {
-                    return Err(Error::invalid_value(format!(
-                        "'{label}[{i}]' has no 'value': each member is {{\"value\": \"<user id>\"}}"
-                    )));
-                }
-                MemberEntry::BadValue(what) => {
-                    return Err(Error::invalid_value(format!(
-                        "'{label}[{i}].value' must be a non-empty string (a user id), got {what}"
-                    )));
-                }
-            }
-        }
         let keep: Vec<bool> = {
             let mut seen = HashSet::with_capacity(ids.len());
             ids.iter().map(|id| seen.insert(id.as_str())).collect()
@@ -74,6 +64,20 @@ impl Members {
         ids.retain(|_| keep.next().unwrap_or(false));
         Ok(ids)
     }
+}
+
+fn bad_member(label: &str, i: usize, bad: BadMember) -> Error {
+    Error::invalid_value(match bad {
+        BadMember::NoValue => {
+            format!("'{label}[{i}]' has no 'value': each member is {{\"value\": \"<user id>\"}}")
+        }
+        BadMember::NotObject(what) => {
+            format!("'{label}[{i}]' must be an object like {{\"value\": \"<user id>\"}}, got {what}")
+        }
+        BadMember::BadValue(what) => {
+            format!("'{label}[{i}].value' must be a non-empty string (a user id), got {what}")
+        }
+    })
 }
 
 fn not_a_list(label: &str, what: &str) -> Error {
@@ -88,11 +92,18 @@ impl Shape for Members {
         Ok(Members::Other("an object".to_string()))
     }
     fn from_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> std::result::Result<Self, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        let mut ids = Vec::new();
         while let Some(item) = seq.next_element::<MemberEntry>()? {
-            items.push(item);
+            match item {
+                MemberEntry::Id(id) => ids.push(id),
+                MemberEntry::Bad(bad) => {
+                    let at = ids.len();
+                    skip_seq(seq)?;
+                    return Ok(Members::List { ids, bad: Some((at, bad)) });
+                }
+            }
         }
-        Ok(Members::List(items))
+        Ok(Members::List { ids, bad: None })
     }
     fn from_scalar(v: Value) -> Self {
         if v.is_null() { Members::Null } else { Members::Other(describe(&v)) }
@@ -111,16 +122,16 @@ impl Shape for MemberEntry {
         }
         Ok(match value.0.map(|(_, v)| v) {
             Some(Value::String(s)) if !s.trim().is_empty() => MemberEntry::Id(s),
-            Some(other) => MemberEntry::BadValue(describe(&other)),
-            None => MemberEntry::NoValue,
+            Some(other) => MemberEntry::Bad(BadMember::BadValue(describe(&other))),
+            None => MemberEntry::Bad(BadMember::NoValue),
         })
     }
     fn from_seq<'de, A: SeqAccess<'de>>(seq: A) -> std::result::Result<Self, A::Error> {
         skip_seq(seq)?;
-        Ok(MemberEntry::NotObject("an array".to_string()))
+        Ok(MemberEntry::Bad(BadMember::NotObject("an array".to_string())))
     }
     fn from_scalar(v: Value) -> Self {
-        MemberEntry::NotObject(describe(&v))
+        MemberEntry::Bad(BadMember::NotObject(describe(&v)))
     }
 }
 

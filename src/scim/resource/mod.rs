@@ -33,7 +33,7 @@ mod values;
 pub(crate) use canon::{canon_attr, canon_element, canon_sub, is_read_only};
 pub use input::{GroupBody, canonical_group, canonical_user};
 pub(crate) use json_util::{Shape, ShapeVisitor, Slot, bool_of, json_kind, skip_map, skip_seq};
-pub use members::{GroupObject, GroupOpValue, MemberEntry, Members};
+pub use members::{BadMember, GroupObject, GroupOpValue, MemberEntry, Members};
 pub use projection::{attribute_names, project};
 pub use render::{GroupRef, GroupWriter, MemberRef, Meta, SeatView, render_group, render_user};
 pub use sort::sort_key;

@@ -3,7 +3,7 @@
 //! the memberships table.
 
 use super::sealed::Conn as _;
-use super::sql::id_array;
+use super::sql::json_list;
 use super::{Read, WriteTx};
 use crate::base::text::fold_case as fold;
 use crate::error::{Error, Result};
@@ -152,7 +152,7 @@ pub fn add_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Result
          SELECT ?1, u.seq, u.id FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value \
          WHERE u.is_guest = 0 AND u.scim_deleted = 0 RETURNING user_id, user_seq",
     )?;
-    let joined = stmt.query_map(params![group_seq, id_array(users)?], member_at)?;
+    let joined = stmt.query_map(params![group_seq, json_list(users)?], member_at)?;
     Ok(in_given_order(users, joined.collect::<rusqlite::Result<_>>()?))
 }
 
@@ -165,7 +165,7 @@ pub fn remove_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Res
         "DELETE FROM memberships WHERE group_seq = ?1 AND user_seq IN \
          (SELECT u.seq FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value) RETURNING user_id, user_seq",
     )?;
-    let left = stmt.query_map(params![group_seq, id_array(users)?], member_at)?;
+    let left = stmt.query_map(params![group_seq, json_list(users)?], member_at)?;
     Ok(in_given_order(users, left.collect::<rusqlite::Result<_>>()?))
 }
 
@@ -233,6 +233,6 @@ pub fn missing_users(db: &impl Read, ids: &[String]) -> Result<Vec<String>> {
         "SELECT j.value FROM json_each(?1) AS j WHERE NOT EXISTS \
          (SELECT 1 FROM users AS u WHERE u.id = j.value AND u.is_guest = 0 AND u.scim_deleted = 0) ORDER BY j.key",
     )?;
-    let missing = stmt.query_map([id_array(ids)?], |r| r.get(0))?;
+    let missing = stmt.query_map([json_list(ids)?], |r| r.get(0))?;
     Ok(missing.collect::<rusqlite::Result<_>>()?)
 }

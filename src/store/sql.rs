@@ -86,23 +86,9 @@ pub fn setting_value(ty: SettingType, value: ValueRef<'_>) -> FromSqlResult<Sett
     })
 }
 
-/// A list of ids as the JSON array that set-based statements read with `json_each(?)`: one
-/// statement for a whole list instead of one a member.
-pub(super) fn id_array(ids: &[String]) -> crate::error::Result<String> {
-    serde_json::to_string(ids)
-        .map_err(|e| crate::error::Error::internal(format!("an id list could not be written: {e}")))
-}
-
-/// A list of seqs as a JSON array of numbers, for `json_each(?)` like [`id_array`].
-pub(super) fn seq_array(seqs: &[i64]) -> String {
-    let mut out = String::with_capacity(seqs.len() * 8 + 2);
-    out.push('[');
-    for (i, seq) in seqs.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&seq.to_string());
-    }
-    out.push(']');
-    out
+/// A list (user ids, seqs) as the JSON array that set-based statements read with `json_each(?)`:
+/// one statement for a whole list instead of one a member.
+pub(super) fn json_list<T: serde::Serialize>(items: &[T]) -> crate::error::Result<String> {
+    serde_json::to_string(items)
+        .map_err(|e| crate::error::Error::internal(format!("a list could not be written: {e}")))
 }

@@ -2,7 +2,7 @@
 //! role values of their `roles` attribute.
 
 use super::sealed::Conn as _;
-use super::sql::seq_array;
+use super::sql::json_list;
 use super::{Read, WriteTx};
 use crate::base::text::fold_case as fold;
 use crate::domain::rules::UserState;
@@ -188,7 +188,7 @@ pub fn touch(tx: &WriteTx<'_>, seqs: &[i64], last_modified: &str) -> Result<()> 
             "UPDATE users SET version = version + 1, last_modified = ?2 \
              WHERE seq IN (SELECT value FROM json_each(?1))",
         )?
-        .execute([seq_array(seqs).as_str(), last_modified])?;
+        .execute([json_list(seqs)?.as_str(), last_modified])?;
     Ok(())
 }
 
@@ -201,7 +201,7 @@ pub fn states(db: &impl Read, seqs: &[i64]) -> Result<Vec<(i64, UserState)>> {
     let mut stmt = db.conn().prepare_cached(&format!(
         "SELECT seq, {STATE} FROM users WHERE seq IN (SELECT value FROM json_each(?1))"
     ))?;
-    let rows = stmt.query_map([seq_array(seqs)], |r| Ok((r.get::<_, i64>(0)?, state_at(r, 1)?)))?;
+    let rows = stmt.query_map([json_list(seqs)?], |r| Ok((r.get::<_, i64>(0)?, state_at(r, 1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -4,8 +4,8 @@
 use crate::error::{Error, Result};
 use crate::scim::PATCH_OP;
 use crate::scim::filter::{self, PatchPath};
-use crate::scim::resource::{GroupOpValue, Shape, ShapeVisitor, Slot, json_kind, skip_map, skip_seq};
-use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess};
+use crate::scim::resource::{GroupOpValue, Shape, Slot, deserialize_by_shape, json_kind, skip_map, skip_seq};
+use serde::de::{Deserialize, IgnoredAny, MapAccess, SeqAccess};
 use serde_json::Value;
 
 /// The three PATCH operations.
@@ -143,23 +143,7 @@ impl<V: OpValue> Shape for RawOp<V> {
     }
 }
 
-impl<'de, V: OpValue> Deserialize<'de> for RawBody<V> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(ShapeVisitor::new())
-    }
-}
-
-impl<'de, V: OpValue> Deserialize<'de> for RawOps<V> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(ShapeVisitor::new())
-    }
-}
-
-impl<'de, V: OpValue> Deserialize<'de> for RawOp<V> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        d.deserialize_any(ShapeVisitor::new())
-    }
-}
+deserialize_by_shape!(for<V: OpValue> RawBody<V>, RawOps<V>, RawOp<V>);
 
 /// Parses a PatchOp body from its text. `schemas` is not required to name the PatchOp URN (clients
 /// are lax about it), but when present it must be an array of strings. `Operations` (any case) must

@@ -103,6 +103,26 @@ impl<'de, T: Shape> Visitor<'de> for ShapeVisitor<T> {
     }
 }
 
+/// `impl Deserialize` for [`Shape`]s, read with [`ShapeVisitor`]: `deserialize_by_shape!(A, B)`, or
+/// for types generic over one parameter `deserialize_by_shape!(for<V: Bound> A<V>, B<V>)`.
+macro_rules! deserialize_by_shape {
+    (for<$g:ident: $bound:path> $($t:ty),+) => {$(
+        impl<'de, $g: $bound> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                d.deserialize_any($crate::scim::resource::ShapeVisitor::new())
+            }
+        }
+    )+};
+    ($($t:ty),+) => {$(
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                d.deserialize_any($crate::scim::resource::ShapeVisitor::new())
+            }
+        }
+    )+};
+}
+pub(crate) use deserialize_by_shape;
+
 /// Reads past the rest of an object or an array whose content does not matter.
 pub(crate) fn skip_map<'de, A: MapAccess<'de>>(map: A) -> Result<(), A::Error> {
     IgnoredAny.visit_map(map).map(drop)

@@ -3,10 +3,10 @@
 //! 15 MB), everything else becomes small [`Value`]s. The checks and their words are the same
 //! wherever a member list arrives: a POST or PUT body, a PATCH operation's value.
 
-use super::json_util::{Shape, ShapeVisitor, Slot, describe, json_kind, skip_map, skip_seq};
+use super::json_util::{Shape, Slot, describe, deserialize_by_shape, json_kind, skip_map, skip_seq};
 use crate::error::{Error, Result};
 use crate::scim::schema::{self, Resolved};
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess};
+use serde::de::{MapAccess, SeqAccess};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
@@ -227,13 +227,4 @@ impl Shape for GroupOpValue {
     }
 }
 
-macro_rules! deserialize_by_shape {
-    ($($t:ty),*) => {$(
-        impl<'de> Deserialize<'de> for $t {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-                d.deserialize_any(ShapeVisitor::new())
-            }
-        }
-    )*};
-}
 deserialize_by_shape!(Members, MemberEntry, GroupDoc, GroupOpValue);

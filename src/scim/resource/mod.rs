@@ -32,7 +32,9 @@ mod values;
 
 pub(crate) use canon::{canon_attr, canon_element, canon_sub, is_read_only};
 pub use input::{GroupBody, canonical_group, canonical_user};
-pub(crate) use json_util::{Shape, ShapeVisitor, Slot, bool_of, json_kind, skip_map, skip_seq};
+pub(crate) use json_util::{
+    Shape, ShapeVisitor, Slot, bool_of, deserialize_by_shape, json_kind, skip_map, skip_seq,
+};
 pub use members::{BadMember, GroupObject, GroupOpValue, MemberEntry, Members};
 pub use projection::{attribute_names, project};
 pub use render::{GroupRef, GroupWriter, MemberRef, Meta, SeatView, render_group, render_user};

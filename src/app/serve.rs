@@ -377,24 +377,31 @@ fn process_gone(pid: libc::pid_t) -> bool {
     unsafe { libc::kill(pid, 0) != 0 && *libc::__errno_location() == libc::ESRCH }
 }
 
+/// This user's private directories `scim-seat-PID-RANDOM` under `base`: (PID, path, metadata).
+fn private_dirs(base: &Path) -> std::io::Result<Vec<(libc::pid_t, PathBuf, std::fs::Metadata)>> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    Ok(std::fs::read_dir(base)?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let pid = e.file_name().to_str().and_then(dir_pid)?;
+            let meta = std::fs::symlink_metadata(e.path()).ok()?;
+            (meta.is_dir() && meta.uid() == me).then(|| (pid, e.path(), meta))
+        })
+        .collect())
+}
+
 /// Removes this user's `scim-seat-PID-RANDOM` directories whose process has ended without
 /// cleaning up (killed, crashed): left behind, a later process given the same pid would look like
 /// them to `scim-seat reload`.
 fn prune_dead_dirs(base: &Path) {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(entries) = std::fs::read_dir(base) else { return };
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    for entry in entries.filter_map(|e| e.ok()) {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(dir_pid) else { continue };
-        let owned_dir = std::fs::symlink_metadata(entry.path()).is_ok_and(|m| m.is_dir() && m.uid() == me);
-        if owned_dir && pid != std::process::id() as libc::pid_t && process_gone(pid) {
-            match std::fs::remove_dir_all(entry.path()) {
-                Ok(()) => log::debug!("removed {}, left by ended process {pid}", entry.path().display()),
-                Err(e) => {
-                    log::warn!("cannot remove {}, left by ended process {pid}: {e}", entry.path().display())
-                }
+    let Ok(dirs) = private_dirs(base) else { return };
+    for (pid, path, _) in dirs {
+        if pid != std::process::id() as libc::pid_t && process_gone(pid) {
+            match std::fs::remove_dir_all(&path) {
+                Ok(()) => log::debug!("removed {}, left by ended process {pid}", path.display()),
+                Err(e) => log::warn!("cannot remove {}, left by ended process {pid}: {e}", path.display()),
             }
         }
     }
@@ -450,16 +457,11 @@ fn read_reload(dir: &Path) -> Option<(u64, bool, String)> {
 fn serving_dir(pid: u32) -> Result<PathBuf> {
     use std::os::unix::fs::MetadataExt;
     let base = runtime_base();
-    let prefix = format!("scim-seat-{pid}-");
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
-    let newest = std::fs::read_dir(&base)?
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(&prefix)))
-        .filter_map(|e| Some((std::fs::symlink_metadata(e.path()).ok()?, e.path())))
-        .filter(|(m, _)| m.is_dir() && m.uid() == me)
-        .max_by_key(|(m, _)| m.mtime())
-        .map(|(_, p)| p);
+    let newest = private_dirs(&base)?
+        .into_iter()
+        .filter(|(p, _, _)| i64::from(*p) == i64::from(pid))
+        .max_by_key(|(_, _, m)| m.mtime())
+        .map(|(_, path, _)| path);
     newest.ok_or_else(|| {
         Error::not_found(format!(
             "no scim-seat serve process {pid} of this user under {} (is it running, with the same \

@@ -872,3 +872,21 @@ fn scans_return_the_page_of_the_whole_order_and_stop_at_their_bound() {
         expect_list(&tight.scim("GET", "/Users?filter=userName+eq+%22t1%40example.com%22", None));
     assert_eq!(total, 1);
 }
+
+/// One write whose undo record is more than a MiB (every member's row is rewritten): SQLite keeps a
+/// statement journal in memory up to a size, then spills it to a temporary file; the spill must work
+/// for the insert and for the delete's cascade. A spill size SQLite cannot write in one call (1 MiB
+/// and 4 MiB were tried) made this a 503 "disk full".
+#[test]
+fn a_group_of_6000_members_created_in_one_request_is_saved_and_deleted() {
+    let s = Server::start_contoso();
+    let ids = bulk_users(&s, "crowd", 6000);
+    let gid = new_group(&s, "Crowd", &ids.iter().map(String::as_str).collect::<Vec<_>>());
+    let full = expect_scim(&s.scim("GET", &format!("/Groups/{gid}"), None), 200);
+    assert_eq!(member_ids(&full), ids.iter().cloned().collect::<BTreeSet<_>>());
+    assert_eq!(get_user(&s, &ids[5999])["groups"][0]["value"], gid.as_str());
+    let r = s.scim("DELETE", &format!("/Groups/{gid}"), None);
+    assert_eq!(r.status, 204, "{}", r.text());
+    expect_scim_error(&s.scim("GET", &format!("/Groups/{gid}"), None), 404, None);
+    assert!(get_user(&s, &ids[0]).get("groups").is_none_or(|g| g.as_array().is_some_and(Vec::is_empty)));
+}

@@ -33,11 +33,19 @@ pub fn random_bytes(buf: &mut [u8]) -> crate::error::Result<()> {
         .map_err(|_| crate::error::Error::internal("the operating system's random generator failed"))
 }
 
-/// A random UUID (version 4) string: the form identity engineers expect for SCIM ids.
+/// A new id: a UUID string (version 7, RFC 9562), the form identity engineers expect for SCIM ids.
+/// Its first 48 bits are the time in milliseconds and the other 74 free bits random, so ids made
+/// together sort together: a new user's entries in the id index, its emails' user index and the
+/// audit's user index land on the same few pages as the last ones', instead of a random page of each
+/// (each a page read and a page more in the commit), and are still unguessable.
 pub fn uuid() -> crate::error::Result<String> {
     let mut b = [0u8; 16];
-    random_bytes(&mut b)?;
-    b[6] = (b[6] & 0x0f) | 0x40;
+    random_bytes(&mut b[6..])?;
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    b[6] = (b[6] & 0x0f) | 0x70;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex(&b);
     Ok(format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
@@ -106,11 +114,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uuid_has_version_4_shape() {
+    fn uuid_has_version_7_shape_and_sorts_by_time() {
         let u = uuid().unwrap();
         assert_eq!(u.len(), 36);
-        assert_eq!(&u[14..15], "4");
-        assert_ne!(u, uuid().unwrap());
+        assert_eq!(&u[14..15], "7");
+        assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"), "{u}");
+        let ms = u64::from_str_radix(&u[..13].replace('-', ""), 16).unwrap();
+        let now =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64;
+        assert!(now.abs_diff(ms) < 60_000, "{u}: {ms} vs {now}");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let later = uuid().unwrap();
+        assert!(later > u, "{later} after {u}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
--- scim-seat schema, version 5 (PRAGMA user_version = 5).
+-- scim-seat schema, version 7 (PRAGMA user_version = 7).
 --
 -- This file is the whole current schema. store/migrate.rs applies it to a new database and sets
 -- user_version; later changes are numbered migrations in store/migrate.rs that bring an older file
@@ -31,7 +31,7 @@ CREATE TABLE users (
     last_modified        TEXT NOT NULL,
     recreate_refused_at  TEXT,                         -- first refused SCIM re-create of a SCIM-deleted user
     downgrade_held       INTEGER NOT NULL DEFAULT 0,   -- the IdP's first write asked for less; held (match_downgrade)
-    in_groups            INTEGER NOT NULL DEFAULT 0    -- its group memberships, kept by the memberships triggers
+    in_groups            INTEGER NOT NULL DEFAULT 0    -- its group memberships (written by store/groups.rs)
 );
 CREATE UNIQUE INDEX users_user_name ON users (user_name_key);
 CREATE INDEX users_external_id ON users (external_id);
@@ -125,15 +125,10 @@ CREATE TABLE memberships (
     PRIMARY KEY (group_seq, user_seq)
 ) WITHOUT ROWID;
 CREATE INDEX memberships_user ON memberships (user_seq, group_seq);
--- users.in_groups follows the memberships (deletes by cascade included).
-CREATE TRIGGER memberships_counted AFTER INSERT ON memberships BEGIN
-    UPDATE users SET in_groups = in_groups + 1 WHERE seq = NEW.user_seq;
-END;
-CREATE TRIGGER memberships_uncounted AFTER DELETE ON memberships BEGIN
-    UPDATE users SET in_groups = in_groups - 1 WHERE seq = OLD.user_seq;
-END;
+-- users.in_groups counts a user's memberships. It is written, with the member's new version, by the
+-- statement that changes the membership (store/groups.rs: one rewrite of each member's row); a
+-- user's own rows go with it when it is deleted.
 
--- The editable role table (SPEC section 3). `mapping_values` and `admin_rights` are JSON arrays.
 CREATE TABLE role_mappings (
     name           TEXT PRIMARY KEY,
     mapping_values TEXT NOT NULL,

@@ -364,8 +364,8 @@ pub fn on_scim_delete(tx: &WriteTx<'_>, plan: &Plan, actor: &Actor, u: &mut User
 
 /// A group change: `added` joined the group `group`, `removed` left it (the store already holds the
 /// new memberships). Each is an update call when its set of roles changed, that is when the group
-/// is a role group it holds no other way; every one's representation (its `groups`) changed. Costs
-/// O(changed members).
+/// is a role group it holds no other way; every one's representation (its `groups`) changed, and
+/// the membership write gave each its new version. Costs O(changed members).
 pub fn membership_changed(
     tx: &WriteTx<'_>,
     plan: &Plan,
@@ -376,11 +376,10 @@ pub fn membership_changed(
 ) -> Result<()> {
     let mut changed: Vec<(&groups::Member, bool)> =
         added.iter().map(|m| (m, true)).chain(removed.iter().map(|m| (m, false))).collect();
-    let now = util::now_rfc3339_secs();
-    // A group that carries no role changes no member's roles, so no update call: the members it
-    // adds or removes only get a new version (read and written without their documents, a
-    // statement for all of them), but for plan users no IdP has touched yet, whom the group write
-    // takes over.
+    // The membership write gave each member its new version (its `groups` changed). A group that
+    // carries no role changes no member's roles, so no update call: nothing more to do for its
+    // members (read without their documents, a statement for all of them), but for plan users no
+    // IdP has touched yet, whom the group write takes over.
     let carries_role = plan.roles.resolve_group(group, plan.settings.role_group_prefix.as_deref()).is_some();
     if !carries_role {
         let all: Vec<i64> = changed.iter().map(|(m, _)| m.seq).collect();
@@ -389,13 +388,12 @@ pub fn membership_changed(
             .filter(|(_, s)| s.is_active() && rules::is_untouched_plan_user(s))
             .map(|(seq, _)| seq)
             .collect();
-        let touched: Vec<i64> = all.into_iter().filter(|seq| !taken_over.contains(seq)).collect();
-        users::touch(tx, &touched, &now)?;
         changed.retain(|(m, _)| taken_over.contains(&m.seq));
     }
     for (m, joined) in changed {
         let Some(mut u) = users::get(tx, &m.id)? else { continue };
         let state = state_of(&u);
+        let mut outcome_written = false;
         if state.is_active() && rules::is_untouched_plan_user(&state) {
             // A group write is the IdP's first write over this plan user: it takes it over.
             let held = plan.held(tx, &u)?;
@@ -403,6 +401,7 @@ pub fn membership_changed(
             let outcome =
                 rules::take_over(&state, roles::target_seat(&held, &plan.roles), &ctx).map_err(refusal)?;
             apply(tx, actor, &mut u, &outcome)?;
+            outcome_written = true;
         } else if state.is_active() {
             let now = group_names(tx, &u)?;
             let mut then = now.clone();
@@ -418,12 +417,13 @@ pub fn membership_changed(
             let changed = role_names(&before) != role_names(&after);
             if let Some(outcome) = update_call(tx, plan, &u, changed, &before, &after)? {
                 apply(tx, actor, &mut u, &outcome)?;
+                outcome_written = true;
             }
         }
-        // The user's `groups` changed, so its representation (and version) did too.
-        u.version += 1;
-        u.last_modified = now.clone();
-        users::update(tx, &u)?;
+        // The row's new version is written already (above); its new seat and status are not.
+        if outcome_written {
+            users::update(tx, &u)?;
+        }
     }
     Ok(())
 }

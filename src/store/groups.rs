@@ -116,9 +116,16 @@ pub fn update(tx: &WriteTx<'_>, g: &GroupRow) -> Result<()> {
     Ok(())
 }
 
-pub fn delete(tx: &WriteTx<'_>, id: &str) -> Result<()> {
+/// Deletes the group; its members each count one group less and get a new version.
+pub fn delete(tx: &WriteTx<'_>, g: &GroupRow, last_modified: &str) -> Result<()> {
     let conn = tx.conn();
-    conn.execute("DELETE FROM groups WHERE id = ?1", [id])?;
+    // Its memberships go with it (cascade): each member counts one group less and gets a new version.
+    conn.prepare_cached(
+        "UPDATE users SET in_groups = in_groups - 1, version = version + 1, last_modified = ?2 \
+         WHERE seq IN (SELECT user_seq FROM memberships WHERE group_seq = ?1)",
+    )?
+    .execute(params![g.seq, last_modified])?;
+    conn.execute("DELETE FROM groups WHERE seq = ?1", [g.seq])?;
     Ok(())
 }
 
@@ -143,7 +150,12 @@ fn member_at(r: &Row<'_>) -> rusqlite::Result<Member> {
 /// Adds SCIM-visible users as members; returns those that were not members before, in the order
 /// given. Ids of no SCIM-visible user are not added: the caller tells them apart with
 /// [`missing_users`]. One statement for the whole list: each page it changes is written once.
-pub fn add_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Result<Vec<Member>> {
+pub fn add_members(
+    tx: &WriteTx<'_>,
+    group_seq: i64,
+    users: &[String],
+    last_modified: &str,
+) -> Result<Vec<Member>> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
@@ -153,11 +165,18 @@ pub fn add_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Result
          WHERE u.is_guest = 0 AND u.scim_deleted = 0 RETURNING user_id, user_seq",
     )?;
     let joined = stmt.query_map(params![group_seq, json_list(users)?], member_at)?;
-    Ok(in_given_order(users, joined.collect::<rusqlite::Result<_>>()?))
+    let joined = in_given_order(users, joined.collect::<rusqlite::Result<_>>()?);
+    counted(tx, &joined, 1, last_modified)?;
+    Ok(joined)
 }
 
 /// Removes members; returns those that were members, in the order given (one statement).
-pub fn remove_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Result<Vec<Member>> {
+pub fn remove_members(
+    tx: &WriteTx<'_>,
+    group_seq: i64,
+    users: &[String],
+    last_modified: &str,
+) -> Result<Vec<Member>> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
@@ -166,7 +185,26 @@ pub fn remove_members(tx: &WriteTx<'_>, group_seq: i64, users: &[String]) -> Res
          (SELECT u.seq FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value) RETURNING user_id, user_seq",
     )?;
     let left = stmt.query_map(params![group_seq, json_list(users)?], member_at)?;
-    Ok(in_given_order(users, left.collect::<rusqlite::Result<_>>()?))
+    let left = in_given_order(users, left.collect::<rusqlite::Result<_>>()?);
+    counted(tx, &left, -1, last_modified)?;
+    Ok(left)
+}
+
+/// Members who joined (`by` 1) or left (-1) a group: their group count moves, and their
+/// representation (its `groups`) changed, so they get a new version. One statement, one rewrite of
+/// each member's row (a trigger per membership row, then the version bump, rewrote it twice).
+fn counted(tx: &WriteTx<'_>, members: &[Member], by: i64, last_modified: &str) -> Result<()> {
+    if members.is_empty() {
+        return Ok(());
+    }
+    let seqs: Vec<i64> = members.iter().map(|m| m.seq).collect();
+    tx.conn()
+        .prepare_cached(
+            "UPDATE users SET in_groups = in_groups + ?2, version = version + 1, last_modified = ?3 \
+             WHERE seq IN (SELECT value FROM json_each(?1))",
+        )?
+        .execute(params![json_list(&seqs)?, by, last_modified])?;
+    Ok(())
 }
 
 /// Whether the user is a member of the group (two index lookups).

@@ -18,10 +18,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../../migrations/0004-membership-counts.sql")),
     (5, include_str!("../../migrations/0005-scim-page-counts.sql")),
     (6, include_str!("../../migrations/0006-memberships-by-seq.sql")),
+    (7, include_str!("../../migrations/0007-membership-counts-in-the-store.sql")),
 ];
 
 /// The version schema.sql describes.
-pub const CURRENT_VERSION: i64 = 6;
+pub const CURRENT_VERSION: i64 = 7;
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

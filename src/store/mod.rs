@@ -454,6 +454,21 @@ pub fn check_file(path: &Path) -> Result<Check> {
     if fk > 0 {
         problems.push(format!("{fk} rows violate foreign keys"));
     }
+    if schema_version >= 4 {
+        // users.in_groups (version 4 on) is written beside every membership change: it must count them.
+        let miscounted: i64 = conn.query_row(
+            "SELECT count(*) FROM users AS u LEFT JOIN \
+             (SELECT user_id, count(*) AS n FROM memberships GROUP BY user_id) AS m ON m.user_id = u.id \
+             WHERE u.in_groups != coalesce(m.n, 0)",
+            [],
+            |r| r.get(0),
+        )?;
+        if miscounted > 0 {
+            problems.push(format!(
+                "{miscounted} users have a group count (in_groups) that differs from their memberships"
+            ));
+        }
+    }
     Ok(Check { ok: problems.is_empty(), problems, schema_version })
 }
 

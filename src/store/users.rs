@@ -177,21 +177,6 @@ pub fn set_seat_columns(
     Ok(())
 }
 
-/// A new version of the user's representation and nothing else changed in its row (its groups did),
-/// for users given by seq (one statement).
-pub fn touch(tx: &WriteTx<'_>, seqs: &[i64], last_modified: &str) -> Result<()> {
-    if seqs.is_empty() {
-        return Ok(());
-    }
-    tx.conn()
-        .prepare_cached(
-            "UPDATE users SET version = version + 1, last_modified = ?2 \
-             WHERE seq IN (SELECT value FROM json_each(?1))",
-        )?
-        .execute([json_list(seqs)?.as_str(), last_modified])?;
-    Ok(())
-}
-
 /// The seat-rule state of each of these users (by seq) that exists, with its seq, without reading
 /// their documents (far cheaper than [`get`]; one statement).
 pub fn states(db: &impl Read, seqs: &[i64]) -> Result<Vec<(i64, UserState)>> {

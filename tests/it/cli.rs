@@ -583,3 +583,26 @@ fn users_list_pages_by_cursor_and_all_streams_every_page() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `check` counts each user's memberships against the group count the store keeps beside them
+/// (users.in_groups, which the legacy plan's pending rule reads): a count that drifted is a problem.
+#[test]
+fn check_finds_a_group_count_that_differs_from_the_memberships() {
+    let s = Server::start();
+    create(&s, "counted", licensed());
+    let id = run_json(&s.db, &["users", "list"])["items"][0]["id"].as_str().unwrap().to_string();
+    let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Counted",
+        "members": [{"value": id}]});
+    expect_scim(&s.scim("POST", "/Groups", Some(&body)), 201);
+    let copy = s.dir.path().join("drifted.db");
+    run(&s.db, &["backup", copy.to_str().unwrap()], 0);
+    let (out, _) = run(&copy, &["check"], 0);
+    assert!(out.starts_with("ok"), "{out}");
+    rusqlite::Connection::open(&copy).unwrap().execute("UPDATE users SET in_groups = 2", []).unwrap();
+    let (code, out, err) = cli(&copy, &["check"]);
+    assert_eq!(code, 1, "stdout: {out}\nstderr: {err}");
+    assert!(
+        out.contains("1 users have a group count (in_groups) that differs from their memberships"),
+        "{out}"
+    );
+}

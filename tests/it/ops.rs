@@ -342,7 +342,7 @@ fn a_version_1_database_is_migrated_with_its_data() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 6"), "{out}");
+    assert!(out.contains("schema version 7"), "{out}");
 }
 
 /// The admin token of tests/fixtures/schema-v2.db (a test secret; see tests/fixtures/README.md).
@@ -373,7 +373,7 @@ fn a_version_2_database_is_migrated_with_its_data() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 6"), "{out}");
+    assert!(out.contains("schema version 7"), "{out}");
 }
 
 /// The SCIM token of tests/fixtures/schema-v5.db (a test secret; see tests/fixtures/README.md).
@@ -381,8 +381,9 @@ const V5_SCIM_TOKEN: &str =
     "sst_6422df52e9baac0f_4cb92ec2fea043241d295add5ad433a299fd3e77f0a5c41369147281464c5905";
 
 /// A database written at schema version 5 is migrated at start (version 6: memberships keyed by
-/// seq): every group keeps its members in creation order, every user its groups, a deleted group's
-/// memberships stay gone, membership changes work on the migrated file, and `check` passes.
+/// seq; version 7: group counts written by the membership statements): every group keeps its members
+/// in creation order, every user its groups, a deleted group's memberships stay gone, membership
+/// changes and a group's delete work on the migrated file, and `check` passes.
 #[test]
 fn a_version_5_database_is_migrated_with_its_memberships() {
     let (mut s, db) = serve_fixture("schema-v5.db");
@@ -439,10 +440,16 @@ fn a_version_5_database_is_migrated_with_its_memberships() {
     assert_eq!(members(&s, &eng), [id("ben"), id("cat")]);
     assert_eq!(members(&s, &sales), [id("ben"), id("dov"), id("eve")]);
     assert_eq!(groups_of(&s, "eve"), ["Sales"]);
+    let ben_before = get(&s, &format!("/Users/{}", id("ben")))["meta"]["version"].clone();
+    let r = s.scim_as(V5_SCIM_TOKEN, "DELETE", &format!("/Groups/{eng}"), None);
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(groups_of(&s, "ben"), ["Sales"]);
+    assert_ne!(get(&s, &format!("/Users/{}", id("ben")))["meta"]["version"], ben_before);
     assert_eq!(s.stop(), Some(0));
+    // `check` also counts every user's memberships against its group count (users.in_groups).
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 6"), "{out}");
+    assert!(out.contains("schema version 7"), "{out}");
 }
 
 fn mode(path: &std::path::Path) -> u32 {

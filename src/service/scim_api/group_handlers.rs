@@ -144,7 +144,7 @@ pub(super) fn delete_group(c: &mut Call<'_, '_>) -> Result<Response> {
         plan.require_scim_writes()?;
         // Deleting a group removes its members from it: an update call for each whose roles change.
         let members = groups::members(tx, g.seq)?;
-        groups::delete(tx, &g.id)?;
+        groups::delete(tx, &g, &util::now_rfc3339_secs())?;
         seats::membership_changed(tx, &plan, &actor, &g.display_name, &[], &members)
     })?;
     Ok(Response::empty(204))
@@ -214,8 +214,9 @@ fn change_members(
     join: &[String],
     leave: &[String],
 ) -> Result<()> {
-    let removed = groups::remove_members(tx, g.seq, leave)?;
-    let added = groups::add_members(tx, g.seq, join)?;
+    let now = util::now_rfc3339_secs();
+    let removed = groups::remove_members(tx, g.seq, leave, &now)?;
+    let added = groups::add_members(tx, g.seq, join, &now)?;
     // `join` names no current member, so an id it names that was not added is no visible user.
     if added.len() < join.len() {
         let missing = groups::missing_users(tx, join)?;

@@ -209,7 +209,7 @@ impl Edge {
 
     fn serve(&self, stream: TcpStream, peer: SocketAddr) {
         let _ = stream.set_nodelay(true);
-        let _ = stream.set_write_timeout(Some(self.limits.io_timeout));
+        let stream = Sock::new(stream);
         let mut conn = match &self.tls {
             None => Conn::Plain(stream),
             Some(tls) => match self.handshake(tls, stream) {
@@ -228,7 +228,7 @@ impl Edge {
 
     /// The TLS handshake, bounded as a whole by the handshake deadline (a byte every few seconds
     /// does not keep it open).
-    fn handshake(&self, tls: &TlsState, stream: TcpStream) -> io::Result<Conn> {
+    fn handshake(&self, tls: &TlsState, stream: Sock) -> io::Result<Conn> {
         let deadline = Instant::now() + self.limits.handshake_timeout;
         let mut sc =
             ServerConnection::new(tls.current()).map_err(|e| io::Error::other(format!("TLS setup: {e}")))?;
@@ -274,10 +274,44 @@ fn remaining(deadline: Instant) -> io::Result<Duration> {
     Ok(left)
 }
 
+/// A client's TCP stream and the timeouts last set on it.
+struct Sock {
+    tcp: TcpStream,
+    read_timeout: std::cell::Cell<Option<Duration>>,
+    write_timeout: std::cell::Cell<Option<Duration>>,
+}
+
+/// How much longer than its deadline a call may wait: a timeout set for an earlier call is kept
+/// while it ends the call no earlier than the deadline and at most this much later, which spares a
+/// `setsockopt` per read and per write on a busy keep-alive connection (each exchange sets the same
+/// deadline again, a moment later).
+const TIMEOUT_SLACK: Duration = Duration::from_millis(50);
+
+impl Sock {
+    fn new(tcp: TcpStream) -> Sock {
+        Sock { tcp, read_timeout: std::cell::Cell::new(None), write_timeout: std::cell::Cell::new(None) }
+    }
+
+    /// Makes the next call wait at most `left` (give or take [`TIMEOUT_SLACK`], never less).
+    fn bound(
+        &self,
+        set: &std::cell::Cell<Option<Duration>>,
+        left: Duration,
+        apply: impl FnOnce(&TcpStream, Option<Duration>) -> io::Result<()>,
+    ) -> io::Result<()> {
+        if set.get().is_some_and(|t| t >= left && t <= left + TIMEOUT_SLACK) {
+            return Ok(());
+        }
+        apply(&self.tcp, Some(left))?;
+        set.set(Some(left));
+        Ok(())
+    }
+}
+
 /// A TCP stream whose every read and write is bounded by one deadline, however the bytes trickle
 /// in: the timeout of each system call is what is left of the deadline.
 struct Deadlined<'a> {
-    sock: &'a TcpStream,
+    sock: &'a Sock,
     deadline: Instant,
 }
 
@@ -291,15 +325,15 @@ fn timed_out(e: io::Error) -> io::Error {
 
 impl Read for Deadlined<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.sock.set_read_timeout(Some(remaining(self.deadline)?))?;
-        (&mut &*self.sock).read(buf).map_err(timed_out)
+        self.sock.bound(&self.sock.read_timeout, remaining(self.deadline)?, TcpStream::set_read_timeout)?;
+        (&mut &self.sock.tcp).read(buf).map_err(timed_out)
     }
 }
 
 impl Write for Deadlined<'_> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.sock.set_write_timeout(Some(remaining(self.deadline)?))?;
-        (&mut &*self.sock).write(data).map_err(timed_out)
+        self.sock.bound(&self.sock.write_timeout, remaining(self.deadline)?, TcpStream::set_write_timeout)?;
+        (&mut &self.sock.tcp).write(data).map_err(timed_out)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
@@ -309,12 +343,12 @@ impl Write for Deadlined<'_> {
 /// A client connection, plain or TLS. Every read and write takes a deadline, which holds over TLS
 /// as over plain TCP (rustls may need several reads for one record; each is bounded by what is left).
 enum Conn {
-    Plain(TcpStream),
-    Tls(Box<(ServerConnection, TcpStream)>),
+    Plain(Sock),
+    Tls(Box<(ServerConnection, Sock)>),
 }
 
 impl Conn {
-    fn tcp(&self) -> &TcpStream {
+    fn sock(&self) -> &Sock {
         match self {
             Conn::Plain(s) => s,
             Conn::Tls(b) => &b.1,
@@ -365,12 +399,12 @@ impl Conn {
             let mut io = Deadlined { sock, deadline: Instant::now() + Duration::from_millis(500) };
             while tls.wants_write() && tls.write_tls(&mut io).is_ok() {}
         }
-        let _ = self.tcp().shutdown(Shutdown::Write);
+        let _ = self.sock().tcp.shutdown(Shutdown::Write);
         let deadline = Instant::now() + LINGER;
         let mut sink = [0u8; 16384];
         let mut drained = 0;
         while drained < LINGER_BYTES {
-            let mut io = Deadlined { sock: self.tcp(), deadline };
+            let mut io = Deadlined { sock: self.sock(), deadline };
             match io.read(&mut sink) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => drained += n,
@@ -385,7 +419,7 @@ impl Conn {
             let mut io = Deadlined { sock, deadline: Instant::now() + Duration::from_millis(500) };
             while tls.wants_write() && tls.write_tls(&mut io).is_ok() {}
         }
-        let _ = self.tcp().shutdown(Shutdown::Both);
+        let _ = self.sock().tcp.shutdown(Shutdown::Both);
     }
 }
 

@@ -38,6 +38,9 @@ pub struct UserRow {
     /// The IdP's first write over this plan user asked for a lower seat, and `match_downgrade =
     /// hold` kept the seat; cleared when the seat next changes.
     pub downgrade_held: bool,
+    /// Its group memberships when it was read (kept by the membership writes, never written from
+    /// here): none spares reading its groups.
+    pub in_groups: i64,
 }
 
 impl UserRow {
@@ -66,6 +69,7 @@ impl UserRow {
             last_modified: now,
             recreate_refused_at: None,
             downgrade_held: false,
+            in_groups: 0,
         }
     }
 }
@@ -77,7 +81,7 @@ const COLUMNS: &str = "id, seq, user_name, external_id, display_name, primary_em
 /// The columns a read returns: the written ones, then the ones kept by their own writers.
 const READ: &str = "id, seq, user_name, external_id, display_name, primary_email, doc, version, status, \
     seat, licensed, is_guest, managed_by_directory, manual_seat, scim_deleted, provisional_until, \
-    first_sign_in, created, last_modified, recreate_refused_at, downgrade_held";
+    first_sign_in, created, last_modified, recreate_refused_at, downgrade_held, in_groups";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     let doc: String = r.get(6)?;
@@ -103,6 +107,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         last_modified: r.get(18)?,
         recreate_refused_at: r.get(19)?,
         downgrade_held: r.get(20)?,
+        in_groups: r.get(21)?,
     })
 }
 

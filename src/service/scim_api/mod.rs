@@ -249,7 +249,9 @@ fn group_location(app: &App, id: &str) -> String {
 }
 
 fn render_user(app: &App, conn: &impl Read, plan: &Plan, u: &UserRow) -> Result<Value> {
-    let groups: Vec<GroupRef> = groups::of_user(conn, u.seq)?
+    // A user in no group (its row says so) has no groups to read.
+    let groups = if u.in_groups > 0 { groups::of_user(conn, u.seq)? } else { Vec::new() };
+    let groups: Vec<GroupRef> = groups
         .into_iter()
         .map(|(id, display)| GroupRef { location: group_location(app, &id), id, display })
         .collect();

@@ -141,6 +141,10 @@ pub struct Store {
     writer: Mutex<Writer>,
     /// Writers waiting for the writer lock: while some are, the holder leaves the commit to them.
     waiting: AtomicUsize,
+    /// How batches ended, for the writers that wait for their batch's commit. Apart from the writer
+    /// lock: a writer woken by the commit returns at once, instead of queueing for the writer lock
+    /// behind the next batch's writes.
+    ended: Mutex<Ended>,
     committed: Condvar,
     /// Where recent SCIM list pages ended (see [`users::scim_page`]).
     positions: users::Positions,
@@ -154,16 +158,29 @@ struct Writer {
     batch_len: usize,
     /// Number of the open (or last) batch.
     batch: u64,
+}
+
+/// How the batches ended (see [`Store::ended`]).
+#[derive(Default)]
+struct Ended {
+    /// Every batch up to this one has ended (committed, failed or rolled back).
+    through: u64,
     /// The batches whose commit failed, newest last, kept for their waiters: a waiter may wake only
     /// after later batches committed, and must still learn that its own failed.
     failed: std::collections::VecDeque<(u64, Error)>,
+}
+
+impl Ended {
+    fn failure(&self, batch: u64) -> Option<Error> {
+        self.failed.iter().rev().find(|(b, _)| *b == batch).map(|(_, e)| e.clone())
+    }
 }
 
 /// Failed batches remembered for their waiters (a waiter wakes long before this many more fail).
 const FAILED_KEPT: usize = 1024;
 
 impl Writer {
-    fn commit(&mut self) {
+    fn commit(&mut self) -> Result<()> {
         let result = if crate::fault::hit("commit") {
             let full = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL);
             Err(Error::from(rusqlite::Error::SqliteFailure(full, Some("injected: commit".into()))))
@@ -176,16 +193,7 @@ impl Writer {
         }
         self.in_tx = false;
         self.batch_len = 0;
-        if let Err(e) = result {
-            self.fail(self.batch, e);
-        }
-    }
-
-    fn fail(&mut self, batch: u64, e: Error) {
-        if self.failed.len() == FAILED_KEPT {
-            self.failed.pop_front();
-        }
-        self.failed.push_back((batch, e));
+        result
     }
 }
 
@@ -196,14 +204,9 @@ impl Store {
         migrate::migrate(&mut conn)?;
         Ok(Store {
             path: path.to_path_buf(),
-            writer: Mutex::new(Writer {
-                conn,
-                in_tx: false,
-                batch_len: 0,
-                batch: 0,
-                failed: std::collections::VecDeque::new(),
-            }),
+            writer: Mutex::new(Writer { conn, in_tx: false, batch_len: 0, batch: 0 }),
             waiting: AtomicUsize::new(0),
+            ended: Mutex::new(Ended::default()),
             committed: Condvar::new(),
             positions: users::Positions::default(),
         })
@@ -278,8 +281,7 @@ impl Store {
                     let _ = w.conn.execute_batch("ROLLBACK");
                     w.in_tx = false;
                     w.batch_len = 0;
-                    w.fail(batch, Error::from(e));
-                    self.committed.notify_all();
+                    self.end_batch(batch, Err(Error::from(e)));
                 }
                 match out {
                     Ok(r) => r,
@@ -351,17 +353,37 @@ impl Store {
     /// Commits the batch now, or leaves it to a writer that is waiting and waits for its commit.
     /// Returns the commit error of `batch`, if any.
     fn finish_batch(&self, mut w: std::sync::MutexGuard<'_, Writer>, batch: u64) -> Option<Error> {
-        if w.in_tx && w.batch == batch {
-            if self.waiting.load(Ordering::SeqCst) > 0 && w.batch_len < MAX_BATCH {
-                while w.in_tx && w.batch == batch {
-                    w = self.committed.wait(w).unwrap_or_else(|p| p.into_inner());
-                }
-            } else {
-                w.commit();
-                self.committed.notify_all();
-            }
+        if !(w.in_tx && w.batch == batch) {
+            // Ended already (rolled back whole, or abandoned): nothing was committed for it.
+            drop(w);
+            return self.ended.lock().unwrap_or_else(|p| p.into_inner()).failure(batch);
         }
-        w.failed.iter().rev().find(|(b, _)| *b == batch).map(|(_, e)| e.clone())
+        if self.waiting.load(Ordering::SeqCst) > 0 && w.batch_len < MAX_BATCH {
+            drop(w);
+            let mut ended = self.ended.lock().unwrap_or_else(|p| p.into_inner());
+            while ended.through < batch {
+                ended = self.committed.wait(ended).unwrap_or_else(|p| p.into_inner());
+            }
+            return ended.failure(batch);
+        }
+        let result = w.commit();
+        let failure = result.as_ref().err().cloned();
+        self.end_batch(batch, result);
+        failure
+    }
+
+    /// Records how `batch` ended and wakes its waiters. Called with the writer lock held, so batches
+    /// end in order.
+    fn end_batch(&self, batch: u64, result: Result<()>) {
+        let mut ended = self.ended.lock().unwrap_or_else(|p| p.into_inner());
+        ended.through = ended.through.max(batch);
+        if let Err(e) = result {
+            if ended.failed.len() == FAILED_KEPT {
+                ended.failed.pop_front();
+            }
+            ended.failed.push_back((batch, e));
+        }
+        self.committed.notify_all();
     }
 
     /// A consistent copy of the database in `file`: one `VACUUM INTO` in one read transaction

@@ -8,7 +8,7 @@
 -- `doc` is the canonical SCIM document (core attributes at top level, the enterprise extension under
 -- its URN); the columns beside it are what indexes, seats and the admin view need.
 CREATE TABLE users (
-    id                   TEXT PRIMARY KEY,             -- the SCIM id (random, case-sensitive)
+    id                   TEXT PRIMARY KEY,             -- the SCIM id (UUID v7: time, then random)
     seq                  INTEGER NOT NULL UNIQUE,      -- creation order (MAX+1): stable paging order
     user_name            TEXT NOT NULL,
     user_name_key        TEXT NOT NULL,                -- user_name case-folded (the SCIM filter's fold)

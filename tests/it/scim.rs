@@ -301,6 +301,28 @@ fn filter_fixture(s: &Server) -> Vec<String> {
     people.iter().map(|p| create(s, p)["id"].as_str().unwrap().to_string()).collect()
 }
 
+/// An update rewrites the rows that index a user's emails only when its emails changed: a PATCH of
+/// something else keeps them findable, and a PATCH of the emails moves them.
+#[test]
+fn email_filters_follow_a_patch_of_the_emails_and_outlast_other_patches() {
+    let s = Server::start_contoso();
+    let body = json!({"schemas": [USER_URN], "userName": "ada@example.com",
+        "emails": [{"value": "ada@example.com", "primary": true}, {"value": "ada@home.net", "type": "home"}]});
+    let id = create(&s, &body)["id"].as_str().unwrap().to_string();
+    let patch = |ops: Value| {
+        let r = s.scim("PATCH", &format!("/Users/{id}"), Some(&patch_ops(ops)));
+        expect_scim(&r, 200)
+    };
+    patch(json!([{"op": "replace", "path": "displayName", "value": "Ada L."}]));
+    assert_eq!(user_names(&s, r#"emails.value eq "ada@home.net""#), ["ada@example.com"]);
+    let u =
+        patch(json!([{"op": "replace", "path": "emails[type eq \"home\"].value", "value": "ada@new.net"}]));
+    assert_eq!(u["displayName"], "Ada L.", "{u}");
+    assert!(user_names(&s, r#"emails.value eq "ada@home.net""#).is_empty());
+    assert_eq!(user_names(&s, r#"emails.value eq "ADA@new.net""#), ["ada@example.com"]);
+    assert_eq!(user_names(&s, r#"emails.value eq "ada@example.com""#), ["ada@example.com"]);
+}
+
 #[test]
 fn indexed_equality_filters_find_users_and_groups() {
     let s = Server::start_contoso();

@@ -20,7 +20,7 @@ pub(super) fn create_user(c: &mut Call<'_, '_>) -> Result<Response> {
         }
         seats::on_create(tx, &plan, &actor, &mut u)?;
         u.seq = users::insert(tx, &u)?;
-        save_indexes(tx, &u)?;
+        save_indexes(tx, &u, None)?;
         Ok(Ok((render_user(app, tx, &plan, &u)?, u.version, u.id)))
     })??;
     Ok(resource_response(201, &projection.project(body), version, Some(user_location(app, &id))))
@@ -73,7 +73,7 @@ pub(super) fn update_user(
         u.last_modified = util::now_rfc3339_secs();
         if updated == seats::Updated::Kept {
             users::update(tx, &u)?;
-            save_indexes(tx, &u)?;
+            save_indexes(tx, &u, Some(&before))?;
         }
         // A user removed for good (active=false, deprovision = delete) is answered with its last
         // representation, `active: false`, as the IdP expects after a deactivation.

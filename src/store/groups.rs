@@ -156,18 +156,10 @@ pub fn add_members(
     users: &[String],
     last_modified: &str,
 ) -> Result<Vec<Member>> {
-    if users.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut stmt = tx.conn().prepare_cached(
-        "INSERT OR IGNORE INTO memberships (group_seq, user_seq, user_id) \
-         SELECT ?1, u.seq, u.id FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value \
-         WHERE u.is_guest = 0 AND u.scim_deleted = 0 RETURNING user_id, user_seq",
-    )?;
-    let joined = stmt.query_map(params![group_seq, json_list(users)?], member_at)?;
-    let joined = in_given_order(users, joined.collect::<rusqlite::Result<_>>()?);
-    counted(tx, &joined, 1, last_modified)?;
-    Ok(joined)
+    let sql = "INSERT OR IGNORE INTO memberships (group_seq, user_seq, user_id) \
+        SELECT ?1, u.seq, u.id FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value \
+        WHERE u.is_guest = 0 AND u.scim_deleted = 0 RETURNING user_id, user_seq";
+    change_members(tx, sql, group_seq, users, 1, last_modified)
 }
 
 /// Removes members; returns those that were members, in the order given (one statement).
@@ -177,17 +169,29 @@ pub fn remove_members(
     users: &[String],
     last_modified: &str,
 ) -> Result<Vec<Member>> {
+    let sql = "DELETE FROM memberships WHERE group_seq = ?1 AND user_seq IN \
+        (SELECT u.seq FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value) RETURNING user_id, user_seq";
+    change_members(tx, sql, group_seq, users, -1, last_modified)
+}
+
+/// Runs a membership statement over `users` (`?1` the group, `?2` the ids; it returns the members
+/// it changed) and counts them (`by`): the members changed, in the order given.
+fn change_members(
+    tx: &WriteTx<'_>,
+    sql: &str,
+    group_seq: i64,
+    users: &[String],
+    by: i64,
+    last_modified: &str,
+) -> Result<Vec<Member>> {
     if users.is_empty() {
         return Ok(Vec::new());
     }
-    let mut stmt = tx.conn().prepare_cached(
-        "DELETE FROM memberships WHERE group_seq = ?1 AND user_seq IN \
-         (SELECT u.seq FROM json_each(?2) AS j JOIN users AS u ON u.id = j.value) RETURNING user_id, user_seq",
-    )?;
-    let left = stmt.query_map(params![group_seq, json_list(users)?], member_at)?;
-    let left = in_given_order(users, left.collect::<rusqlite::Result<_>>()?);
-    counted(tx, &left, -1, last_modified)?;
-    Ok(left)
+    let mut stmt = tx.conn().prepare_cached(sql)?;
+    let changed = stmt.query_map(params![group_seq, json_list(users)?], member_at)?;
+    let changed = in_given_order(users, changed.collect::<rusqlite::Result<_>>()?);
+    counted(tx, &changed, by, last_modified)?;
+    Ok(changed)
 }
 
 /// Members who joined (`by` 1) or left (-1) a group: their group count moves, and their

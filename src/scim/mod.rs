@@ -58,7 +58,7 @@ impl Default for ListWriter {
 
 impl ListWriter {
     /// Appends a resource.
-    pub fn push(&mut self, resource: &Value) {
+    pub fn push(&mut self, resource: &impl serde::Serialize) {
         self.next();
         // Writing a value into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut self.out, resource);

@@ -37,7 +37,7 @@ pub(crate) use json_util::{
 };
 pub use members::{BadMember, GroupObject, GroupOpValue, MemberEntry, Members};
 pub use projection::{attribute_names, project};
-pub use render::{GroupRef, GroupWriter, MemberRef, Meta, SeatView, render_group, render_user};
+pub use render::{GroupRef, GroupWriter, MemberRef, Meta, SeatView, UserResource, render_group, render_user};
 pub use sort::sort_key;
 pub use values::{
     PlanUserFields, UserKeys, UserProfile, emails, guest_document, is_active, plan_user_document,

@@ -4,6 +4,7 @@
 
 use super::json_util::bool_of;
 use crate::scim::{ENTERPRISE_USER_SCHEMA, GROUP_SCHEMA, SEAT_USER_SCHEMA, USER_SCHEMA};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 /// Server-maintained metadata of a resource; `version` is the weak ETag (`W/"3"`) made by the caller.
@@ -41,17 +42,28 @@ pub struct MemberRef {
     pub location: String,
 }
 
-fn meta_json(resource_type: &str, meta: &Meta) -> Value {
-    json!({
-        "resourceType": resource_type,
-        "created": meta.created,
-        "lastModified": meta.last_modified,
-        "location": meta.location,
-        "version": meta.version,
-    })
+/// `meta` of a resource of `resource_type`, its attributes in sorted order.
+struct MetaOf<'a>(&'a str, &'a Meta);
+
+impl Serialize for MetaOf<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let MetaOf(resource_type, meta) = *self;
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("created", &meta.created)?;
+        m.serialize_entry("lastModified", &meta.last_modified)?;
+        m.serialize_entry("location", &meta.location)?;
+        m.serialize_entry("resourceType", resource_type)?;
+        m.serialize_entry("version", &meta.version)?;
+        m.end()
+    }
 }
 
-/// The full SCIM User resource for a canonical document.
+fn meta_json(resource_type: &str, meta: &Meta) -> Value {
+    serde_json::to_value(MetaOf(resource_type, meta)).unwrap_or(Value::Null)
+}
+
+/// The full SCIM User resource for a canonical document, as a value (for filters, sort keys and
+/// `attributes` projection); [`UserResource`] is its one definition.
 pub fn render_user(
     doc: &Value,
     id: &str,
@@ -59,66 +71,155 @@ pub fn render_user(
     groups: &[GroupRef],
     seat: Option<&SeatView>,
 ) -> Value {
-    let mut out = Map::new();
-    let mut schemas = vec![json!(USER_SCHEMA)];
-    let empty = Map::new();
-    let src = doc.as_object().unwrap_or(&empty);
-    for (k, v) in src {
-        if k == ENTERPRISE_USER_SCHEMA {
-            let Value::Object(e) = v else { continue };
-            if e.is_empty() {
+    UserResource { doc, id, meta, groups, seat }.to_value()
+}
+
+/// The full SCIM User resource for a canonical document, serialized straight from the stored
+/// document and the server's attributes (no copy of the document is made): `serde_json::to_writer`
+/// gives the answer's text, `serde_json::to_value` the value [`render_user`] returns. Attributes are
+/// written in sorted order at every level, the order a `serde_json` object keeps, so the text and the
+/// value's text are the same bytes.
+pub struct UserResource<'a> {
+    pub doc: &'a Value,
+    pub id: &'a str,
+    pub meta: &'a Meta,
+    pub groups: &'a [GroupRef],
+    pub seat: Option<&'a SeatView>,
+}
+
+impl UserResource<'_> {
+    /// The resource as a value.
+    pub fn to_value(&self) -> Value {
+        // Every key is a string, so this cannot fail.
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// The resource's JSON text, appended to `out`.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(out, self);
+    }
+}
+
+/// One attribute of a [`UserResource`].
+enum Part<'a> {
+    Stored(&'a Value),
+    /// The enterprise extension with `manager.$ref` added.
+    Made(Value),
+    Bool(bool),
+    Str(&'a str),
+    Groups(&'a [GroupRef]),
+    Meta(&'a Meta),
+    Seat(&'a SeatView),
+    Schemas(&'a [&'a str]),
+}
+
+struct GroupOf<'a>(&'a GroupRef);
+
+impl Serialize for GroupOf<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let g = self.0;
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("$ref", &g.location)?;
+        m.serialize_entry("display", &g.display)?;
+        m.serialize_entry("type", "direct")?;
+        m.serialize_entry("value", &g.id)?;
+        m.end()
+    }
+}
+
+impl Serialize for SeatView {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        if !self.admin_roles.is_empty() {
+            m.serialize_entry("adminRoles", &self.admin_roles)?;
+        }
+        m.serialize_entry("managedByDirectory", &self.managed_by_directory)?;
+        if let Some(p) = &self.provisional_until {
+            m.serialize_entry("provisionalUntil", p)?;
+        }
+        if let Some(t) = &self.seat_type {
+            m.serialize_entry("seatType", t)?;
+        }
+        m.serialize_entry("status", &self.status)?;
+        m.end()
+    }
+}
+
+impl Serialize for Part<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Part::Stored(v) => v.serialize(s),
+            Part::Made(v) => v.serialize(s),
+            Part::Bool(b) => s.serialize_bool(*b),
+            Part::Str(t) => s.serialize_str(t),
+            Part::Groups(gs) => s.collect_seq(gs.iter().map(GroupOf)),
+            Part::Meta(meta) => MetaOf("User", meta).serialize(s),
+            Part::Seat(seat) => seat.serialize(s),
+            Part::Schemas(list) => s.collect_seq(list.iter()),
+        }
+    }
+}
+
+impl Serialize for UserResource<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let empty = Map::new();
+        let src = self.doc.as_object().unwrap_or(&empty);
+        let mut parts: Vec<(&str, Part<'_>)> = Vec::with_capacity(src.len() + 6);
+        let mut schemas: Vec<&str> = Vec::with_capacity(3);
+        schemas.push(USER_SCHEMA);
+        for (k, v) in src {
+            if k == ENTERPRISE_USER_SCHEMA {
+                let Value::Object(e) = v else { continue };
+                if e.is_empty() {
+                    continue;
+                }
+                let base = self.meta.location.strip_suffix(self.id).filter(|b| b.ends_with('/'));
+                let manager = e.get("manager").and_then(|m| m.get("value")).and_then(Value::as_str);
+                let part = match (manager, base) {
+                    (Some(mid), Some(base)) => {
+                        let mut e = e.clone();
+                        if let Some(Value::Object(m)) = e.get_mut("manager") {
+                            m.insert("$ref".into(), Value::String(format!("{base}{mid}")));
+                        }
+                        Part::Made(Value::Object(e))
+                    }
+                    _ => Part::Stored(v),
+                };
+                parts.push((k, part));
+                schemas.push(ENTERPRISE_USER_SCHEMA);
                 continue;
             }
-            let mut e = e.clone();
-            if let Some(Value::Object(m)) = e.get_mut("manager")
-                && let Some(Value::String(mid)) = m.get("value").cloned()
-                && let Some(base) = meta.location.strip_suffix(id).filter(|b| b.ends_with('/'))
-            {
-                m.insert("$ref".into(), Value::String(format!("{base}{mid}")));
+            // Never echo what the server owns or never keeps, even if a document somehow holds it;
+            // `active` is written below, as a boolean.
+            let reserved = ["id", "meta", "groups", "password", "schemas", SEAT_USER_SCHEMA];
+            if k == "active" || reserved.iter().any(|r| r.eq_ignore_ascii_case(k)) {
+                continue;
             }
-            out.insert(k.clone(), Value::Object(e));
-            schemas.push(json!(ENTERPRISE_USER_SCHEMA));
-            continue;
+            if super::custom::split(k).is_some_and(|(_, attr)| attr.is_none()) {
+                schemas.push(k);
+            }
+            parts.push((k, Part::Stored(v)));
         }
-        // Never echo what the server owns or never keeps, even if a document somehow holds it.
-        let reserved = ["id", "meta", "groups", "password", "schemas", SEAT_USER_SCHEMA];
-        if reserved.iter().any(|r| r.eq_ignore_ascii_case(k)) {
-            continue;
+        let active = src.get("active").and_then(bool_of).unwrap_or(true);
+        parts.push(("active", Part::Bool(active)));
+        parts.push(("id", Part::Str(self.id)));
+        if !self.groups.is_empty() {
+            parts.push(("groups", Part::Groups(self.groups)));
         }
-        if super::custom::split(k).is_some_and(|(_, attr)| attr.is_none()) {
-            schemas.push(json!(k));
+        parts.push(("meta", Part::Meta(self.meta)));
+        if let Some(seat) = self.seat {
+            parts.push((SEAT_USER_SCHEMA, Part::Seat(seat)));
+            schemas.push(SEAT_USER_SCHEMA);
         }
-        out.insert(k.clone(), v.clone());
+        parts.push(("schemas", Part::Schemas(&schemas)));
+        parts.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut m = s.serialize_map(Some(parts.len()))?;
+        for (k, part) in &parts {
+            m.serialize_entry(k, part)?;
+        }
+        m.end()
     }
-    let active = src.get("active").and_then(bool_of).unwrap_or(true);
-    out.insert("active".into(), Value::Bool(active));
-    out.insert("id".into(), json!(id));
-    if !groups.is_empty() {
-        let gs: Vec<Value> = groups
-            .iter()
-            .map(|g| json!({ "value": g.id, "display": g.display, "$ref": g.location, "type": "direct" }))
-            .collect();
-        out.insert("groups".into(), Value::Array(gs));
-    }
-    out.insert("meta".into(), meta_json("User", meta));
-    if let Some(seat) = seat {
-        let mut s = Map::new();
-        if let Some(t) = &seat.seat_type {
-            s.insert("seatType".into(), json!(t));
-        }
-        s.insert("status".into(), json!(seat.status));
-        s.insert("managedByDirectory".into(), json!(seat.managed_by_directory));
-        if let Some(p) = &seat.provisional_until {
-            s.insert("provisionalUntil".into(), json!(p));
-        }
-        if !seat.admin_roles.is_empty() {
-            s.insert("adminRoles".into(), json!(seat.admin_roles));
-        }
-        out.insert(SEAT_USER_SCHEMA.into(), Value::Object(s));
-        schemas.push(json!(SEAT_USER_SCHEMA));
-    }
-    out.insert("schemas".into(), Value::Array(schemas));
-    Value::Object(out)
 }
 
 /// The SCIM Group resource. `members: None` omits the attribute (e.g. `excludedAttributes=members`,
@@ -207,7 +308,7 @@ impl<'a> GroupWriter<'a> {
             self.out.push(b']');
         }
         self.out.extend_from_slice(b",\"meta\":");
-        let _ = serde_json::to_writer(&mut *self.out, &meta_json("Group", meta));
+        let _ = serde_json::to_writer(&mut *self.out, &MetaOf("Group", meta));
         self.out.extend_from_slice(b",\"schemas\":[");
         put_str(self.out, GROUP_SCHEMA);
         self.out.extend_from_slice(b"]}");

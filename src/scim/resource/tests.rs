@@ -391,6 +391,71 @@ fn render_user_minimal_and_inactive() {
     assert!(out.get("password").is_none());
 }
 
+/// The user written as text is the user rendered as a value, byte for byte: attributes sorted at
+/// every level (reading the text into a value and writing it again changes nothing), the stored
+/// document's `active` replaced by a boolean, what the server owns never echoed, the manager's
+/// `$ref` added, custom extensions named in `schemas`, whatever the strings hold.
+#[test]
+fn user_text_is_the_rendered_value_in_sorted_order() {
+    let custom = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
+    let docs = [
+        json!({"userName":"u","active":"False","ID":"x","Meta":{},"password":"p","schemas":["s"]}),
+        json!({"userName":"u\"\u{7}é","displayName":"Ann \\ Lee","$odd":1,"!first":[1,2.5,null],
+            "emails":[{"value":"a@x.org","primary":true,"type":"work"}],"name":{"givenName":"A","familyName":"L"}}),
+        json!({"userName":"u", ENTERPRISE_USER_SCHEMA: {"department":"Ops","manager":{"value":"m1","displayName":"M"}},
+            custom: {"badge":"7"}, "Active": true}),
+        json!({"userName":"u", ENTERPRISE_USER_SCHEMA: {}, "active": false}),
+        json!({"userName":"u", ENTERPRISE_USER_SCHEMA: {"manager":{"value":"m1","$ref":"stale"}}}),
+        json!("not an object"),
+    ];
+    let seat = SeatView {
+        seat_type: Some("provisional_member".into()),
+        status: "active".into(),
+        managed_by_directory: false,
+        provisional_until: Some("2024-02-01T00:00:00Z".into()),
+        admin_roles: vec!["group_admin".into(), "user_admin".into()],
+    };
+    let groups = [
+        GroupRef {
+            id: "g1".into(),
+            display: "Viewers \"A\"".into(),
+            location: "https://scim.example/v2/Groups/g1".into(),
+        },
+        GroupRef {
+            id: "g2".into(),
+            display: "B".into(),
+            location: "https://scim.example/v2/Groups/g2".into(),
+        },
+    ];
+    for doc in &docs {
+        for (groups, seat) in [(&groups[..], Some(&seat)), (&[][..], None)] {
+            let r = UserResource { doc, id: "u1", meta: &meta("u1"), groups, seat };
+            let mut text = Vec::new();
+            r.write(&mut text);
+            let value = render_user(doc, "u1", &meta("u1"), groups, seat);
+            assert_eq!(String::from_utf8(text.clone()).unwrap(), value.to_string(), "{doc}");
+            let reread: Value = serde_json::from_slice(&text).unwrap();
+            assert_eq!(reread.to_string().into_bytes(), text, "{doc}");
+        }
+    }
+    let out = render_user(&docs[2], "u1", &meta("u1"), &[], Some(&seat));
+    assert_eq!(out["schemas"], json!([USER_SCHEMA, custom, ENTERPRISE_USER_SCHEMA, SEAT_USER_SCHEMA]));
+    assert_eq!(out[ENTERPRISE_USER_SCHEMA]["manager"]["$ref"], "https://scim.example/v2/Users/m1");
+    assert_eq!(out["Active"], true);
+    assert_eq!(out["active"], true);
+    let out = render_user(&docs[0], "u1", &meta("u1"), &[], None);
+    assert_eq!(out["active"], false);
+    for owned in ["ID", "Meta", "password"] {
+        assert!(out.get(owned).is_none(), "{owned}: {out}");
+    }
+    assert_eq!(out["schemas"], json!([USER_SCHEMA]));
+    let out = render_user(&docs[4], "u1", &meta("u1"), &[], None);
+    assert_eq!(
+        out[ENTERPRISE_USER_SCHEMA]["manager"],
+        json!({"$ref":"https://scim.example/v2/Users/m1","value":"m1"})
+    );
+}
+
 /// The group written as text is the group rendered as a value, member for member, with and without
 /// members and externalId, whatever its strings hold.
 #[test]

@@ -9,7 +9,7 @@ use crate::error::{Error, Kind, Result};
 use crate::http::Surface;
 use crate::http::server::Response;
 use crate::scim::filter::{self, Filter, IndexedAttr};
-use crate::scim::resource::{self, GroupRef, MemberRef, Meta};
+use crate::scim::resource::{self, GroupRef, MemberRef, Meta, UserResource};
 use crate::scim::{ListWriter, discovery, patch};
 use crate::service::plan::Plan;
 use crate::service::routes::{Call, Route};
@@ -248,7 +248,14 @@ fn group_location(app: &App, id: &str) -> String {
     format!("{}/Groups/{id}", app.config.base_url)
 }
 
-fn render_user(app: &App, conn: &impl Read, plan: &Plan, u: &UserRow) -> Result<Value> {
+/// A user's SCIM resource, made from its row, its groups and its seat, handed to `f`.
+fn with_user<T>(
+    app: &App,
+    conn: &impl Read,
+    plan: &Plan,
+    u: &UserRow,
+    f: impl FnOnce(&UserResource<'_>) -> T,
+) -> Result<T> {
     // A user in no group (its row says so) has no groups to read.
     let groups = if u.in_groups > 0 { groups::of_user(conn, u.seq)? } else { Vec::new() };
     let groups: Vec<GroupRef> = groups
@@ -263,7 +270,32 @@ fn render_user(app: &App, conn: &impl Read, plan: &Plan, u: &UserRow) -> Result<
     };
     let names: Vec<&str> = groups.iter().map(|g| g.display.as_str()).collect();
     let view = seats::view(plan, u, &names);
-    Ok(resource::render_user(&u.doc, &u.id, &meta, &groups, Some(&view)))
+    Ok(f(&UserResource { doc: &u.doc, id: &u.id, meta: &meta, groups: &groups, seat: Some(&view) }))
+}
+
+/// A user's SCIM resource as a value (to match a filter or take a sort key).
+fn render_user(app: &App, conn: &impl Read, plan: &Plan, u: &UserRow) -> Result<Value> {
+    with_user(app, conn, plan, u, |r| r.to_value())
+}
+
+/// A user's SCIM resource as JSON text, projected by `attributes`/`excludedAttributes`: the whole
+/// resource is written straight from the stored document, without a value of it.
+fn user_text(
+    app: &App,
+    conn: &impl Read,
+    plan: &Plan,
+    u: &UserRow,
+    projection: &ListParams,
+) -> Result<Vec<u8>> {
+    with_user(app, conn, plan, u, |r| {
+        if projection.attributes.is_empty() && projection.excluded.is_empty() {
+            let mut out = Vec::with_capacity(1024);
+            r.write(&mut out);
+            out
+        } else {
+            projection.project(r.to_value()).to_string().into_bytes()
+        }
+    })
 }
 
 /// A single group's JSON text: written straight from its member rows when the request asks for
@@ -306,10 +338,6 @@ fn render_group(app: &App, conn: &impl Read, g: &GroupRow, with_members: bool) -
     };
     let meta = group_meta(app, g);
     Ok(resource::render_group(&g.id, &g.display_name, g.external_id.as_deref(), &meta, members.as_deref()))
-}
-
-fn resource_response(status: u16, body: &Value, version: i64, location: Option<String>) -> Response {
-    resource_text(status, body.to_string().into_bytes(), version, location)
 }
 
 /// A resource's answer from its JSON text.
@@ -455,7 +483,7 @@ fn list_users(
 ) -> Result<usize> {
     if p.filter.is_none() && p.sort_by.is_none() {
         return users::scim_page(conn, app.store.positions(), p.start_index - 1, p.count, |u| {
-            out.push(&p.project(render_user(app, conn, plan, &u)?));
+            out.push_text(&user_text(app, conn, plan, &u, p)?);
             Ok(())
         });
     }
@@ -517,7 +545,7 @@ fn list_users(
         let placed = best.into_sorted_vec();
         for pl in placed.into_iter().skip(skip) {
             if let Some(u) = users::get(conn, &pl.id)? {
-                out.push(&p.project(render_user(app, conn, plan, &u)?));
+                out.push_text(&user_text(app, conn, plan, &u, p)?);
             }
         }
     }

@@ -21,9 +21,9 @@ pub(super) fn create_user(c: &mut Call<'_, '_>) -> Result<Response> {
         seats::on_create(tx, &plan, &actor, &mut u)?;
         u.seq = users::insert(tx, &u)?;
         save_indexes(tx, &u, None)?;
-        Ok(Ok((render_user(app, tx, &plan, &u)?, u.version, u.id)))
+        Ok(Ok((user_text(app, tx, &plan, &u, &projection)?, u.version, u.id)))
     })??;
-    Ok(resource_response(201, &projection.project(body), version, Some(user_location(app, &id))))
+    Ok(resource_text(201, body, version, Some(user_location(app, &id))))
 }
 
 pub(super) fn get_user(c: &mut Call<'_, '_>) -> Result<Response> {
@@ -37,8 +37,7 @@ pub(super) fn get_user(c: &mut Call<'_, '_>) -> Result<Response> {
         return Ok(Response::empty(304).header("ETag", version_tag(u.version)));
     }
     let (conn, plan) = w.plan()?;
-    let body = render_user(app, conn, plan, &u)?;
-    Ok(resource_response(200, &projection.project(body), u.version, None))
+    Ok(resource_text(200, user_text(app, conn, plan, &u, &projection)?, u.version, None))
 }
 
 /// PUT and PATCH share this: the new document replaces the old, then the seat rules run.
@@ -77,9 +76,9 @@ pub(super) fn update_user(
         }
         // A user removed for good (active=false, deprovision = delete) is answered with its last
         // representation, `active: false`, as the IdP expects after a deactivation.
-        Ok((render_user(app, tx, &plan, &u)?, u.version))
+        Ok((user_text(app, tx, &plan, &u, &projection)?, u.version))
     })?;
-    Ok(resource_response(200, &projection.project(body), version, None))
+    Ok(resource_text(200, body, version, None))
 }
 
 pub(super) fn replace_user(c: &mut Call<'_, '_>) -> Result<Response> {

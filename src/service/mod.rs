@@ -192,6 +192,9 @@ pub fn segments(path: &str) -> Vec<String> {
 /// Decodes %XX escapes (and `+` as space when `plus_is_space`); invalid escapes stay as written.
 pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
     let b = s.as_bytes();
+    if !b.iter().any(|c| *c == b'%' || (plus_is_space && *c == b'+')) {
+        return s.to_string();
+    }
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
@@ -212,7 +215,7 @@ pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
         }
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// Query parameters, decoded (`+` is a space: Entra sends `filter=userName+eq+%22…%22`).
@@ -264,6 +267,11 @@ mod tests {
         assert_eq!(p[0].1, "userName eq \"test.user@okta.local\"");
         assert_eq!(percent_decode("%zz%4", false), "%zz%4");
         assert_eq!(percent_decode("%", false), "%");
+        // Nothing to decode: the text as it is; `+` is a space only in a query.
+        assert_eq!(percent_decode("a+b", false), "a+b");
+        assert_eq!(percent_decode("a+b", true), "a b");
+        // Bytes that are not UTF-8 become U+FFFD, the rest stays.
+        assert_eq!(percent_decode("%FFok%C3%A9", false), "\u{FFFD}oké");
     }
 
     #[test]

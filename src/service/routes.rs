@@ -55,19 +55,16 @@ pub enum Found<'t> {
 /// Matches `segments` against `pattern`; literal segments compare ignoring ASCII case when
 /// `fold` (SCIM's resource names) and exactly otherwise.
 fn matches(pattern: &str, segments: &[String], fold: bool) -> Option<Vec<String>> {
-    let parts: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
-    if parts.len() != segments.len() {
+    let parts = || pattern.split('/').filter(|s| !s.is_empty());
+    if parts().count() != segments.len() {
         return None;
     }
-    let mut params = Vec::new();
-    for (part, seg) in parts.iter().zip(segments) {
-        if part.starts_with('{') && part.ends_with('}') {
-            params.push(seg.clone());
-        } else if !(if fold { part.eq_ignore_ascii_case(seg) } else { part == seg }) {
-            return None;
-        }
+    let is_param = |part: &str| part.starts_with('{') && part.ends_with('}');
+    let literal_ok = |part: &str, seg: &str| if fold { part.eq_ignore_ascii_case(seg) } else { part == seg };
+    if !parts().zip(segments).all(|(part, seg)| is_param(part) || literal_ok(part, seg)) {
+        return None;
     }
-    Some(params)
+    Some(parts().zip(segments).filter(|(part, _)| is_param(part)).map(|(_, seg)| seg.clone()).collect())
 }
 
 /// Looks a request up in a table.

@@ -86,6 +86,31 @@ impl Filter {
     }
 }
 
+impl Filter {
+    /// Whether evaluating the filter may read the resource's top-level member `key` (compared
+    /// ASCII case-insensitively, as evaluation finds members): an attribute's name, or an extension's
+    /// URN for its attributes. A resource holding only the members this names evaluates as the
+    /// whole resource does.
+    pub fn reads_key(&self, key: &str) -> bool {
+        let mut stack = vec![self];
+        while let Some(f) = stack.pop() {
+            match f {
+                Filter::Compare { path, .. } | Filter::Present(path) | Filter::ValuePath { path, .. } => {
+                    if path.extension_urn().unwrap_or(&path.attr).eq_ignore_ascii_case(key) {
+                        return true;
+                    }
+                }
+                Filter::And(a, b) | Filter::Or(a, b) => {
+                    stack.push(a);
+                    stack.push(b);
+                }
+                Filter::Not(a) => stack.push(a),
+            }
+        }
+        false
+    }
+}
+
 impl AttrPath {
     /// The URN when it names an extension schema: the object under that key holds the attribute.
     /// `None` for an unqualified name and for the core User and Group URNs, which mean top level.

@@ -1375,3 +1375,50 @@ fn random_bytes_near_the_caps_never_panic() {
         let _ = parse_path(&text);
     }
 }
+
+/// A resource that holds only the top-level members a filter reads (`reads_key`) evaluates as the
+/// whole resource: list searches evaluate filters on such a resource.
+#[test]
+fn a_filter_evaluates_the_members_it_reads_as_the_whole_resource() {
+    let enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let full = json!({
+        "userName": "Bjensen@Example.com", "Active": false, "active": true, "displayName": "Babs",
+        "emails": [{"value": "b@example.com", "type": "work", "primary": true}, {"value": "x@y.org"}],
+        "name": {"givenName": "Barbara", "familyName": "Jensen"},
+        "groups": [{"value": "g1", "display": "Viewers"}],
+        "meta": {"created": "2024-01-02T03:04:05Z", "lastModified": "2024-02-02T03:04:05Z"},
+        enterprise: {"department": "Ops", "manager": {"value": "m1"}},
+        "id": "u1", "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", enterprise],
+    });
+    let filters = [
+        "userName eq \"bjensen@example.com\"",
+        "USERNAME eq \"bjensen@example.com\" and active eq true",
+        "active eq false",
+        "ACTIVE eq true",
+        "displayName pr or title pr",
+        "not (title pr)",
+        "title eq null",
+        "emails[type eq \"work\" and value co \"example\"]",
+        "emails.value ew \".org\"",
+        "name.givenName sw \"bar\"",
+        "groups.display eq \"viewers\" or groups eq \"g2\"",
+        "meta.lastModified gt \"2024-01-31T00:00:00Z\"",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq \"ops\"",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"m1\"",
+        "urn:ietf:params:scim:schemas:core:2.0:User:userName pr",
+        "id eq \"u1\" and not (emails.value eq \"none\")",
+        "schemas eq \"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\"",
+    ];
+    let Value::Object(members) = &full else { unreachable!() };
+    for text in filters {
+        let f = p(text);
+        let read: serde_json::Map<String, Value> =
+            members.iter().filter(|(k, _)| f.reads_key(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        assert!(read.len() < members.len(), "{text} reads every member");
+        assert_eq!(f.matches(&Value::Object(read)), f.matches(&full), "{text}");
+    }
+    assert!(p("userName pr").reads_key("USERNAME"));
+    assert!(!p("userName pr").reads_key("emails"));
+    assert!(p(&format!("{enterprise}:department pr")).reads_key(enterprise));
+    assert!(!p(&format!("{enterprise}:department pr")).reads_key("department"));
+}

@@ -163,6 +163,28 @@ impl Serialize for Part<'_> {
 
 impl Serialize for UserResource<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.serialize_members(s, &|_| true)
+    }
+}
+
+/// The members of a [`UserResource`] that `keep` accepts.
+struct Kept<'r, 'a, F>(&'r UserResource<'a>, F);
+
+impl<F: Fn(&str) -> bool> Serialize for Kept<'_, '_, F> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_members(s, &self.1)
+    }
+}
+
+impl UserResource<'_> {
+    /// Only the top-level members `keep` accepts, as a value: what a filter reads (see
+    /// `Filter::reads_key`), without a copy of the rest.
+    pub fn to_value_of(&self, keep: impl Fn(&str) -> bool) -> Value {
+        // Every key is a string, so this cannot fail.
+        serde_json::to_value(Kept(self, keep)).unwrap_or(Value::Null)
+    }
+
+    fn serialize_members<S: Serializer>(&self, s: S, keep: &dyn Fn(&str) -> bool) -> Result<S::Ok, S::Error> {
         let empty = Map::new();
         let src = self.doc.as_object().unwrap_or(&empty);
         let mut parts: Vec<(&str, Part<'_>)> = Vec::with_capacity(src.len() + 6);
@@ -213,6 +235,7 @@ impl Serialize for UserResource<'_> {
             schemas.push(SEAT_USER_SCHEMA);
         }
         parts.push(("schemas", Part::Schemas(&schemas)));
+        parts.retain(|(k, _)| keep(k));
         parts.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let mut m = s.serialize_map(Some(parts.len()))?;
         for (k, part) in &parts {

@@ -449,6 +449,16 @@ fn user_text_is_the_rendered_value_in_sorted_order() {
         assert!(out.get(owned).is_none(), "{owned}: {out}");
     }
     assert_eq!(out["schemas"], json!([USER_SCHEMA]));
+    // Some members only: the same values, the rest left out.
+    let r = UserResource { doc: &docs[2], id: "u1", meta: &meta("u1"), groups: &groups, seat: Some(&seat) };
+    let whole = r.to_value();
+    let some = r.to_value_of(|k| k == "userName" || k.starts_with("urn:") || k == "groups");
+    let Value::Object(some) = some else { panic!("{some}") };
+    let keys: Vec<&str> = some.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["groups", custom, ENTERPRISE_USER_SCHEMA, SEAT_USER_SCHEMA, "userName"]);
+    for (k, v) in &some {
+        assert_eq!(&whole[k], v, "{k}");
+    }
     let out = render_user(&docs[4], "u1", &meta("u1"), &[], None);
     assert_eq!(
         out[ENTERPRISE_USER_SCHEMA]["manager"],

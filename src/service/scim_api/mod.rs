@@ -278,8 +278,7 @@ fn render_user(app: &App, conn: &impl Read, plan: &Plan, u: &UserRow) -> Result<
     with_user(app, conn, plan, u, |r| r.to_value())
 }
 
-/// A user's SCIM resource as JSON text, projected by `attributes`/`excludedAttributes`: the whole
-/// resource is written straight from the stored document, without a value of it.
+/// A user's SCIM resource as JSON text, projected by `attributes`/`excludedAttributes`.
 fn user_text(
     app: &App,
     conn: &impl Read,
@@ -287,15 +286,19 @@ fn user_text(
     u: &UserRow,
     projection: &ListParams,
 ) -> Result<Vec<u8>> {
-    with_user(app, conn, plan, u, |r| {
-        if projection.attributes.is_empty() && projection.excluded.is_empty() {
-            let mut out = Vec::with_capacity(1024);
-            r.write(&mut out);
-            out
-        } else {
-            projection.project(r.to_value()).to_string().into_bytes()
-        }
-    })
+    with_user(app, conn, plan, u, |r| projected_text(r, projection))
+}
+
+/// The text of a resource, projected: the whole resource is written straight from the stored
+/// document, without a value of it.
+fn projected_text(r: &UserResource<'_>, projection: &ListParams) -> Vec<u8> {
+    if projection.attributes.is_empty() && projection.excluded.is_empty() {
+        let mut out = Vec::with_capacity(1024);
+        r.write(&mut out);
+        out
+    } else {
+        projection.project(r.to_value()).to_string().into_bytes()
+    }
 }
 
 /// A single group's JSON text: written straight from its member rows when the request asks for
@@ -508,32 +511,37 @@ fn list_users(
                 ),
             ));
         }
+        let Some(attr) = p.sort_by.as_deref() else {
+            // The filter is evaluated on the members it reads; a match on the page is written from
+            // the stored document.
+            let page_text = with_user(app, conn, plan, &u, |r| {
+                let matched = p.filter.as_ref().is_none_or(|f| f.matches(&r.to_value_of(|k| f.reads_key(k))));
+                let on_page = matched && total >= skip && listed < p.count;
+                total += usize::from(matched);
+                on_page.then(|| projected_text(r, p))
+            })?;
+            if let Some(text) = page_text {
+                out.push_text(&text);
+                listed += 1;
+            }
+            return Ok(());
+        };
         let r = render_user(app, conn, plan, &u)?;
         if !p.filter.as_ref().is_none_or(|f| f.matches(&r)) {
             return Ok(());
         }
         total += 1;
-        match p.sort_by.as_deref() {
-            None => {
-                if total > skip && listed < p.count {
-                    out.push(&p.project(r));
-                    listed += 1;
-                }
-            }
-            Some(attr) => {
-                let placed = Placed {
-                    key: resource::sort_key(&r, attr),
-                    seq: u.seq,
-                    id: u.id.clone(),
-                    descending: p.descending,
-                };
-                if best.len() < keep {
-                    best.push(placed);
-                } else if best.peek().is_some_and(|worst| placed < *worst) {
-                    best.pop();
-                    best.push(placed);
-                }
-            }
+        let placed = Placed {
+            key: resource::sort_key(&r, attr),
+            seq: u.seq,
+            id: u.id.clone(),
+            descending: p.descending,
+        };
+        if best.len() < keep {
+            best.push(placed);
+        } else if best.peek().is_some_and(|worst| placed < *worst) {
+            best.pop();
+            best.push(placed);
         }
         Ok(())
     };

@@ -72,6 +72,34 @@ impl UserRow {
             in_groups: 0,
         }
     }
+
+    /// This row with another document: the columns copied, the old document not.
+    pub fn with_doc(&self, doc: serde_json::Value) -> UserRow {
+        UserRow {
+            id: self.id.clone(),
+            seq: self.seq,
+            user_name: self.user_name.clone(),
+            external_id: self.external_id.clone(),
+            display_name: self.display_name.clone(),
+            primary_email: self.primary_email.clone(),
+            doc,
+            version: self.version,
+            status: self.status,
+            seat: self.seat,
+            licensed: self.licensed,
+            is_guest: self.is_guest,
+            managed_by_directory: self.managed_by_directory,
+            manual_seat: self.manual_seat,
+            scim_deleted: self.scim_deleted,
+            provisional_until: self.provisional_until,
+            first_sign_in: self.first_sign_in,
+            created: self.created.clone(),
+            last_modified: self.last_modified.clone(),
+            recreate_refused_at: self.recreate_refused_at.clone(),
+            downgrade_held: self.downgrade_held,
+            in_groups: self.in_groups,
+        }
+    }
 }
 
 /// The columns an insert writes, in order.
@@ -668,4 +696,29 @@ pub fn downgrades_held(db: &impl Read) -> Result<u64> {
         .prepare_cached("SELECT count(*) FROM users WHERE downgrade_held = 1")?
         .query_row([], |r| r.get(0))?;
     Ok(n as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::UserRow;
+    use serde_json::json;
+
+    /// A row with another document keeps every other column.
+    #[test]
+    fn with_doc_keeps_every_column_but_the_document() {
+        let mut row = UserRow::new("u1".into(), json!({"userName": "a"}), "2024-01-02T03:04:05Z".into());
+        row.seq = 7;
+        row.user_name = "a".into();
+        row.external_id = Some("x".into());
+        row.version = 3;
+        row.seat = Some(crate::domain::seats::Seat::Member);
+        row.provisional_until = Some(5);
+        row.recreate_refused_at = Some("then".into());
+        row.downgrade_held = true;
+        row.in_groups = 2;
+        let mut other = row.with_doc(json!({"userName": "b"}));
+        assert_eq!(other.doc, json!({"userName": "b"}));
+        other.doc = row.doc.clone();
+        assert_eq!(other, row);
+    }
 }

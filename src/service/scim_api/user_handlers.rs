@@ -54,8 +54,7 @@ pub(super) fn update_user(
         let before = visible_user(tx, id)?;
         check_if_match(ctx, before.version)?;
         plan.require_scim_writes()?;
-        let mut u = before.clone();
-        u.doc = edit(&before.doc)?;
+        let mut u = before.with_doc(edit(&before.doc)?);
         seats::set_keys(&mut u);
         if !u.user_name.eq_ignore_ascii_case(&before.user_name)
             && let Some(existing) = users::by_user_name(tx, &u.user_name)?.filter(|e| e.id != u.id)

@@ -62,41 +62,25 @@ impl Filter {
     /// Whether the filter names the top-level attribute `name` anywhere (case-insensitive), so a
     /// caller knows which parts of a resource evaluation needs (e.g. a group's members).
     pub fn names_attribute(&self, name: &str) -> bool {
-        let mut stack = vec![self];
-        while let Some(f) = stack.pop() {
-            match f {
-                Filter::Compare { path, .. } | Filter::Present(path) => {
-                    if path.extension_urn().is_none() && path.attr.eq_ignore_ascii_case(name) {
-                        return true;
-                    }
-                }
-                Filter::ValuePath { path, .. } => {
-                    if path.extension_urn().is_none() && path.attr.eq_ignore_ascii_case(name) {
-                        return true;
-                    }
-                }
-                Filter::And(a, b) | Filter::Or(a, b) => {
-                    stack.push(a);
-                    stack.push(b);
-                }
-                Filter::Not(a) => stack.push(a),
-            }
-        }
-        false
+        self.any_top_level_path(|path| path.extension_urn().is_none() && path.attr.eq_ignore_ascii_case(name))
     }
-}
 
-impl Filter {
     /// Whether evaluating the filter may read the resource's top-level member `key` (compared
     /// ASCII case-insensitively, as evaluation finds members): an attribute's name, or an extension's
     /// URN for its attributes. A resource holding only the members this names evaluates as the
     /// whole resource does.
     pub fn reads_key(&self, key: &str) -> bool {
+        self.any_top_level_path(|path| path.extension_urn().unwrap_or(&path.attr).eq_ignore_ascii_case(key))
+    }
+
+    /// Whether `test` holds for a path the filter reads from the resource itself (not the paths
+    /// inside a value filter, which are read from an attribute's elements).
+    fn any_top_level_path(&self, test: impl Fn(&AttrPath) -> bool) -> bool {
         let mut stack = vec![self];
         while let Some(f) = stack.pop() {
             match f {
                 Filter::Compare { path, .. } | Filter::Present(path) | Filter::ValuePath { path, .. } => {
-                    if path.extension_urn().unwrap_or(&path.attr).eq_ignore_ascii_case(key) {
+                    if test(path) {
                         return true;
                     }
                 }

@@ -87,20 +87,6 @@ pub struct UserResource<'a> {
     pub seat: Option<&'a SeatView>,
 }
 
-impl UserResource<'_> {
-    /// The resource as a value.
-    pub fn to_value(&self) -> Value {
-        // Every key is a string, so this cannot fail.
-        serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-
-    /// The resource's JSON text, appended to `out`.
-    pub fn write(&self, out: &mut Vec<u8>) {
-        // Writing into a Vec cannot fail.
-        let _ = serde_json::to_writer(out, self);
-    }
-}
-
 /// One attribute of a [`UserResource`].
 enum Part<'a> {
     Stored(&'a Value),
@@ -177,6 +163,18 @@ impl<F: Fn(&str) -> bool> Serialize for Kept<'_, '_, F> {
 }
 
 impl UserResource<'_> {
+    /// The resource as a value.
+    pub fn to_value(&self) -> Value {
+        // Every key is a string, so this cannot fail.
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// The resource's JSON text, appended to `out`.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        // Writing into a Vec cannot fail.
+        let _ = serde_json::to_writer(out, self);
+    }
+
     /// Only the top-level members `keep` accepts, as a value: what a filter reads (see
     /// `Filter::reads_key`), without a copy of the rest.
     pub fn to_value_of(&self, keep: impl Fn(&str) -> bool) -> Value {
@@ -196,6 +194,10 @@ impl UserResource<'_> {
                 if e.is_empty() {
                     continue;
                 }
+                schemas.push(ENTERPRISE_USER_SCHEMA);
+                if !keep(k) {
+                    continue;
+                }
                 let base = self.meta.location.strip_suffix(self.id).filter(|b| b.ends_with('/'));
                 let manager = e.get("manager").and_then(|m| m.get("value")).and_then(Value::as_str);
                 let part = match (manager, base) {
@@ -209,7 +211,6 @@ impl UserResource<'_> {
                     _ => Part::Stored(v),
                 };
                 parts.push((k, part));
-                schemas.push(ENTERPRISE_USER_SCHEMA);
                 continue;
             }
             // Never echo what the server owns or never keeps, even if a document somehow holds it;

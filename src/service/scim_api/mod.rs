@@ -207,12 +207,13 @@ impl ListParams {
         Ok(p)
     }
 
+    /// Neither `attributes` nor `excludedAttributes`: the whole resource.
+    fn whole(&self) -> bool {
+        self.attributes.is_empty() && self.excluded.is_empty()
+    }
+
     fn project(&self, resource: Value) -> Value {
-        if self.attributes.is_empty() && self.excluded.is_empty() {
-            resource
-        } else {
-            resource::project(&resource, &self.attributes, &self.excluded)
-        }
+        if self.whole() { resource } else { resource::project(&resource, &self.attributes, &self.excluded) }
     }
 }
 
@@ -292,7 +293,7 @@ fn user_text(
 /// The text of a resource, projected: the whole resource is written straight from the stored
 /// document, without a value of it.
 fn projected_text(r: &UserResource<'_>, projection: &ListParams) -> Vec<u8> {
-    if projection.attributes.is_empty() && projection.excluded.is_empty() {
+    if projection.whole() {
         let mut out = Vec::with_capacity(1024);
         r.write(&mut out);
         out
@@ -305,7 +306,7 @@ fn projected_text(r: &UserResource<'_>, projection: &ListParams) -> Vec<u8> {
 /// the whole resource (no value per member: a large group costs its text), else rendered and
 /// projected.
 fn group_text(app: &App, conn: &impl Read, g: &GroupRow, projection: &ListParams) -> Result<Vec<u8>> {
-    if !projection.attributes.is_empty() || !projection.excluded.is_empty() {
+    if !projection.whole() {
         let body = render_group(app, conn, g, !excludes_members(projection))?;
         return Ok(projection.project(body).to_string().into_bytes());
     }

@@ -1,4 +1,4 @@
--- scim-seat schema, version 7 (PRAGMA user_version = 7).
+-- scim-seat schema, version 8 (PRAGMA user_version = 8).
 --
 -- This file is the whole current schema. store/migrate.rs applies it to a new database and sets
 -- user_version; later changes are numbered migrations in store/migrate.rs that bring an older file
@@ -31,7 +31,7 @@ CREATE TABLE users (
     last_modified        TEXT NOT NULL,
     recreate_refused_at  TEXT,                         -- first refused SCIM re-create of a SCIM-deleted user
     downgrade_held       INTEGER NOT NULL DEFAULT 0,   -- the IdP's first write asked for less; held (match_downgrade)
-    in_groups            INTEGER NOT NULL DEFAULT 0    -- its group memberships (written by store/groups.rs)
+    in_groups            INTEGER NOT NULL DEFAULT 0    -- 1 when it is in any group (store/groups.rs)
 );
 CREATE UNIQUE INDEX users_user_name ON users (user_name_key);
 CREATE INDEX users_external_id ON users (external_id);
@@ -125,9 +125,20 @@ CREATE TABLE memberships (
     PRIMARY KEY (group_seq, user_seq)
 ) WITHOUT ROWID;
 CREATE INDEX memberships_user ON memberships (user_seq, group_seq);
--- users.in_groups counts a user's memberships. It is written, with the member's new version, by the
--- statement that changes the membership (store/groups.rs: one rewrite of each member's row); a
--- user's own rows go with it when it is deleted.
+
+-- Version 8: what a membership change writes for each member, apart from the member's row: how many
+-- groups it is in, how many versions its membership changes gave it (meta.version is
+-- users.version + version_bumps) and when its memberships last changed (meta.lastModified is the
+-- later of this and users.last_modified). A group change of 5,000 members rewrote 5,000 user rows
+-- (each with its document; every page of them went to the WAL); these rows are 20-odd bytes. The
+-- statements that change memberships write them (store/groups.rs), and users.in_groups only when a
+-- member's first group comes or its last goes. A user's row here goes with it when it is deleted.
+CREATE TABLE user_groups (
+    user_seq      INTEGER PRIMARY KEY REFERENCES users (seq) ON DELETE CASCADE,
+    member_of     INTEGER NOT NULL,                    -- its memberships
+    version_bumps INTEGER NOT NULL,                    -- versions its membership changes added
+    changed_at    TEXT NOT NULL                        -- when its memberships last changed
+);
 
 CREATE TABLE role_mappings (
     name           TEXT PRIMARY KEY,

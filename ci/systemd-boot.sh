@@ -303,7 +303,7 @@ in_ct install -m 0600 -o scim-seat -g scim-seat /root/dist/schema-v1.db /var/lib
 readme_upgrade
 eq "active after the upgrade" active "$(prop ActiveState)"
 check "migrated at start (journal)" \
-    in_ct sh -c "journalctl -u scim-seat -o cat | grep -q 'database migrated to schema version 7'"
+    in_ct sh -c "journalctl -u scim-seat -o cat | grep -q 'database migrated to schema version 8'"
 users=$(https 8081 '/admin/users?include=pending' "$dist/pair2/cert.pem" -H "Authorization: Bearer $v1_admin")
 eq "the fixture's users, through its admin token" "alice@example.com bob@example.com" \
     "$(printf '%s' "$users" | grep -o '"userName":"[^"]*"' | cut -d'"' -f4 | tr '\n' ' ' | sed 's/ $//')"
@@ -322,7 +322,7 @@ eq "Result" success "$(prop Result)"
 eq "exit status" 0 "$(prop ExecMainStatus)"
 check "'stopped' logged" in_ct sh -c "journalctl -u scim-seat _PID=$pid -o cat | grep -q '\bstopped\$'"
 verdict="$(in_ct setpriv --reuid=scim-seat --regid=scim-seat --clear-groups -- /usr/local/bin/scim-seat check --db /var/lib/scim-seat/scim-seat.db)"
-eq "scim-seat check after the upgrade" "ok: integrity check passed, schema version 7" "$verdict"
+eq "scim-seat check after the upgrade" "ok: integrity check passed, schema version 8" "$verdict"
 
 echo "systemd boot test done in $((SECONDS - started)) s"
 echo "systemd-boot: $passed passed, 0 failed"

@@ -19,10 +19,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../../migrations/0005-scim-page-counts.sql")),
     (6, include_str!("../../migrations/0006-memberships-by-seq.sql")),
     (7, include_str!("../../migrations/0007-membership-counts-in-the-store.sql")),
+    (8, include_str!("../../migrations/0008-group-counts-apart.sql")),
 ];
 
 /// The version schema.sql describes.
-pub const CURRENT_VERSION: i64 = 7;
+pub const CURRENT_VERSION: i64 = 8;
 
 pub fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

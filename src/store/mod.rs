@@ -477,18 +477,22 @@ pub fn check_file(path: &Path) -> Result<Check> {
         problems.push(format!("{fk} rows violate foreign keys"));
     }
     if schema_version >= 4 {
-        // users.in_groups (version 4 on) is written beside every membership change: it must count them.
-        let miscounted: i64 = conn.query_row(
+        // Every membership change writes each member's group count beside it (version 4 on:
+        // users.in_groups; version 8 on: user_groups.member_of, and users.in_groups whether it is in
+        // any): it must count them.
+        let counted = if schema_version >= 8 {
+            "SELECT count(*) FROM users AS u LEFT JOIN user_groups AS ug ON ug.user_seq = u.seq LEFT JOIN \
+             (SELECT user_seq, count(*) AS n FROM memberships GROUP BY user_seq) AS m ON m.user_seq = u.seq \
+             WHERE coalesce(ug.member_of, 0) != coalesce(m.n, 0) OR u.in_groups != (coalesce(m.n, 0) > 0)"
+        } else {
             "SELECT count(*) FROM users AS u LEFT JOIN \
              (SELECT user_id, count(*) AS n FROM memberships GROUP BY user_id) AS m ON m.user_id = u.id \
-             WHERE u.in_groups != coalesce(m.n, 0)",
-            [],
-            |r| r.get(0),
-        )?;
+             WHERE u.in_groups != coalesce(m.n, 0)"
+        };
+        let miscounted: i64 = conn.query_row(counted, [], |r| r.get(0))?;
         if miscounted > 0 {
-            problems.push(format!(
-                "{miscounted} users have a group count (in_groups) that differs from their memberships"
-            ));
+            problems
+                .push(format!("{miscounted} users have a group count that differs from their memberships"));
         }
     }
     Ok(Check { ok: problems.is_empty(), problems, schema_version })

@@ -38,9 +38,12 @@ pub struct UserRow {
     /// The IdP's first write over this plan user asked for a lower seat, and `match_downgrade =
     /// hold` kept the seat; cleared when the seat next changes.
     pub downgrade_held: bool,
-    /// Its group memberships when it was read (kept by the membership writes, never written from
-    /// here): none spares reading its groups.
+    /// 1 when it was in any group when it was read, else 0 (kept by the membership writes, never
+    /// written from here): 0 spares reading its groups.
     pub in_groups: i64,
+    /// The part of `version` its membership changes gave it (kept in `user_groups` by the
+    /// membership writes): an update stores `version` less this in its row.
+    pub group_bumps: i64,
 }
 
 impl UserRow {
@@ -70,6 +73,7 @@ impl UserRow {
             recreate_refused_at: None,
             downgrade_held: false,
             in_groups: 0,
+            group_bumps: 0,
         }
     }
 
@@ -98,6 +102,7 @@ impl UserRow {
             recreate_refused_at: self.recreate_refused_at.clone(),
             downgrade_held: self.downgrade_held,
             in_groups: self.in_groups,
+            group_bumps: self.group_bumps,
         }
     }
 }
@@ -106,10 +111,16 @@ impl UserRow {
 const COLUMNS: &str = "id, seq, user_name, external_id, display_name, primary_email, doc, version, status, \
     seat, licensed, is_guest, managed_by_directory, manual_seat, scim_deleted, provisional_until, \
     first_sign_in, created, last_modified";
-/// The columns a read returns: the written ones, then the ones kept by their own writers.
-const READ: &str = "id, seq, user_name, external_id, display_name, primary_email, doc, version, status, \
-    seat, licensed, is_guest, managed_by_directory, manual_seat, scim_deleted, provisional_until, \
-    first_sign_in, created, last_modified, recreate_refused_at, downgrade_held, in_groups";
+/// The columns a read returns, from [`USERS`]: the written ones, then the ones kept by their own
+/// writers. A user's version and lastModified take in what its membership changes wrote.
+const READ: &str = "id, seq, user_name, external_id, display_name, primary_email, doc, \
+    version + COALESCE(ug.version_bumps, 0), status, seat, licensed, is_guest, managed_by_directory, \
+    manual_seat, scim_deleted, provisional_until, first_sign_in, created, \
+    max(last_modified, COALESCE(ug.changed_at, '')), recreate_refused_at, downgrade_held, in_groups, \
+    COALESCE(ug.version_bumps, 0)";
+/// What [`READ`] reads from: each user with what its membership changes wrote (schema.sql,
+/// `user_groups`; no row there for a user never in a group).
+const USERS: &str = "users LEFT JOIN user_groups AS ug ON ug.user_seq = users.seq";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
     let doc: String = r.get(6)?;
@@ -136,6 +147,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
         recreate_refused_at: r.get(19)?,
         downgrade_held: r.get(20)?,
         in_groups: r.get(21)?,
+        group_bumps: r.get(22)?,
     })
 }
 
@@ -149,7 +161,7 @@ fn query_users(db: &impl Read, sql: &str, params: impl rusqlite::Params) -> Resu
 pub fn get(db: &impl Read, id: &str) -> Result<Option<UserRow>> {
     let conn = db.conn();
     Ok(conn
-        .prepare_cached(&format!("SELECT {READ} FROM users WHERE id = ?1"))?
+        .prepare_cached(&format!("SELECT {READ} FROM {USERS} WHERE id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
 }
@@ -227,7 +239,7 @@ pub fn states(db: &impl Read, seqs: &[i64]) -> Result<Vec<(i64, UserState)>> {
 pub fn by_user_name(db: &impl Read, user_name: &str) -> Result<Option<UserRow>> {
     let conn = db.conn();
     Ok(conn
-        .prepare_cached(&format!("SELECT {READ} FROM users WHERE user_name_key = ?1"))?
+        .prepare_cached(&format!("SELECT {READ} FROM {USERS} WHERE user_name_key = ?1"))?
         .query_row([fold(user_name)], from_row)
         .optional()?)
 }
@@ -237,7 +249,7 @@ pub fn scim_by_external_id(db: &impl Read, v: &str) -> Result<Vec<UserRow>> {
     query_users(
         db,
         &format!(
-            "SELECT {READ} FROM users WHERE external_id = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
+            "SELECT {READ} FROM {USERS} WHERE external_id = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
         ),
         [v],
     )
@@ -247,7 +259,7 @@ pub fn scim_by_display_name(db: &impl Read, v: &str) -> Result<Vec<UserRow>> {
     query_users(
         db,
         &format!(
-            "SELECT {READ} FROM users WHERE display_key = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
+            "SELECT {READ} FROM {USERS} WHERE display_key = ?1 AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
         ),
         [fold(v)],
     )
@@ -257,7 +269,7 @@ pub fn scim_by_email(db: &impl Read, v: &str) -> Result<Vec<UserRow>> {
     query_users(
         db,
         &format!(
-            "SELECT {READ} FROM users WHERE id IN (SELECT user_id FROM user_emails WHERE value = ?1) \
+            "SELECT {READ} FROM {USERS} WHERE id IN (SELECT user_id FROM user_emails WHERE value = ?1) \
              AND is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
         ),
         [fold(v)],
@@ -329,7 +341,7 @@ pub fn scim_page(
     }
     let (from, after) = positions.before(reshaped, offset).unwrap_or((0, i64::MIN));
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {READ} FROM users WHERE rowid IN (SELECT rowid FROM users INDEXED BY users_scim_order \
+        "SELECT {READ} FROM {USERS} WHERE users.rowid IN (SELECT rowid FROM users INDEXED BY users_scim_order \
          WHERE is_guest = 0 AND scim_deleted = 0 AND seq > ?3 ORDER BY seq LIMIT ?1 OFFSET ?2) ORDER BY seq"
     ))?;
     let mut rows = stmt.query(params![limit as i64, (offset - from) as i64, after])?;
@@ -350,7 +362,7 @@ pub fn scim_page(
 pub fn scim_each(db: &impl Read, mut f: impl FnMut(UserRow) -> Result<()>) -> Result<()> {
     let conn = db.conn();
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {READ} FROM users WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
+        "SELECT {READ} FROM {USERS} WHERE is_guest = 0 AND scim_deleted = 0 ORDER BY seq"
     ))?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
@@ -422,14 +434,14 @@ fn admin_query(db: &impl Read, filter: &AdminFilter, limit: usize, search: Searc
     let mut sql = match (filter.text.is_some(), search) {
         (true, Search::Window) => format!(
             "SELECT {READ} FROM (SELECT * FROM users WHERE seq > ?1 ORDER BY seq LIMIT {SEARCH_WINDOW}) AS users \
-             WHERE ({})",
+             LEFT JOIN user_groups AS ug ON ug.user_seq = users.seq WHERE ({})",
             SEARCH_KEYS.map(in_range).join(" OR ")
         ),
         (true, Search::Indexes) => format!(
-            "SELECT {READ} FROM users WHERE seq > ?1 AND seq IN ({})",
+            "SELECT {READ} FROM {USERS} WHERE seq > ?1 AND seq IN ({})",
             SEARCH_KEYS.map(|key| format!("SELECT seq FROM users WHERE {}", in_range(key))).join(" UNION ")
         ),
-        (false, _) => format!("SELECT {READ} FROM users WHERE seq > ?1"),
+        (false, _) => format!("SELECT {READ} FROM {USERS} WHERE seq > ?1"),
     };
     if filter.status.is_some() {
         sql.push_str(" AND status = ?2");
@@ -552,7 +564,7 @@ fn update_values(u: &UserRow) -> Result<[Value; UPDATED.len()]> {
         owned(&u.display_name)?,
         owned(&u.primary_email)?,
         Value::Text(u.doc.to_string()),
-        owned(&u.version)?,
+        Value::Integer(u.version - u.group_bumps),
         owned(&u.status)?,
         owned(&u.seat)?,
         owned(&u.licensed)?,
@@ -659,7 +671,7 @@ pub fn provisional_batch(db: &impl Read, after_seq: Option<i64>, limit: usize) -
     query_users(
         db,
         &format!(
-            "SELECT {READ} FROM users WHERE seat = ?1 AND status = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4"
+            "SELECT {READ} FROM {USERS} WHERE seat = ?1 AND status = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4"
         ),
         params![
             Seat::ProvisionalMember,

@@ -585,7 +585,8 @@ fn users_list_pages_by_cursor_and_all_streams_every_page() {
 }
 
 /// `check` counts each user's memberships against the group count the store keeps beside them
-/// (users.in_groups, which the legacy plan's pending rule reads): a count that drifted is a problem.
+/// (user_groups.member_of, and users.in_groups, which the legacy plan's pending rule reads, whether
+/// there is any): a count or a flag that drifted is a problem.
 #[test]
 fn check_finds_a_group_count_that_differs_from_the_memberships() {
     let s = Server::start();
@@ -598,11 +599,19 @@ fn check_finds_a_group_count_that_differs_from_the_memberships() {
     run(&s.db, &["backup", copy.to_str().unwrap()], 0);
     let (out, _) = run(&copy, &["check"], 0);
     assert!(out.starts_with("ok"), "{out}");
-    rusqlite::Connection::open(&copy).unwrap().execute("UPDATE users SET in_groups = 2", []).unwrap();
-    let (code, out, err) = cli(&copy, &["check"]);
-    assert_eq!(code, 1, "stdout: {out}\nstderr: {err}");
-    assert!(
-        out.contains("1 users have a group count (in_groups) that differs from their memberships"),
-        "{out}"
-    );
+    for (drift, undo) in [
+        ("UPDATE user_groups SET member_of = 2", "UPDATE user_groups SET member_of = 1"),
+        ("UPDATE users SET in_groups = 0", "UPDATE users SET in_groups = 1"),
+    ] {
+        rusqlite::Connection::open(&copy).unwrap().execute(drift, []).unwrap();
+        let (code, out, err) = cli(&copy, &["check"]);
+        assert_eq!(code, 1, "{drift}: stdout: {out}\nstderr: {err}");
+        assert!(
+            out.contains("1 users have a group count that differs from their memberships"),
+            "{drift}: {out}"
+        );
+        rusqlite::Connection::open(&copy).unwrap().execute(undo, []).unwrap();
+        let (out, _) = run(&copy, &["check"], 0);
+        assert!(out.starts_with("ok"), "{undo}: {out}");
+    }
 }

@@ -236,7 +236,7 @@ fn sigterm_exits_zero_and_database_checks_ok() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, _) = cli(&s.db, &["check"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("schema version 7"), "{out}");
+    assert!(out.contains("schema version 8"), "{out}");
 }
 
 #[test]

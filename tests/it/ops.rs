@@ -2,7 +2,7 @@
 //! test socket, TLS reload on SIGHUP and through `scim-seat reload` (with its /metrics), online
 //! backup while writing, restore from a backup, and the schema version rules.
 
-use crate::harness::{Opts, Server, TempDir, cli};
+use crate::harness::{Opts, Server, TempDir, cli, expect_scim};
 use serde_json::json;
 use std::os::unix::net::UnixDatagram;
 use std::time::{Duration, Instant};
@@ -342,7 +342,7 @@ fn a_version_1_database_is_migrated_with_its_data() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 7"), "{out}");
+    assert!(out.contains("schema version 8"), "{out}");
 }
 
 /// The admin token of tests/fixtures/schema-v2.db (a test secret; see tests/fixtures/README.md).
@@ -373,7 +373,7 @@ fn a_version_2_database_is_migrated_with_its_data() {
     assert_eq!(s.stop(), Some(0));
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 7"), "{out}");
+    assert!(out.contains("schema version 8"), "{out}");
 }
 
 /// The SCIM token of tests/fixtures/schema-v5.db (a test secret; see tests/fixtures/README.md).
@@ -381,12 +381,27 @@ const V5_SCIM_TOKEN: &str =
     "sst_6422df52e9baac0f_4cb92ec2fea043241d295add5ad433a299fd3e77f0a5c41369147281464c5905";
 
 /// A database written at schema version 5 is migrated at start (version 6: memberships keyed by
-/// seq; version 7: group counts written by the membership statements): every group keeps its members
-/// in creation order, every user its groups, a deleted group's memberships stay gone, membership
-/// changes and a group's delete work on the migrated file, and `check` passes.
+/// seq; version 7: group counts written by the membership statements; version 8: group counts and
+/// membership versions apart from the user rows): every group keeps its members in creation order,
+/// every user its groups, its version and its lastModified, a deleted group's memberships stay gone,
+/// membership changes and a group's delete work on the migrated file, and `check` passes.
 #[test]
 fn a_version_5_database_is_migrated_with_its_memberships() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v5.db");
+    let stored: Vec<(String, i64, String)> = {
+        let c = rusqlite::Connection::open_with_flags(&fixture, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+        let mut q = c.prepare("SELECT id, version, last_modified FROM users ORDER BY seq").unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(stored.len(), 5);
     let (mut s, db) = serve_fixture("schema-v5.db");
+    for (id, version, last_modified) in &stored {
+        let r = s.scim_as(V5_SCIM_TOKEN, "GET", &format!("/Users/{id}"), None);
+        let meta = &expect_scim(&r, 200)["meta"];
+        assert_eq!(meta["version"], format!("W/\"{version}\""), "{id}");
+        assert_eq!(meta["lastModified"], last_modified.as_str(), "{id}");
+    }
     let get = |s: &Server, path: &str| {
         let r = s.scim_as(V5_SCIM_TOKEN, "GET", path, None);
         assert_eq!(r.status, 200, "{path}: {}", r.text());
@@ -449,7 +464,74 @@ fn a_version_5_database_is_migrated_with_its_memberships() {
     // `check` also counts every user's memberships against its group count (users.in_groups).
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("schema version 7"), "{out}");
+    assert!(out.contains("schema version 8"), "{out}");
+}
+
+/// The SCIM token of tests/fixtures/schema-v7.db (a test secret; see tests/fixtures/README.md).
+const V7_SCIM_TOKEN: &str =
+    "sst_c34a462b47ca2e7e_e5e534159534241d3019736e28bf68b9a78fd22a547894343a04182040257b4d";
+
+/// A database written at schema version 7 is migrated at start (version 8: group counts and the
+/// versions membership changes give, apart from the user rows): every user keeps its version, its
+/// lastModified and its groups; each membership change after it is one version more for each member
+/// it moves; `check` counts the moved counts right.
+#[test]
+fn a_version_7_database_is_migrated_with_its_group_counts() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v7.db");
+    let stored: Vec<(String, String, i64, String)> = {
+        let c = rusqlite::Connection::open_with_flags(&fixture, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+        let mut q =
+            c.prepare("SELECT user_name, id, version, last_modified FROM users ORDER BY seq").unwrap();
+        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let (mut s, db) = serve_fixture("schema-v7.db");
+    let get = |path: &str| expect_scim(&s.scim_as(V7_SCIM_TOKEN, "GET", path, None), 200);
+    let user = |name: &str| -> (String, i64) {
+        let (_, id, version, _) = stored.iter().find(|(n, ..)| n == &format!("{name}@example.com")).unwrap();
+        (id.clone(), *version)
+    };
+    let seen = |name: &str| -> (String, Vec<String>) {
+        let u = get(&format!("/Users/{}", user(name).0));
+        let groups = u["groups"]
+            .as_array()
+            .map_or(Vec::new(), |g| g.iter().map(|g| g["display"].as_str().unwrap().to_string()).collect());
+        (u["meta"]["version"].as_str().unwrap().to_string(), groups)
+    };
+    for (name, id, version, last_modified) in &stored {
+        let meta = &get(&format!("/Users/{id}"))["meta"];
+        assert_eq!(meta["version"], format!("W/\"{version}\""), "{name}");
+        assert_eq!(meta["lastModified"], last_modified.as_str(), "{name}");
+    }
+    assert_eq!(seen("ann").1, ["Engineering"]);
+    assert_eq!(seen("ben").1, ["Engineering", "Sales"]);
+    assert!(seen("cat").1.is_empty());
+    let groups = get("/Groups");
+    let group = |name: &str| -> String {
+        let g = groups["Resources"].as_array().unwrap().iter().find(|g| g["displayName"] == name);
+        g.unwrap_or_else(|| panic!("{name}: {groups}"))["id"].as_str().unwrap().to_string()
+    };
+    let (eng, sales) = (group("Engineering"), group("Sales"));
+    let ops = |ops: serde_json::Value| json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
+    let (ben, cat) = (user("ben"), user("cat"));
+    let change = ops(json!([
+        {"op": "remove", "path": format!("members[value eq \"{}\"]", ben.0)},
+        {"op": "add", "path": "members", "value": [{"value": cat.0}]}
+    ]));
+    let r = s.scim_as(V7_SCIM_TOKEN, "PATCH", &format!("/Groups/{eng}"), Some(&change));
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(seen("ben"), (format!("W/\"{}\"", ben.1 + 1), vec!["Sales".to_string()]));
+    assert_eq!(seen("cat"), (format!("W/\"{}\"", cat.1 + 1), vec!["Engineering".to_string()]));
+    assert_eq!(s.scim_as(V7_SCIM_TOKEN, "DELETE", &format!("/Groups/{sales}"), None).status, 204);
+    assert_eq!(seen("ben"), (format!("W/\"{}\"", ben.1 + 2), Vec::new()));
+    assert_eq!(seen("ann").0, format!("W/\"{}\"", user("ann").1), "ann's groups did not move");
+    assert_eq!(s.stop(), Some(0));
+    let (code, out, err) = cli(&db, &["check"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("schema version 8"), "{out}");
 }
 
 fn mode(path: &std::path::Path) -> u32 {

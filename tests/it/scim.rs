@@ -477,6 +477,52 @@ fn send_with(s: &Server, method: &str, path: &str, header: (&str, &str), body: O
     s.client(s.scim_addr).send(method, &format!("{}{path}", s.base_path), &headers, body)
 }
 
+/// A membership change gives each member a new version and lastModified (its `groups` changed),
+/// kept apart from its row (schema version 8): the versions a client sees still count every change
+/// once, in order, and `If-Match` holds across both kinds of change.
+#[test]
+fn a_membership_change_is_one_new_version_of_each_member() {
+    let s = Server::start_contoso();
+    let (ann, ben) = (new_user(&s, "ann@example.com"), new_user(&s, "ben@example.com"));
+    let path = format!("/Users/{ann}");
+    let created = get_user(&s, &ann);
+    assert_eq!(created["meta"]["version"], r#"W/"1""#);
+    // lastModified is kept to the second: let one pass so a change shows.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let eng = new_group(&s, "Engineering", &[ann.as_str(), ben.as_str()]);
+    let joined = get_user(&s, &ann);
+    assert_eq!(joined["meta"]["version"], r#"W/"2""#, "{joined}");
+    assert!(joined["meta"]["lastModified"].as_str() > created["meta"]["lastModified"].as_str(), "{joined}");
+    assert_eq!(joined["groups"][0]["display"], "Engineering");
+    let sales = new_group(&s, "Sales", &[ann.as_str()]);
+    assert_eq!(get_user(&s, &ann)["meta"]["version"], r#"W/"3""#);
+    assert_eq!(get_user(&s, &ben)["meta"]["version"], r#"W/"2""#, "ben joined one group");
+    // The user's own change is one version more, guarded by the version its groups gave it.
+    let change = patch_ops(json!([{"op": "replace", "path": "title", "value": "Lead"}]));
+    expect_scim_error(&send_with(&s, "PATCH", &path, ("If-Match", r#"W/"2""#), Some(&change)), 412, None);
+    let r = send_with(&s, "PATCH", &path, ("If-Match", r#"W/"3""#), Some(&change));
+    assert_eq!(expect_scim(&r, 200)["meta"]["version"], r#"W/"4""#);
+    assert_eq!(r.header("etag"), Some(r#"W/"4""#));
+    // Leaving a group and the other group's delete: one version each, and no group left.
+    let leave = patch_ops(json!([{"op": "remove", "path": format!("members[value eq \"{ann}\"]")}]));
+    let r = s.scim("PATCH", &format!("/Groups/{sales}"), Some(&leave));
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert_eq!(get_user(&s, &ann)["meta"]["version"], r#"W/"5""#);
+    assert_eq!(s.scim("DELETE", &format!("/Groups/{eng}"), None).status, 204);
+    let left = get_user(&s, &ann);
+    assert_eq!(left["meta"]["version"], r#"W/"6""#, "{left}");
+    assert_eq!(left["title"], "Lead");
+    assert!(left["groups"].as_array().is_none_or(Vec::is_empty), "{left}");
+    assert_eq!(get_user(&s, &ben)["meta"]["version"], r#"W/"3""#);
+    // The version a list or a filter shows is the same.
+    let r = s.scim("GET", "/Users?filter=userName%20eq%20%22ann@example.com%22", None);
+    assert_eq!(expect_scim(&r, 200)["Resources"][0]["meta"]["version"], r#"W/"6""#);
+    let r = expect_scim(&s.scim("GET", "/Users?count=10", None), 200);
+    let listed: Vec<&Value> =
+        r["Resources"].as_array().unwrap().iter().map(|u| &u["meta"]["version"]).collect();
+    assert_eq!(listed, [r#"W/"6""#, r#"W/"3""#], "{r}");
+}
+
 #[test]
 fn if_match_guards_writes_and_if_none_match_answers_304() {
     let s = Server::start_contoso();

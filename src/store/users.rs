@@ -622,10 +622,14 @@ pub fn delete(tx: &WriteTx<'_>, id: &str) -> Result<()> {
 
 /// Replaces the user's email index entries.
 pub fn set_emails(tx: &WriteTx<'_>, id: &str, emails: &[String]) -> Result<()> {
-    let conn = tx.conn();
-    conn.prepare_cached("DELETE FROM user_emails WHERE user_id = ?1")?.execute([id])?;
+    tx.conn().prepare_cached("DELETE FROM user_emails WHERE user_id = ?1")?.execute([id])?;
+    add_emails(tx, id, emails)
+}
+
+/// Adds email index entries: a new user's, or after [`set_emails`] cleared the old ones.
+pub fn add_emails(tx: &WriteTx<'_>, id: &str, emails: &[String]) -> Result<()> {
     let mut stmt =
-        conn.prepare_cached("INSERT OR IGNORE INTO user_emails (user_id, value) VALUES (?1, ?2)")?;
+        tx.conn().prepare_cached("INSERT OR IGNORE INTO user_emails (user_id, value) VALUES (?1, ?2)")?;
     for e in emails {
         stmt.execute(params![id, fold(e)])?;
     }
@@ -634,10 +638,14 @@ pub fn set_emails(tx: &WriteTx<'_>, id: &str, emails: &[String]) -> Result<()> {
 
 /// Replaces the role values held through the `roles` attribute.
 pub fn set_roles(tx: &WriteTx<'_>, id: &str, values: &[String]) -> Result<()> {
-    let conn = tx.conn();
-    conn.prepare_cached("DELETE FROM user_roles WHERE user_id = ?1")?.execute([id])?;
+    tx.conn().prepare_cached("DELETE FROM user_roles WHERE user_id = ?1")?.execute([id])?;
+    add_roles(tx, id, values)
+}
+
+/// Adds role values of the `roles` attribute: a new user's, or after [`set_roles`] cleared the old.
+pub fn add_roles(tx: &WriteTx<'_>, id: &str, values: &[String]) -> Result<()> {
     let mut stmt =
-        conn.prepare_cached("INSERT OR IGNORE INTO user_roles (user_id, value) VALUES (?1, ?2)")?;
+        tx.conn().prepare_cached("INSERT OR IGNORE INTO user_roles (user_id, value) VALUES (?1, ?2)")?;
     for v in values {
         stmt.execute(params![id, v])?;
     }

@@ -626,14 +626,20 @@ fn visible_group(conn: &impl Read, id: &str) -> Result<GroupRow> {
 
 /// Writes the rows that index a user's emails and role values, from its document; `before`, the
 /// row an update started from, spares the rewrite of those that did not change (a displayName
-/// PATCH rewrote both: pages of two random indexes in the commit for nothing).
+/// PATCH rewrote both: pages of two random indexes in the commit for nothing). A new user's
+/// (`before` is `None`) are only added: a create looked for old ones to delete, two index seeks.
 fn save_indexes(conn: &WriteTx<'_>, u: &UserRow, before: Option<&UserRow>) -> Result<()> {
     let emails = resource::emails(&u.doc);
-    if before.is_none_or(|b| resource::emails(&b.doc) != emails) {
+    let roles = resource::role_values(&u.doc);
+    let Some(before) = before else {
+        // A new user (its id is new) has no entries yet: nothing to clear.
+        users::add_emails(conn, &u.id, &emails)?;
+        return users::add_roles(conn, &u.id, &roles);
+    };
+    if resource::emails(&before.doc) != emails {
         users::set_emails(conn, &u.id, &emails)?;
     }
-    let roles = resource::role_values(&u.doc);
-    if before.is_none_or(|b| resource::role_values(&b.doc) != roles) {
+    if resource::role_values(&before.doc) != roles {
         users::set_roles(conn, &u.id, &roles)?;
     }
     Ok(())

@@ -376,6 +376,27 @@ fn a_version_2_database_is_migrated_with_its_data() {
     assert!(out.contains("schema version 8"), "{out}");
 }
 
+/// Each user's userName, id, version and lastModified as a fixture file holds them (read from the
+/// file itself, before a server migrates its copy).
+fn users_as_stored(fixture: &str) -> Vec<(String, String, i64, String)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(fixture);
+    let c = rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let mut q = c.prepare("SELECT user_name, id, version, last_modified FROM users ORDER BY seq").unwrap();
+    q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Every user of `stored` answers with the version and lastModified it had before the migration.
+fn assert_meta_kept(s: &Server, token: &str, stored: &[(String, String, i64, String)]) {
+    for (name, id, version, last_modified) in stored {
+        let meta = &expect_scim(&s.scim_as(token, "GET", &format!("/Users/{id}"), None), 200)["meta"];
+        assert_eq!(meta["version"], format!("W/\"{version}\""), "{name}");
+        assert_eq!(meta["lastModified"], last_modified.as_str(), "{name}");
+    }
+}
+
 /// The SCIM token of tests/fixtures/schema-v5.db (a test secret; see tests/fixtures/README.md).
 const V5_SCIM_TOKEN: &str =
     "sst_6422df52e9baac0f_4cb92ec2fea043241d295add5ad433a299fd3e77f0a5c41369147281464c5905";
@@ -387,21 +408,10 @@ const V5_SCIM_TOKEN: &str =
 /// membership changes and a group's delete work on the migrated file, and `check` passes.
 #[test]
 fn a_version_5_database_is_migrated_with_its_memberships() {
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v5.db");
-    let stored: Vec<(String, i64, String)> = {
-        let c = rusqlite::Connection::open_with_flags(&fixture, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-        let mut q = c.prepare("SELECT id, version, last_modified FROM users ORDER BY seq").unwrap();
-        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
-    };
+    let stored = users_as_stored("schema-v5.db");
     assert_eq!(stored.len(), 5);
     let (mut s, db) = serve_fixture("schema-v5.db");
-    for (id, version, last_modified) in &stored {
-        let r = s.scim_as(V5_SCIM_TOKEN, "GET", &format!("/Users/{id}"), None);
-        let meta = &expect_scim(&r, 200)["meta"];
-        assert_eq!(meta["version"], format!("W/\"{version}\""), "{id}");
-        assert_eq!(meta["lastModified"], last_modified.as_str(), "{id}");
-    }
+    assert_meta_kept(&s, V5_SCIM_TOKEN, &stored);
     let get = |s: &Server, path: &str| {
         let r = s.scim_as(V5_SCIM_TOKEN, "GET", path, None);
         assert_eq!(r.status, 200, "{path}: {}", r.text());
@@ -461,7 +471,7 @@ fn a_version_5_database_is_migrated_with_its_memberships() {
     assert_eq!(groups_of(&s, "ben"), ["Sales"]);
     assert_ne!(get(&s, &format!("/Users/{}", id("ben")))["meta"]["version"], ben_before);
     assert_eq!(s.stop(), Some(0));
-    // `check` also counts every user's memberships against its group count (users.in_groups).
+    // `check` also counts every user's memberships against its group count (user_groups) and flag.
     let (code, out, err) = cli(&db, &["check"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("schema version 8"), "{out}");
@@ -477,18 +487,9 @@ const V7_SCIM_TOKEN: &str =
 /// it moves; `check` counts the moved counts right.
 #[test]
 fn a_version_7_database_is_migrated_with_its_group_counts() {
-    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v7.db");
-    let stored: Vec<(String, String, i64, String)> = {
-        let c = rusqlite::Connection::open_with_flags(&fixture, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-        let mut q =
-            c.prepare("SELECT user_name, id, version, last_modified FROM users ORDER BY seq").unwrap();
-        q.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
+    let stored = users_as_stored("schema-v7.db");
     let (mut s, db) = serve_fixture("schema-v7.db");
+    assert_meta_kept(&s, V7_SCIM_TOKEN, &stored);
     let get = |path: &str| expect_scim(&s.scim_as(V7_SCIM_TOKEN, "GET", path, None), 200);
     let user = |name: &str| -> (String, i64) {
         let (_, id, version, _) = stored.iter().find(|(n, ..)| n == &format!("{name}@example.com")).unwrap();
@@ -501,11 +502,6 @@ fn a_version_7_database_is_migrated_with_its_group_counts() {
             .map_or(Vec::new(), |g| g.iter().map(|g| g["display"].as_str().unwrap().to_string()).collect());
         (u["meta"]["version"].as_str().unwrap().to_string(), groups)
     };
-    for (name, id, version, last_modified) in &stored {
-        let meta = &get(&format!("/Users/{id}"))["meta"];
-        assert_eq!(meta["version"], format!("W/\"{version}\""), "{name}");
-        assert_eq!(meta["lastModified"], last_modified.as_str(), "{name}");
-    }
     assert_eq!(seen("ann").1, ["Engineering"]);
     assert_eq!(seen("ben").1, ["Engineering", "Sales"]);
     assert!(seen("cat").1.is_empty());

@@ -116,25 +116,34 @@ pub fn update(tx: &WriteTx<'_>, g: &GroupRow) -> Result<()> {
     Ok(())
 }
 
-/// Deletes the group; its members each count one group less and get a new version.
-pub fn delete(tx: &WriteTx<'_>, g: &GroupRow, last_modified: &str) -> Result<()> {
-    let conn = tx.conn();
-    // Its memberships go with it (cascade): each member counts one group less and gets a new version.
-    let mut stmt = conn.prepare_cached(&format!(
-        "{UNCOUNT} WHERE user_seq IN (SELECT user_seq FROM memberships WHERE group_seq = ?1) \
-         RETURNING user_seq, member_of"
-    ))?;
-    let counts = stmt.query_map(params![g.seq, last_modified], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let counts = counts.collect::<rusqlite::Result<Vec<(i64, i64)>>>()?;
-    mark_grouped(tx, &counts, false)?;
-    conn.execute("DELETE FROM groups WHERE seq = ?1", [g.seq])?;
-    Ok(())
+/// The `user_groups` statement for members leaving a group (`?2` the time), the members chosen by
+/// the query given: one group less, one version more; it returns each one's new count.
+macro_rules! uncount {
+    ($members:literal) => {
+        concat!(
+            "UPDATE user_groups SET member_of = member_of - 1, version_bumps = version_bumps + 1, \
+             changed_at = ?2 WHERE user_seq IN (",
+            $members,
+            ") RETURNING user_seq, member_of"
+        )
+    };
 }
 
-/// A member leaving a group (`?2` the time): one group less, one version more. Completed with the
-/// members it applies to.
-const UNCOUNT: &str = "UPDATE user_groups SET member_of = member_of - 1, version_bumps = version_bumps + 1, \
-    changed_at = ?2";
+/// The `user_groups` statement for members joining a group (`?1` their seqs, `?2` the time): one
+/// group more, one version more; it returns each one's new count.
+const COUNT_IN: &str = "INSERT INTO user_groups (user_seq, member_of, version_bumps, changed_at) \
+    SELECT value, 1, 1, ?2 FROM json_each(?1) WHERE true ON CONFLICT (user_seq) DO UPDATE SET \
+    member_of = member_of + 1, version_bumps = version_bumps + 1, changed_at = excluded.changed_at \
+    RETURNING user_seq, member_of";
+
+/// Deletes the group; its members each count one group less and get a new version.
+pub fn delete(tx: &WriteTx<'_>, g: &GroupRow, last_modified: &str) -> Result<()> {
+    // Its memberships go with it (cascade): each member counts one group less and gets a new version.
+    let sql = uncount!("SELECT user_seq FROM memberships WHERE group_seq = ?1");
+    recount(tx, sql, params![g.seq, last_modified], false)?;
+    tx.conn().execute("DELETE FROM groups WHERE seq = ?1", [g.seq])?;
+    Ok(())
+}
 
 /// A user in a membership change: its id and its seq (creation order, the memberships' key).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -211,25 +220,17 @@ fn counted(tx: &WriteTx<'_>, members: &[Member], by: i64, last_modified: &str) -
         return Ok(());
     }
     let seqs: Vec<i64> = members.iter().map(|m| m.seq).collect();
-    let sql = if by > 0 {
-        "INSERT INTO user_groups (user_seq, member_of, version_bumps, changed_at) \
-         SELECT value, 1, 1, ?2 FROM json_each(?1) WHERE true ON CONFLICT (user_seq) DO UPDATE SET \
-         member_of = member_of + 1, version_bumps = version_bumps + 1, changed_at = excluded.changed_at \
-         RETURNING user_seq, member_of"
-            .to_string()
-    } else {
-        format!("{UNCOUNT} WHERE user_seq IN (SELECT value FROM json_each(?1)) RETURNING user_seq, member_of")
-    };
-    let mut stmt = tx.conn().prepare_cached(&sql)?;
-    let counts = stmt.query_map(params![json_list(&seqs)?, last_modified], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    let counts = counts.collect::<rusqlite::Result<Vec<(i64, i64)>>>()?;
-    mark_grouped(tx, &counts, by > 0)
+    let sql = if by > 0 { COUNT_IN } else { uncount!("SELECT value FROM json_each(?1)") };
+    recount(tx, sql, params![json_list(&seqs)?, last_modified], by > 0)
 }
 
-/// Sets `users.in_groups` for the members whose group count (`(seq, count)`, just written) went
-/// from 0 to 1 (they `joined`) or from 1 to 0 (they left): the flag that the pending rule's indexes
-/// read is written only when it flips.
-fn mark_grouped(tx: &WriteTx<'_>, counts: &[(i64, i64)], joined: bool) -> Result<()> {
+/// Runs a `user_groups` statement that returns each member's new group count, then sets
+/// `users.in_groups` for the members whose count went from 0 to 1 (they `joined`) or from 1 to 0
+/// (they left): the flag that the pending rule's indexes read is written only when it flips.
+fn recount(tx: &WriteTx<'_>, sql: &str, p: impl rusqlite::Params, joined: bool) -> Result<()> {
+    let mut stmt = tx.conn().prepare_cached(sql)?;
+    let counts = stmt.query_map(p, |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+    let counts = counts.collect::<rusqlite::Result<Vec<_>>>()?;
     let (flag, count) = if joined { (1, 1) } else { (0, 0) };
     let flipped: Vec<i64> = counts.iter().filter(|(_, n)| *n == count).map(|(seq, _)| *seq).collect();
     if flipped.is_empty() {
